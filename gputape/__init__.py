@@ -1,0 +1,25 @@
+"""gputape: TensorFlow's GradientTape API on CuPy (GPU) or NumPy (CPU).
+
+    import gputape as tf
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        y = x * x
+    print(tape.gradient(y, x))      # tf.Tensor(6.0, shape=(), dtype=float32)
+"""
+__version__ = "0.1.0"
+
+from .backend import set_backend, backend_name, BackendError
+from .dtypes import (DType, as_dtype, float16, float32, float64, int8, int16, int32, int64, uint8, bool_, half,
+                     double)
+from .tensor import Tensor, Variable, TensorShape, constant, convert_to_tensor, is_tensor
+from .errors import InvalidArgumentError, NumericsError
+from . import ops as _ops
+from .ops import *  # noqa: F401,F403
+from .ops import random
+from .tape import GradientTape, ForwardAccumulator, UnconnectedGradients
+from .custom import custom_gradient, recompute_grad, grad_pass_through
+from . import nest, autodiff, math, nn, linalg, debugging, errors, optimizers, keras, testing
+from .function import function
+
+bool = bool_   # noqa: A001  (tf.bool)
+newaxis = None

@@ -1,0 +1,96 @@
+"""The one place that knows NumPy from CuPy.
+
+``GPUTAPE_BACKEND=numpy|cupy|auto`` (default ``auto``) picks the array module
+the first time a tensor is made; ``set_backend`` does the same from Python
+before that.  ``auto`` takes CuPy when it imports and sees a CUDA device,
+otherwise NumPy.  Asking for ``cupy`` where it cannot run is an error.
+"""
+import os
+
+import numpy as np
+
+xp = None          # the array module in use, once chosen
+name = None        # 'numpy' or 'cupy'
+_VALID = ("numpy", "cupy", "auto")
+
+
+class BackendError(RuntimeError):
+    """The requested backend cannot be used here."""
+
+
+def _cupy_with_device():
+    try:
+        import cupy
+    except Exception as e:  # ImportError, or a broken CUDA install
+        return None, f"CuPy does not import ({type(e).__name__}: {e})"
+    try:
+        n = cupy.cuda.runtime.getDeviceCount()
+    except Exception as e:
+        return None, f"CuPy sees no CUDA device ({type(e).__name__}: {e})"
+    if n < 1:
+        return None, "CuPy sees no CUDA device"
+    return cupy, None
+
+
+def set_backend(which):
+    """Choose ``'numpy'``, ``'cupy'`` or ``'auto'``; only before the first tensor exists."""
+    global xp, name
+    if which not in _VALID:
+        raise ValueError(f"backend must be one of {_VALID}, got {which!r}")
+    if xp is not None:
+        wanted = which if which != "auto" else name
+        if wanted == name:
+            return name
+        raise BackendError(
+            f"the {name} backend is already in use (tensors exist); set "
+            f"GPUTAPE_BACKEND={which} or call set_backend before the first tensor is made")
+    if which == "numpy":
+        xp, name = np, "numpy"
+    elif which == "cupy":
+        cp, why = _cupy_with_device()
+        if cp is None:
+            raise BackendError(f"GPUTAPE_BACKEND=cupy was asked for, but {why}")
+        xp, name = cp, "cupy"
+    else:
+        cp, _ = _cupy_with_device()
+        xp, name = (cp, "cupy") if cp is not None else (np, "numpy")
+    return name
+
+
+def get_xp():
+    """The array module, choosing it from ``GPUTAPE_BACKEND`` on first use."""
+    if xp is None:
+        set_backend(os.environ.get("GPUTAPE_BACKEND", "auto").strip().lower() or "auto")
+    return xp
+
+
+def backend_name():
+    get_xp()
+    return name
+
+
+def is_cupy_array(a):
+    return name == "cupy" and type(a) is not np.ndarray and hasattr(a, "__cuda_array_interface__")
+
+
+def to_device(a, dtype=None):
+    """A host value (list, scalar, numpy array) as an array of the backend."""
+    m = get_xp()
+    return m.asarray(a, dtype=dtype)
+
+
+def to_host(a):
+    """An array of the backend as a numpy array (a copy for device arrays)."""
+    if type(a) is np.ndarray:
+        return a
+    if name == "cupy":
+        return xp.asnumpy(a)
+    return np.asarray(a)
+
+
+def device_name():
+    if backend_name() == "cupy":
+        props = xp.cuda.runtime.getDeviceProperties(xp.cuda.Device().id)
+        n = props["name"]
+        return n.decode() if isinstance(n, bytes) else str(n)
+    return "cpu"

@@ -1,0 +1,15 @@
+"""Exceptions.  Where TensorFlow's own class subclasses a Python builtin we raise
+that builtin (ValueError, TypeError, RuntimeError, ...); TensorFlow's
+``InvalidArgumentError`` is not a builtin subclass, so ours also is a ValueError."""
+
+
+class InvalidArgumentError(ValueError):
+    """An op got arguments it cannot work with: shapes, dtypes or values."""
+
+
+class NumericsError(FloatingPointError):
+    """``check_numerics`` found a NaN or Inf."""
+
+
+def describe(vals):
+    return ", ".join(f"{getattr(v, 'dtype', type(v).__name__)}{list(getattr(v, 'shape', ()))}" for v in vals)

@@ -1,0 +1,202 @@
+"""Layers: Dense and Sequential (more arrive with the CNN work)."""
+import collections
+
+import numpy as np
+
+from .. import ops as _ops
+from ..tensor import Variable, _Base, convert_to_tensor
+from . import activations as _act, initializers as _init
+
+_name_counts = collections.Counter()
+
+
+def _unique(base):
+    n = _name_counts[base]
+    _name_counts[base] += 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+def _snake(name):
+    out = []
+    for i, c in enumerate(name):
+        if c.isupper() and i:
+            out.append("_")
+        out.append(c.lower())
+    return "".join(out)
+
+
+class Layer:
+    """Base layer: builds its variables on the first call, tracks sub-layers."""
+
+    def __init__(self, name=None, trainable=True, dtype=None, **kwargs):
+        self.name = name or _unique(_snake(type(self).__name__))
+        self.trainable = trainable
+        self.built = False
+        self._own_vars = []
+        self.dtype = dtype or "float32"
+
+    def add_weight(self, name, shape, initializer="glorot_uniform", dtype=None, trainable=True):
+        init = _init.get(initializer)
+        v = Variable(init(tuple(shape), dtype=dtype or self.dtype), trainable=trainable, name=f"{self.name}/{name}")
+        self._own_vars.append(v)
+        return v
+
+    def build(self, input_shape):
+        self.built = True
+
+    def call(self, inputs, **kwargs):
+        raise NotImplementedError
+
+    def __call__(self, inputs, *args, **kwargs):
+        if not isinstance(inputs, _Base):
+            inputs = convert_to_tensor(inputs, dtype_hint=self.dtype)
+        if not self.built:
+            self.build(tuple(inputs.shape))
+            self.built = True
+        return self.call(inputs, *args, **kwargs)
+
+    def _sublayers(self):
+        return []
+
+    @property
+    def variables(self):
+        out = list(self._own_vars)
+        for l in self._sublayers():
+            out += l.variables
+        return out
+
+    weights = variables
+
+    @property
+    def trainable_variables(self):
+        if not self.trainable:
+            return []
+        out = [v for v in self._own_vars if v.trainable]
+        for l in self._sublayers():
+            out += l.trainable_variables
+        return out
+
+    trainable_weights = trainable_variables
+
+    @property
+    def non_trainable_variables(self):
+        if not self.trainable:
+            return self.variables
+        out = [v for v in self._own_vars if not v.trainable]
+        for l in self._sublayers():
+            out += l.non_trainable_variables
+        return out
+
+    def get_weights(self):
+        return [v.numpy() for v in self.variables]
+
+    def set_weights(self, weights):
+        for v, w in zip(self.variables, weights):
+            v.assign(w)
+
+    def count_params(self):
+        return int(sum(np.prod(v.shape) for v in self.variables))
+
+
+class Dense(Layer):
+    """``activation(inputs @ kernel + bias)``; bias and a relu/tanh/sigmoid activation run as one fused op.
+
+    >>> layer = Dense(2, activation="relu")
+    >>> y = layer(constant([[1., 2., 3.]]))
+    >>> [v.name for v in layer.trainable_variables]
+    ['dense/kernel:0', 'dense/bias:0']
+    """
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", name=None, **kwargs):
+        super().__init__(name=name, **{k: v for k, v in kwargs.items() if k in ("trainable", "dtype")})
+        if int(units) <= 0:
+            raise ValueError(f"Received an invalid value for `units`, expected a positive integer. Received: "
+                             f"units={units}")
+        self.units = int(units)
+        self.activation = _act.get(activation)
+        self._fused = _act.name_of(self.activation) if _act.name_of(self.activation) in (
+            "relu", "tanh", "sigmoid", "linear") else None
+        self.use_bias = use_bias
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+        self.kernel = self.bias = None
+
+    def build(self, input_shape):
+        if len(input_shape) < 1 or input_shape[-1] is None:
+            raise ValueError(f"Dense: the last dimension of the inputs must be known, got shape {input_shape}")
+        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer)
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer)
+        self.built = True
+
+    def call(self, inputs):
+        if inputs.shape[-1] != self.kernel.shape[0]:
+            raise ValueError(f"Input 0 of layer \"{self.name}\" is incompatible with the layer: expected axis -1 "
+                             f"of input shape to have value {self.kernel.shape[0]}, but received input with shape "
+                             f"{tuple(inputs.shape)}")
+        if inputs.dtype != self.kernel.dtype:
+            inputs = _ops.cast(inputs, self.kernel.dtype)
+        if inputs.ndim == 2:
+            z = _ops.matmul(inputs, self.kernel)
+        else:
+            z = _ops.tensordot(inputs, self.kernel, [[inputs.ndim - 1], [0]])
+        if self.use_bias and self._fused is not None:
+            return _ops.bias_act(z, self.bias, activation=self._fused)
+        if self.use_bias:
+            z = _ops.bias_act(z, self.bias, activation="linear")
+        return self.activation(z)
+
+
+class Sequential(Layer):
+    """Layers applied in order."""
+
+    def __init__(self, layers=None, name=None):
+        super().__init__(name=name)
+        self.layers = []
+        for l in layers or []:
+            self.add(l)
+
+    def add(self, layer):
+        if isinstance(layer, _InputSpec):
+            return
+        if not callable(layer):
+            raise TypeError(f"Sequential.add: expected a layer, got {type(layer).__name__}")
+        self.layers.append(layer)
+
+    def _sublayers(self):
+        return [l for l in self.layers if isinstance(l, Layer)]
+
+    def call(self, inputs, training=None):
+        x = inputs
+        for l in self.layers:
+            x = l(x)
+        return x
+
+    def build(self, input_shape):
+        self.built = True
+
+
+class _InputSpec:
+    def __init__(self, shape, dtype=None):
+        self.shape, self.dtype = shape, dtype
+
+
+def Input(shape=None, batch_size=None, dtype=None, name=None):
+    return _InputSpec(shape, dtype)
+
+
+InputLayer = Input
+
+
+class Flatten(Layer):
+    def call(self, inputs):
+        return _ops.reshape(inputs, (inputs.shape[0], -1))
+
+
+class Activation(Layer):
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = _act.get(activation)
+
+    def call(self, inputs):
+        return self.activation(inputs)

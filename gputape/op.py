@@ -1,0 +1,245 @@
+"""The op record: one declaration per op (forward, rules, optional CUDA kernel),
+the dispatch that runs it, and the recording hook for tapes and accumulators.
+
+An op call with no active recorder is unwrap, compute, wrap.  Recording work
+happens only in ``_record``, and only when a recorder is active.
+"""
+import sys
+
+import numpy as np
+
+from . import backend as _b
+from .errors import InvalidArgumentError, NumericsError, describe
+from .state import state as _state
+from .tensor import Tensor, Variable, _Base, _infer_np, _cast_checked
+
+_new = object.__new__
+_FLOAT_KINDS = "fc"
+
+
+class debug:
+    """Switches read by the dispatch (set through ``gputape.debugging``)."""
+    check_numerics = False
+    record_sites = False
+
+
+class Op:
+    """A primitive: ``fwd(xp, *arrays, **params)`` plus VJP/JVP rules written with gputape ops.
+
+    - ``vjps[i](g, out, *inputs, **params)`` gives the cotangent of input ``i`` (``None`` for
+      a non-differentiable input).  ``g`` may carry extra leading batch axes (jacobians).
+    - ``vjp_all(gs, outs, inputs, needs, **params)`` instead, for ops whose rule is shared.
+    - ``jvp(tangents, out, *inputs, **params)``; elementwise ops derive it from their VJPs,
+      ``linear`` ops apply themselves to the tangents, and the rest fall back to the
+      transpose of the VJP.
+    """
+    __slots__ = ("name", "fwd", "cuda", "vjps", "vjp_all", "jvp", "nout", "nondiff", "linear",
+                 "elementwise", "same_dtype", "aliases", "arity", "check", "__weakref__")
+
+    def __init__(self, name, fwd, *, cuda=None, nout=1, nondiff=False, linear=False,
+                 elementwise=False, same_dtype=None, aliases=False, check=None):
+        self.name = name
+        self.fwd = fwd
+        self.cuda = cuda
+        self.vjps = None
+        self.vjp_all = None
+        self.jvp = None
+        self.nout = nout
+        self.nondiff = nondiff
+        self.linear = linear
+        self.elementwise = elementwise
+        self.same_dtype = same_dtype        # tuple of arg positions whose dtypes must agree
+        self.aliases = aliases              # forward may return a view of an input
+        self.check = check                  # check(*arrays, **params) raises before any compute
+        self.arity = None
+
+    def def_vjp(self, *rules):
+        self.vjps = rules
+        return self
+
+    def def_vjp_all(self, rule):
+        self.vjp_all = rule
+        return rule
+
+    def def_jvp(self, rule):
+        self.jvp = rule
+        return rule
+
+    def __repr__(self):
+        return f"<gputape op {self.name}>"
+
+    def __call__(self, *args, **params):
+        try:
+            vals = [a._v for a in args]
+        except AttributeError:
+            vals = _convert_args(self, args)
+        sd = self.same_dtype
+        if sd is not None and len(sd) > 1:
+            d0 = vals[sd[0]].dtype
+            for i in sd[1:]:
+                if vals[i].dtype is not d0 and vals[i].dtype != d0:
+                    _dtype_mismatch(self, args, vals, sd[0], i)
+        if self.check is not None:
+            self.check(*vals, **params)
+        xp = _b.xp or _b.get_xp()
+        try:
+            if self.cuda is not None and _b.name == "cupy":
+                out_v = self.cuda(xp, *vals, **params)
+                if out_v is None:
+                    out_v = self.fwd(xp, *vals, **params)
+            else:
+                out_v = self.fwd(xp, *vals, **params)
+        except (ValueError, TypeError, IndexError) as e:
+            if isinstance(e, InvalidArgumentError):
+                raise
+            raise InvalidArgumentError(f"{self.name}: {e} (inputs: {describe(vals)}"
+                                       f"{', params: ' + repr(params) if params else ''})") from e
+        if self.nout == 1:
+            if self.aliases:
+                out_v = _own(out_v, args)
+            out = _new(Tensor)
+            out._v = out_v
+        else:
+            out = tuple(_wrap(v) for v in out_v)
+        if debug.check_numerics:
+            _check_numerics(self, out, "forward")
+        stack = _state.stack
+        if stack and not self.nondiff:
+            _record(self, args, vals, out, params, stack)
+        elif stack:
+            _note_cut(self, args, stack)
+        if _state.capture is not None:
+            _state.capture.op(self, args, out, params)
+        return out
+
+
+def defop(name, fwd, **kw):
+    """Declare an op; see ``Op``."""
+    return Op(name, fwd, **kw)
+
+
+def _wrap(v):
+    t = _new(Tensor)
+    t._v = v
+    return t
+
+
+def _own(v, args):
+    for a in args:
+        if type(a) is Variable and _b.get_xp().shares_memory(v, a._v):
+            return v.copy()
+    return v
+
+
+def _dtype_mismatch(op, args, vals, i, j):
+    a, b = vals[i], vals[j]
+    raise InvalidArgumentError(
+        f"cannot compute {op.name} as input #{j}(zero-based) was expected to be a {a.dtype.name} tensor "
+        f"but is a {b.dtype.name} tensor (shapes {tuple(a.shape)} and {tuple(b.shape)}); gputape, like "
+        f"TensorFlow, does not promote between tensors: cast one with gputape.cast(x, gputape.{a.dtype.name})")
+
+
+def _convert_args(op, args):
+    """Arrays for mixed arguments: non-tensors take the dtype of the op's tensor arguments."""
+    ref = None
+    sd = op.same_dtype or ()
+    for i in sd:
+        if isinstance(args[i], _Base):
+            ref = args[i]._v.dtype
+            break
+    else:
+        if sd:
+            ref = _infer_np(args[sd[0]]).dtype
+    xp = _b.get_xp()
+    vals = []
+    for i, a in enumerate(args):
+        if isinstance(a, _Base):
+            vals.append(a._v)
+        elif ref is not None and i in sd:
+            vals.append(_const(a, ref, xp))
+        else:
+            if isinstance(a, (list, tuple)) and any(isinstance(e, _Base) for e in a):
+                from . import ops
+                vals.append(ops.stack(list(a))._v)
+            elif xp is not np and isinstance(a, xp.ndarray):
+                vals.append(a)
+            else:
+                vals.append(xp.asarray(_infer_np(a)))
+    return vals
+
+
+def _const(a, npd, xp):
+    """A Python or numpy value meeting a tensor of dtype ``npd`` takes that dtype (TF's rule)."""
+    if type(a) is float or type(a) is int:
+        if npd.kind in "iub" and type(a) is float and not a.is_integer():
+            raise TypeError(f"Cannot convert {a!r} to EagerTensor of dtype {npd.name}")
+        try:
+            return npd.type(a) if xp is np else xp.asarray(a, dtype=npd)
+        except OverflowError:
+            raise TypeError(f"Cannot convert {a!r} to EagerTensor of dtype {npd.name}: out of range") from None
+    if xp is not np and isinstance(a, xp.ndarray):
+        return a.astype(npd, copy=False)
+    arr = np.asarray(a)
+    if arr.dtype.kind in "UO":
+        raise TypeError(f"cannot convert {a!r} of type {type(a).__name__} to a tensor")
+    if arr.dtype != npd:
+        arr = _cast_checked(arr, npd, a) if npd.kind in "iub" else arr.astype(npd)
+    return xp.asarray(arr)
+
+
+# ---------------------------------------------------------------- recording
+
+def _record(op, args, vals, out, params, stack):
+    """Put one op call on every active recorder that tracks one of its inputs."""
+    inputs = None
+    for i, a in enumerate(args):
+        if type(a) is Tensor:
+            continue
+        if inputs is None:
+            inputs = list(args)
+        if type(a) is Variable:
+            inputs[i] = _read_variable(a, stack)
+        else:
+            inputs[i] = _wrap(vals[i])
+    inputs = args if inputs is None else tuple(inputs)
+    ids = tuple(map(id, inputs))
+    for k, rec in enumerate(stack):
+        rec._record(op, ids, inputs, out, params, stack, k)
+
+
+def _read_variable(var, stack):
+    """A read snapshot of ``var``, recorded as an identity on each recorder that watches it."""
+    snap = var._snapshot()
+    for k, rec in enumerate(stack):
+        rec._read(var, snap, stack, k)
+    return snap
+
+
+def _note_cut(op, args, stack):
+    for rec in stack:
+        cut = getattr(rec, "_note_cut", None)
+        if cut is not None:
+            cut(op, args)
+
+
+def user_site():
+    """'file:line' of the innermost frame outside gputape (for error messages)."""
+    f = sys._getframe(1)
+    pkg = __name__.rsplit(".", 1)[0]
+    while f is not None and f.f_globals.get("__name__", "").startswith(pkg + "."):
+        f = f.f_back
+    if f is None:
+        return "<unknown>"
+    return f"{f.f_code.co_filename}:{f.f_lineno}"
+
+
+def _check_numerics(op, out, where, site=None):
+    xp = _b.get_xp()
+    for t in (out if isinstance(out, tuple) else (out,)):
+        if t is None or t._v.dtype.kind not in "fc":
+            continue
+        if not bool(xp.all(xp.isfinite(t._v))):
+            bad = "NaN" if bool(xp.any(xp.isnan(t._v))) else "Inf"
+            raise NumericsError(f"check_numerics: {op.name} produced {bad} in its {where} "
+                                f"(output shape {tuple(t._v.shape)}, dtype {t._v.dtype.name}); "
+                                f"recorded at {site or user_site()}")

@@ -1,0 +1,410 @@
+"""Activations, softmax, losses and the fused forward/backward ops behind them.
+
+Each ``*_grad`` op is one kernel on the GPU (``kernels/activation.cu``,
+``kernels/nn.cu``) and its xp twin here; it is an op with its own VJP, so
+derivatives of any order go through it.
+"""
+import math as _m
+
+import numpy as np
+
+from ..op import defop
+from ..kernels import kernel
+from ..tensor import _Base, convert_to_tensor
+from ..errors import InvalidArgumentError
+from .math import (multiply, add, subtract, negative, where, greater, greater_equal, exp, log, log1p, abs,
+                   maximum, sigmoid, tanh, softplus, tanh_grad, sigmoid_grad, select_grad, cast, erf,
+                   square, divide, _sigmoid)
+from .reduce import reduce_sum, reduce_max, reduce_mean
+from .shape import reshape, _nb, one_hot
+
+E = dict(elementwise=True)
+
+
+def _f(xp, x, c):
+    return xp.asarray(c, dtype=x.dtype)
+
+
+# ---------------------------------------------------------------- relu family
+relu = defop("relu", lambda xp, x: xp.maximum(x, _f(xp, x, 0)), **E)
+relu.def_vjp(lambda g, out, x: relu_grad(out, g))
+
+relu_grad = defop("relu_grad", lambda xp, y, g: g * (y > 0), cuda=kernel("activation.cu", "relu_grad"), **E)
+relu_grad.def_vjp(None, lambda gg, out, y, g: relu_grad(y, gg))
+
+
+def relu6(features, name=None):
+    """min(max(x, 0), 6); the derivative is 0 at both 0 and 6 (TF)."""
+    from .math import less
+    x = features
+    return add(multiply(relu(x), cast(less(x, 6.0), x._v.dtype)), multiply(cast(greater_equal(x, 6.0), x._v.dtype), 6.0))
+
+
+def _leaky(xp, x, alpha):
+    return xp.where(x > 0, x, x * _f(xp, x, alpha))
+
+
+_leaky_relu = defop("leaky_relu", _leaky, **E)
+_leaky_relu.def_vjp(lambda g, out, x, alpha: leaky_relu_grad(x, g, alpha=alpha))
+
+leaky_relu_grad = defop("leaky_relu_grad", lambda xp, x, g, alpha: xp.where(x > 0, g, g * _f(xp, g, alpha)),
+                        cuda=kernel("activation.cu", "leaky_relu_grad"), **E)
+leaky_relu_grad.def_vjp(None, lambda gg, out, x, g, alpha: leaky_relu_grad(x, gg, alpha=alpha))
+
+
+def leaky_relu(features, alpha=0.2, name=None):
+    """x if x > 0 else alpha*x; the derivative at 0 is alpha (TF)."""
+    return _leaky_relu(features, alpha=float(alpha))
+
+
+def _elu(xp, x):
+    return xp.where(x > 0, x, xp.expm1(xp.minimum(x, _f(xp, x, 0))))
+
+
+elu = defop("elu", _elu, **E)
+elu.def_vjp(lambda g, out, x: elu_grad(out, g))
+
+elu_grad = defop("elu_grad", lambda xp, y, g: xp.where(y > 0, g, g * (y + 1)),
+                 cuda=kernel("activation.cu", "elu_grad"), **E)
+elu_grad.def_vjp(lambda gg, out, y, g: select_grad(greater(y, 0.0), multiply(g, gg), take=False),
+                 lambda gg, out, y, g: elu_grad(y, gg))
+
+_SELU_A, _SELU_S = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def selu(features, name=None):
+    x = features
+    return multiply(_SELU_S, where(greater(x, 0.0), x, multiply(_SELU_A, elu(x))))
+
+
+def _gelu(xp, x, approximate):
+    if approximate:
+        c = _f(xp, x, _m.sqrt(2 / _m.pi))
+        return 0.5 * x * (1 + xp.tanh(c * (x + _f(xp, x, 0.044715) * x * x * x)))
+    from .math import _erf
+    return 0.5 * x * (1 + _erf(xp, x * _f(xp, x, 1 / _m.sqrt(2))))
+
+
+_gelu_op = defop("gelu", _gelu, **E)
+_gelu_op.def_vjp(lambda g, out, x, approximate: gelu_grad(x, g, approximate=approximate))
+
+
+def _gelu_grad(xp, x, g, approximate):
+    if approximate:
+        c = _m.sqrt(2 / _m.pi)
+        inner = c * (x + 0.044715 * x ** 3)
+        t = xp.tanh(inner)
+        d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
+        return g * d.astype(x.dtype, copy=False)
+    from .math import _erf
+    cdf = 0.5 * (1 + _erf(xp, x * _f(xp, x, 1 / _m.sqrt(2))))
+    pdf = xp.exp(-0.5 * x * x) * _f(xp, x, 1 / _m.sqrt(2 * _m.pi))
+    return g * (cdf + x * pdf)
+
+
+gelu_grad = defop("gelu_grad", _gelu_grad, cuda=kernel("activation.cu", "gelu_grad"), **E)
+
+
+def gelu_grad_dx(gg, out, x, g, approximate):
+    """dx = gg * g * gelu''(x)"""
+    return multiply(multiply(gg, g), gelu_grad2(x, approximate=approximate))
+
+
+def _gelu_grad2(xp, x, approximate):
+    if approximate:
+        c = _m.sqrt(2 / _m.pi)
+        k = 0.044715
+        u = c * (x + k * x ** 3)
+        du = c * (1 + 3 * k * x * x)
+        t = xp.tanh(u)
+        s = 1 - t * t
+        return (s * du + 0.5 * x * (-2 * t * s * du * du + s * c * 6 * k * x)).astype(x.dtype, copy=False)
+    pdf = xp.exp(-0.5 * x * x) * (1 / _m.sqrt(2 * _m.pi))
+    return (pdf * (2 - x * x)).astype(x.dtype, copy=False)
+
+
+gelu_grad2 = defop("gelu_grad2", _gelu_grad2, nondiff=False, **E)
+gelu_grad2.def_vjp(None)
+gelu_grad.def_vjp(gelu_grad_dx, lambda gg, out, x, g, approximate: gelu_grad(x, gg, approximate=approximate))
+
+
+def gelu(features, approximate=False, name=None):
+    """Gaussian error linear unit (exact erf form, or the tanh approximation)."""
+    return _gelu_op(features, approximate=bool(approximate))
+
+
+def silu(features, beta=1.0, name=None):
+    return multiply(features, sigmoid(multiply(features, beta) if beta != 1.0 else features))
+
+
+swish = silu
+
+
+def softsign(features, name=None):
+    return divide(features, add(abs(features), 1.0))
+
+
+# ---------------------------------------------------------------- softmax
+def _softmax_fwd(xp, x, axis):
+    e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
+    return e / xp.sum(e, axis=axis, keepdims=True)
+
+
+_softmax = defop("softmax", _softmax_fwd)
+
+
+def softmax_vjp(g, out, x, axis):
+    """dx = (g - sum(g * y, axis)) * y"""
+    return softmax_grad(out, g, axis=axis - x._v.ndim if axis >= 0 else axis)
+
+
+_softmax.def_vjp(softmax_vjp)
+
+
+def _softmax_grad_fwd(xp, y, g, axis):
+    return (g - xp.sum(g * y, axis=axis, keepdims=True)) * y
+
+
+softmax_grad = defop("softmax_grad", _softmax_grad_fwd, cuda=kernel("nn.cu", "softmax_grad"))
+softmax_grad.def_vjp(
+    lambda gg, out, y, g, axis: subtract(multiply(gg, subtract(g, reduce_sum(multiply(g, y), axis=axis, keepdims=True))),
+                                         multiply(g, reduce_sum(multiply(gg, y), axis=axis, keepdims=True))),
+    lambda gg, out, y, g, axis: softmax_grad(y, gg, axis=axis))
+
+
+def softmax(logits, axis=None, name=None):
+    x = logits if isinstance(logits, _Base) else convert_to_tensor(logits)
+    return _softmax(x, axis=(-1 if axis is None else int(axis)) % x._v.ndim)
+
+
+def _log_softmax_fwd(xp, x, axis):
+    s = x - xp.max(x, axis=axis, keepdims=True)
+    return s - xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
+
+
+_log_softmax = defop("log_softmax", _log_softmax_fwd)
+_log_softmax.def_vjp(lambda g, out, x, axis: subtract(
+    g, multiply(reduce_sum(g, axis=axis - x._v.ndim, keepdims=True), exp(out))))
+
+
+def log_softmax(logits, axis=None, name=None):
+    x = logits if isinstance(logits, _Base) else convert_to_tensor(logits)
+    return _log_softmax(x, axis=(-1 if axis is None else int(axis)) % x._v.ndim)
+
+
+# ---------------------------------------------------------------- cross-entropy (fused: loss and softmax in one pass)
+def _xent_fwd(xp, labels, logits):
+    m = xp.max(logits, axis=-1, keepdims=True)
+    s = logits - m
+    e = xp.exp(s)
+    z = xp.sum(e, axis=-1, keepdims=True)
+    logp = s - xp.log(z)
+    loss = -xp.sum(labels * logp, axis=-1)
+    return loss, e / z
+
+
+def _xent_check(labels, logits):
+    if labels.shape != logits.shape:
+        raise InvalidArgumentError(f"softmax_cross_entropy_with_logits: logits and labels must be the same "
+                                   f"shape, got logits {tuple(logits.shape)} and labels {tuple(labels.shape)}")
+
+
+softmax_xent = defop("softmax_cross_entropy_with_logits", _xent_fwd, nout=2, same_dtype=(0, 1),
+                     cuda=kernel("nn.cu", "softmax_xent"), check=_xent_check)
+
+
+@softmax_xent.def_vjp_all
+def softmax_xent_vjp(gs, outs, inputs, needs, **params):
+    """dlogits = g * (softmax - labels) [+ softmax VJP of g_probs]; dlabels = -g * log_softmax"""
+    g, gp = gs
+    loss, probs = outs
+    labels, logits = inputs
+    dlab = dlog = None
+    if g is not None:
+        gx = reshape(g, tuple(g._v.shape) + (1,))
+        if needs[1]:
+            dlog = xent_grad(probs, labels, gx)
+        if needs[0]:
+            dlab = multiply(negative(gx), log_softmax(logits))
+    if gp is not None and needs[1]:
+        d = softmax_grad(probs, gp, axis=-1)
+        dlog = d if dlog is None else add(dlog, d)
+    return [dlab, dlog]
+
+
+xent_grad = defop("xent_grad", lambda xp, p, labels, g: g * (p - labels), cuda=kernel("nn.cu", "xent_grad"), **E)
+xent_grad.def_vjp(lambda gg, out, p, labels, g: multiply(gg, g),
+                  lambda gg, out, p, labels, g: negative(multiply(gg, g)),
+                  lambda gg, out, p, labels, g: multiply(gg, subtract(p, labels)))
+
+
+def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
+    """Per-example ``-sum(labels * log_softmax(logits))``; differentiable in both arguments (TF)."""
+    logits = logits if isinstance(logits, _Base) else convert_to_tensor(logits)
+    labels = labels if isinstance(labels, _Base) else convert_to_tensor(labels, dtype=logits._v.dtype)
+    if axis not in (-1, logits._v.ndim - 1):
+        from .shape import transpose
+        perm = [i for i in range(logits._v.ndim) if i != axis % logits._v.ndim] + [axis % logits._v.ndim]
+        logits, labels = transpose(logits, perm), transpose(labels, perm)
+    return softmax_xent(labels, logits)[0]
+
+
+def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
+    """Per-example cross-entropy with integer class labels (labels get no gradient)."""
+    logits = logits if isinstance(logits, _Base) else convert_to_tensor(logits)
+    labels = labels if isinstance(labels, _Base) else convert_to_tensor(labels)
+    if labels._v.dtype.kind not in "iu":
+        raise TypeError(f"sparse_softmax_cross_entropy_with_logits: labels must be int32 or int64, "
+                        f"got {labels._v.dtype}")
+    if tuple(labels._v.shape) != tuple(logits._v.shape[:-1]):
+        raise InvalidArgumentError(f"sparse_softmax_cross_entropy_with_logits: logits and labels must have "
+                                   f"the same first dimension, got logits shape {tuple(logits._v.shape)} and "
+                                   f"labels shape {tuple(labels._v.shape)}")
+    from .. import backend as _b
+    if _b.get_xp() is np and labels._v.size:
+        n = logits._v.shape[-1]
+        lv = labels._v
+        if int(lv.max()) >= n or int(lv.min()) < 0:
+            raise InvalidArgumentError(f"Received a label value of {int(lv.max()) if int(lv.max()) >= n else int(lv.min())} "
+                                       f"which is outside the valid range of [0, {n}).")
+    oh = one_hot(labels, logits._v.shape[-1], dtype=logits._v.dtype)
+    return softmax_xent(oh, logits)[0]
+
+
+def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
+    """max(x, 0) - x*z + log1p(exp(-|x|)), written as TF does so the gradient at 0 is sigmoid(0) - z."""
+    x = logits if isinstance(logits, _Base) else convert_to_tensor(logits)
+    z = labels if isinstance(labels, _Base) else convert_to_tensor(labels, dtype=x._v.dtype)
+    cond = greater_equal(x, 0.0)
+    relu_logits = where(cond, x, multiply(x, 0.0))
+    neg_abs = where(cond, negative(x), x)
+    return add(subtract(relu_logits, multiply(x, z)), log1p(exp(neg_abs)))
+
+
+# ---------------------------------------------------------------- bias + activation, fused both ways
+_ACTS = ("linear", "relu", "tanh", "sigmoid")
+
+
+def _act_fwd(xp, z, activation):
+    if activation == "relu":
+        return xp.maximum(z, _f(xp, z, 0))
+    if activation == "tanh":
+        return xp.tanh(z)
+    if activation == "sigmoid":
+        return _sigmoid(xp, z)
+    return z
+
+
+def _bias_act_fwd(xp, x, b, activation):
+    return _act_fwd(xp, x + b, activation)
+
+
+def _bias_check(x, b, activation):
+    if b.ndim != 1 or x.shape[-1:] != b.shape:
+        raise InvalidArgumentError(f"bias_add: bias must be 1-D and match the last dimension of the input, "
+                                   f"got input {tuple(x.shape)} and bias {tuple(b.shape)}")
+
+
+bias_act = defop("bias_act", _bias_act_fwd, same_dtype=(0, 1), check=_bias_check,
+                 cuda=kernel("nn.cu", "bias_act"))
+
+
+@bias_act.def_vjp_all
+def bias_act_vjp(g, out, inputs, needs, activation):
+    """dz = act'(out) * g; dx = dz; db = sum of dz over all but the last axis -- one kernel"""
+    x, b = inputs
+    dz, db = act_bias_grad(out, g, activation=activation)
+    return [dz if needs[0] else None, db if needs[1] else None]
+
+
+def _act_bias_grad_fwd(xp, y, g, activation):
+    if activation == "relu":
+        dz = g * (y > 0)
+    elif activation == "tanh":
+        dz = g * (1 - y * y)
+    elif activation == "sigmoid":
+        dz = g * (y * (1 - y))
+    else:
+        dz = g
+    nb = g.ndim - y.ndim
+    axes = tuple(range(nb, g.ndim - 1))
+    return dz, xp.sum(dz, axis=axes)
+
+
+act_bias_grad = defop("act_bias_grad", _act_bias_grad_fwd, nout=2, cuda=kernel("nn.cu", "act_bias_grad"))
+
+
+@act_bias_grad.def_vjp_all
+def act_bias_grad_vjp(gs, outs, inputs, needs, activation):
+    """(dz, db) are linear in g through dz = act'(y) g; gg = gg_dz + broadcast(gg_db)"""
+    from .shape import broadcast_to
+    gdz, gdb = gs
+    y, g = inputs
+    gg = gdz
+    if gdb is not None:
+        nbb = gdb._v.ndim - 1
+        shape = tuple(gdb._v.shape[:nbb]) + tuple(g._v.shape)
+        extra = reshape(gdb, tuple(gdb._v.shape[:nbb]) + (1,) * (g._v.ndim - 1) + tuple(gdb._v.shape[nbb:]))
+        extra = broadcast_to(extra, shape)
+        gg = extra if gg is None else add(gg, extra)
+    if gg is None:
+        return [None, None]
+    if activation == "relu":
+        return [None, relu_grad(y, gg) if needs[1] else None]
+    if activation == "tanh":
+        return [multiply(multiply(y, -2.0), multiply(g, gg)) if needs[0] else None,
+                tanh_grad(y, gg) if needs[1] else None]
+    if activation == "sigmoid":
+        return [multiply(multiply(gg, g), subtract(1.0, multiply(2.0, y))) if needs[0] else None,
+                sigmoid_grad(y, gg) if needs[1] else None]
+    return [None, gg if needs[1] else None]
+
+
+def bias_add(value, bias, data_format=None, name=None):
+    return bias_act(value, bias, activation="linear")
+
+
+def dense_activation(x, b, activation):
+    """act(x + b) in one fused op when ``activation`` is linear/relu/tanh/sigmoid."""
+    if activation not in _ACTS:
+        raise ValueError(f"dense_activation: activation must be one of {_ACTS}, got {activation!r}")
+    return bias_act(x, b, activation=activation)
+
+
+# ---------------------------------------------------------------- misc
+def dropout(x, rate, noise_shape=None, seed=None, name=None):
+    """Zero each element with probability ``rate``, scale the rest by 1/(1-rate)."""
+    from .creation import random
+    if not 0 <= float(rate) < 1:
+        raise ValueError(f"dropout: rate must be a scalar tensor or a float in the range [0, 1), got {rate}")
+    if float(rate) == 0:
+        return x
+    shape = tuple(x.shape) if noise_shape is None else tuple(noise_shape)
+    keep = random.uniform(shape, dtype=x.dtype, seed=seed)
+    mask = cast(greater_equal(keep, float(rate)), x.dtype)
+    return multiply(x, multiply(mask, 1.0 / (1.0 - float(rate))))
+
+
+def l2_loss(t, name=None):
+    return multiply(reduce_sum(square(t)), 0.5)
+
+
+def moments(x, axes, shift=None, keepdims=False, name=None):
+    mean = reduce_mean(x, axis=axes, keepdims=True)
+    var = reduce_mean(square(subtract(x, mean)), axis=axes, keepdims=keepdims)
+    if not keepdims:
+        mean = reshape(mean, [d for i, d in enumerate(x.shape) if i not in [a % x.ndim for a in axes]])
+    return mean, var
+
+
+def l2_normalize(x, axis=None, epsilon=1e-12, name=None):
+    from .math import rsqrt
+    sq = reduce_sum(square(x), axis=axis, keepdims=True)
+    return multiply(x, rsqrt(maximum(sq, epsilon)))
+
+
+__all__ = ["relu", "relu6", "relu_grad", "leaky_relu", "leaky_relu_grad", "elu", "elu_grad", "selu", "gelu",
+           "gelu_grad", "silu", "swish", "softsign", "softmax", "softmax_grad", "log_softmax",
+           "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits",
+           "sigmoid_cross_entropy_with_logits", "softmax_xent", "xent_grad", "bias_act", "act_bias_grad",
+           "bias_add", "dense_activation", "dropout", "l2_loss", "moments", "l2_normalize"]
