@@ -54,6 +54,8 @@ def set_backend(which):
     else:
         cp, _ = _cupy_with_device()
         xp, name = (cp, "cupy") if cp is not None else (np, "numpy")
+    from . import op
+    op._replan_all()
     return name
 
 

@@ -8,6 +8,7 @@
 import contextlib
 
 from .op import debug
+from .state import state as _state
 from .errors import NumericsError  # noqa: F401
 
 
@@ -15,11 +16,13 @@ def enable_check_numerics():
     """Check every op output, forward and backward, for NaN/Inf (a host sync per op: debugging only)."""
     debug.check_numerics = True
     debug.record_sites = True
+    _state._sync()
 
 
 def disable_check_numerics():
     debug.check_numerics = False
     debug.record_sites = False
+    _state._sync()
 
 
 @contextlib.contextmanager
@@ -30,6 +33,7 @@ def check_numerics():
         yield
     finally:
         debug.check_numerics, debug.record_sites = old
+        _state._sync()
 
 
 def explain_none(tape, target, source):

@@ -4,7 +4,9 @@ the dispatch that runs it, and the recording hook for tapes and accumulators.
 An op call with no active recorder is unwrap, compute, wrap.  Recording work
 happens only in ``_record``, and only when a recorder is active.
 """
+import operator
 import sys
+import weakref
 
 import numpy as np
 
@@ -14,7 +16,8 @@ from .state import state as _state
 from .tensor import Tensor, Variable, _Base, _infer_np, _cast_checked
 
 _new = object.__new__
-_FLOAT_KINDS = "fc"
+_getv = operator.attrgetter("_v")
+_ALL_OPS = weakref.WeakSet()
 
 
 class debug:
@@ -34,10 +37,10 @@ class Op:
       transpose of the VJP.
     """
     __slots__ = ("name", "fwd", "cuda", "vjps", "vjp_all", "jvp", "nout", "nondiff", "linear",
-                 "elementwise", "same_dtype", "aliases", "arity", "check", "__weakref__")
+                 "elementwise", "same_dtype", "_convert_ref", "aliases", "arity", "check", "_plain", "ufunc", "_ufn", "__weakref__")
 
     def __init__(self, name, fwd, *, cuda=None, nout=1, nondiff=False, linear=False,
-                 elementwise=False, same_dtype=None, aliases=False, check=None):
+                 elementwise=False, same_dtype=None, aliases=False, check=None, ufunc=None):
         self.name = name
         self.fwd = fwd
         self.cuda = cuda
@@ -48,10 +51,22 @@ class Op:
         self.nondiff = nondiff
         self.linear = linear
         self.elementwise = elementwise
-        self.same_dtype = same_dtype        # tuple of arg positions whose dtypes must agree
+        self.same_dtype = same_dtype if same_dtype and len(same_dtype) > 1 else None  # dtypes must agree
+        self._convert_ref = same_dtype      # positions whose non-tensor args take the tensors' dtype
         self.aliases = aliases              # forward may return a view of an input
         self.check = check                  # check(*arrays, **params) raises before any compute
         self.arity = None
+        self._plain = False
+        self.ufunc = ufunc                  # name of an xp function equal to fwd(xp, *arrays)
+        self._ufn = None
+        self._replan()
+        _ALL_OPS.add(self)
+
+    def _replan(self):
+        gpu = _b.name == "cupy"
+        self._plain = (self.check is None and self.nout == 1 and not self.aliases
+                       and (self.cuda is None or not gpu))
+        self._ufn = getattr(_b.xp, self.ufunc) if (self.ufunc and _b.xp is not None) else None
 
     def def_vjp(self, *rules):
         self.vjps = rules
@@ -70,47 +85,86 @@ class Op:
 
     def __call__(self, *args, **params):
         try:
-            vals = [a._v for a in args]
+            vals = tuple(map(_getv, args))
         except AttributeError:
             vals = _convert_args(self, args)
         sd = self.same_dtype
-        if sd is not None and len(sd) > 1:
+        if sd is not None:
             d0 = vals[sd[0]].dtype
             for i in sd[1:]:
-                if vals[i].dtype is not d0 and vals[i].dtype != d0:
+                d = vals[i].dtype
+                if d is not d0 and d != d0:
                     _dtype_mismatch(self, args, vals, sd[0], i)
+        if self._plain:
+            try:
+                f = self._ufn
+                out_v = f(*vals) if f is not None else self.fwd(_b.xp, *vals, **params)
+            except (ValueError, TypeError, IndexError) as e:
+                _reraise(self, e, vals, params)
+            out = _new(Tensor)
+            out._v = out_v
+        else:
+            out = self._full(args, vals, params)
+        if _state.hooked:
+            _hooks(self, args, vals, out, params, _state)
+        return out
+
+    def _full(self, args, vals, params):
+        """Dispatch with argument checks, a CUDA kernel, aliasing or several outputs."""
         if self.check is not None:
             self.check(*vals, **params)
         xp = _b.xp or _b.get_xp()
         try:
+            out_v = None
             if self.cuda is not None and _b.name == "cupy":
                 out_v = self.cuda(xp, *vals, **params)
-                if out_v is None:
-                    out_v = self.fwd(xp, *vals, **params)
-            else:
+            if out_v is None:
                 out_v = self.fwd(xp, *vals, **params)
         except (ValueError, TypeError, IndexError) as e:
-            if isinstance(e, InvalidArgumentError):
-                raise
-            raise InvalidArgumentError(f"{self.name}: {e} (inputs: {describe(vals)}"
-                                       f"{', params: ' + repr(params) if params else ''})") from e
+            _reraise(self, e, vals, params)
         if self.nout == 1:
             if self.aliases:
                 out_v = _own(out_v, args)
-            out = _new(Tensor)
-            out._v = out_v
+            return _wrap(out_v)
+        return tuple(_wrap(v) for v in out_v)
+
+
+def _reraise(op, e, vals, params):
+    if isinstance(e, InvalidArgumentError):
+        raise e
+    raise InvalidArgumentError(f"{op.name}: {e} (inputs: {describe(vals)}"
+                               f"{', params: ' + repr(params) if params else ''})") from e
+
+
+def _replan_all():
+    """Recompute every op's fast-path flag (the backend decides whether ``cuda=`` matters)."""
+    for op in list(_ALL_OPS):
+        op._replan()
+
+
+def _hooks(op, args, vals, out, params, st):
+    """The slow tail of a dispatch: numerics checks, recording, function capture."""
+    if debug.check_numerics:
+        _check_numerics(op, out, "forward")
+    stack = st.stack
+    if stack:
+        if op.nondiff:
+            _note_cut(op, args, stack)
         else:
-            out = tuple(_wrap(v) for v in out_v)
-        if debug.check_numerics:
-            _check_numerics(self, out, "forward")
-        stack = _state.stack
-        if stack and not self.nondiff:
-            _record(self, args, vals, out, params, stack)
-        elif stack:
-            _note_cut(self, args, stack)
-        if _state.capture is not None:
-            _state.capture.op(self, args, out, params)
-        return out
+            inputs = args
+            for a in args:
+                if type(a) is not Tensor:
+                    inputs = _record_inputs(args, vals, stack)
+                    break
+            if len(stack) == 1:
+                stack[0]._record(op, inputs, out, params, stack, 0)
+            else:
+                k = 0
+                for rec in stack:
+                    rec._record(op, inputs, out, params, stack, k)
+                    k += 1
+    if st.capture is not None:
+        st.capture.op(op, args, out, params)
 
 
 def defop(name, fwd, **kw):
@@ -141,8 +195,16 @@ def _dtype_mismatch(op, args, vals, i, j):
 
 def _convert_args(op, args):
     """Arrays for mixed arguments: non-tensors take the dtype of the op's tensor arguments."""
+    if len(args) == 2 and op._convert_ref:
+        a, b = args
+        tb = type(b)
+        if (tb is float or tb is int) and isinstance(a, _Base):
+            return (a._v, _const(b, a._v.dtype, _b.xp))
+        ta = type(a)
+        if (ta is float or ta is int) and isinstance(b, _Base):
+            return (_const(a, b._v.dtype, _b.xp), b._v)
     ref = None
-    sd = op.same_dtype or ()
+    sd = op._convert_ref or ()
     for i in sd:
         if isinstance(args[i], _Base):
             ref = args[i]._v.dtype
@@ -168,15 +230,29 @@ def _convert_args(op, args):
     return vals
 
 
+_CONSTS = {}
+
+
 def _const(a, npd, xp):
     """A Python or numpy value meeting a tensor of dtype ``npd`` takes that dtype (TF's rule)."""
     if type(a) is float or type(a) is int:
+        key = (a, type(a), npd)
+        c = _CONSTS.get(key)
+        if c is not None:
+            return c
         if npd.kind in "iub" and type(a) is float and not a.is_integer():
             raise TypeError(f"Cannot convert {a!r} to EagerTensor of dtype {npd.name}")
         try:
-            return npd.type(a) if xp is np else xp.asarray(a, dtype=npd)
+            if npd.kind in "iu" and not np.iinfo(npd).min <= a <= np.iinfo(npd).max:
+                raise OverflowError
+            c = xp.asarray(a, dtype=npd)    # a 0-d array: numpy's fast path, unlike a numpy scalar
         except OverflowError:
             raise TypeError(f"Cannot convert {a!r} to EagerTensor of dtype {npd.name}: out of range") from None
+        if xp is np:
+            c.flags.writeable = False       # shared between calls: never written
+        if len(_CONSTS) < 4096:
+            _CONSTS[key] = c
+        return c
     if xp is not np and isinstance(a, xp.ndarray):
         return a.astype(npd, copy=False)
     arr = np.asarray(a)
@@ -188,6 +264,20 @@ def _const(a, npd, xp):
 
 
 # ---------------------------------------------------------------- recording
+
+def _record_inputs(args, vals, stack):
+    """Tensors for the tape: variables read as snapshots, constants wrapped."""
+    inputs = list(args)
+    for i, a in enumerate(args):
+        if type(a) is Tensor:
+            continue
+        if type(a) is Variable:
+            inputs[i] = _read_variable(a, stack)
+        else:
+            t = inputs[i] = _new(Tensor)
+            t._v = vals[i]
+    return tuple(inputs)
+
 
 def _record(op, args, vals, out, params, stack):
     """Put one op call on every active recorder that tracks one of its inputs."""
@@ -202,9 +292,8 @@ def _record(op, args, vals, out, params, stack):
         else:
             inputs[i] = _wrap(vals[i])
     inputs = args if inputs is None else tuple(inputs)
-    ids = tuple(map(id, inputs))
     for k, rec in enumerate(stack):
-        rec._record(op, ids, inputs, out, params, stack, k)
+        rec._record(op, inputs, out, params, stack, k)
 
 
 def _read_variable(var, stack):

@@ -1,11 +1,26 @@
-"""Per-thread engine state: the stack of active recorders (tapes, accumulators)."""
+"""Per-thread engine state: the stack of active recorders (tapes, accumulators).
+
+Reads are plain attribute reads (the dispatch reads them on every op); writes go
+through ``__setattr__`` so that ``hooked`` -- "anything beyond compute must see each
+op" -- always agrees with ``stack``, ``capture`` and the debug switches.
+"""
 import threading
 
 
 class _State(threading.local):
     def __init__(self):
-        self.stack = []           # recorders currently recording, outermost first
-        self.capture = None       # a function trace being built (gputape.function)
+        super().__setattr__("stack", [])      # recorders currently recording, outermost first (never mutated)
+        super().__setattr__("capture", None)  # a function trace being built (gputape.function)
+        super().__setattr__("hooked", False)
+
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+        if name in ("stack", "capture"):
+            self._sync()
+
+    def _sync(self):
+        from .op import debug
+        super().__setattr__("hooked", bool(self.stack) or self.capture is not None or debug.check_numerics)
 
 
 state = _State()

@@ -114,8 +114,20 @@ def _batch_axes(gs, out):
     return gs._v.ndim - out._v.ndim
 
 
-def backprop(entries, seeds, source_ids):
-    """Reverse sweep over ``entries`` from ``seeds`` (id -> cotangent); returns id -> cotangent."""
+def backprop(entries, seeds, source_ids, dep=None):
+    """Reverse sweep over ``entries`` from ``seeds`` (id -> cotangent); returns id -> cotangent.
+
+    ``dep`` holds the ids that may lead to a source.  A tape passes its ``tracked`` ids: every
+    recorded entry descends from a watched tensor, so no forward pruning pass is needed (a
+    branch towards a watched non-source costs work, never correctness)."""
+    if dep is not None:
+        path = entries
+    else:
+        dep, path = _prune(entries, source_ids)
+    return _sweep_entries(path, seeds, source_ids, dep)
+
+
+def _prune(entries, source_ids):
     dep = set(source_ids)
     path = []
     for e in entries:
@@ -128,9 +140,15 @@ def backprop(entries, seeds, source_ids):
                     dep.add(id(out))
                 path.append(e)
                 break
+    return dep, path
+
+
+def _sweep_entries(path, seeds, source_ids, dep):
     cot = {k: v for k, v in seeds.items() if k in dep}
     if not cot:
         return cot
+    add = ops.add
+    slow = debug.check_numerics
     for e in reversed(path):
         op, ids, inputs, out, params, site = e
         if type(out) is tuple:
@@ -148,13 +166,38 @@ def backprop(entries, seeds, source_ids):
                 continue
             if oid not in source_ids:
                 del cot[oid]
+            vjps = op.vjps
+            if vjps is not None and not slow:
+                # the common case, inlined: one rule per needed input, unbroadcast only on a shape change
+                gshape = gs._v.shape
+                same = gshape == out._v.shape
+                for i, iid in enumerate(ids):
+                    if iid not in dep:
+                        continue
+                    rule = vjps[i]
+                    if rule is None:
+                        continue
+                    gi = rule(gs, out, *inputs, **params)
+                    if gi is None:
+                        continue
+                    if type(gi) is not Tensor:
+                        gi = ops.convert_to_tensor(gi, dtype=inputs[i]._v.dtype)
+                    xshape = inputs[i]._v.shape
+                    if same:
+                        if gi._v.shape != xshape:
+                            gi = unbroadcast(gi, xshape, 0)
+                    else:
+                        gi = unbroadcast(gi, xshape, len(gshape) - out._v.ndim)
+                    prev = cot.get(iid)
+                    cot[iid] = gi if prev is None else add(prev, gi)
+                continue
         needs = [i in dep for i in ids]
         grads = _vjp_call(op, gs, out, inputs, params, needs, site)
         for iid, gi in zip(ids, grads):
             if gi is None or iid not in dep:
                 continue
             prev = cot.get(iid)
-            cot[iid] = gi if prev is None else ops.add(prev, gi)
+            cot[iid] = gi if prev is None else add(prev, gi)
     return cot
 
 
@@ -204,10 +247,10 @@ class GradientTape:
         return False
 
     # -- recorder interface (called by op dispatch)
-    def _record(self, op, ids, inputs, out, params, stack, k):
+    def _record(self, op, inputs, out, params, stack, k):
         tracked = self._tracked
-        for i in ids:
-            if i in tracked:
+        for x in inputs:
+            if id(x) in tracked:
                 break
         else:
             return
@@ -222,7 +265,8 @@ class GradientTape:
                 self._cuts.append((op.name, _site(), "it returns an integer/bool tensor"))
                 return
             tracked[id(out)] = out
-        self._entries.append((op, ids, inputs, out, params, user_site() if debug.record_sites else None))
+        self._entries.append((op, tuple(map(id, inputs)), inputs, out, params,
+                              user_site() if debug.record_sites else None))
 
     def _read(self, var, snap, stack, k):
         vid = id(var)
@@ -304,13 +348,13 @@ class GradientTape:
 
     def _sweep(self, seeds, source_ids):
         """backprop with this tape paused, other recorders still recording."""
-        entries = list(self._entries)
+        entries = self._entries[:]
         if self._recording and self._persistent:
-            return backprop(entries, seeds, source_ids)
+            return backprop(entries, seeds, source_ids, self._tracked)
         saved = _state.stack
         _state.stack = [r for r in saved if r is not self]
         try:
-            return backprop(entries, seeds, source_ids)
+            return backprop(entries, seeds, source_ids, self._tracked)
         finally:
             _state.stack = saved
 
@@ -551,9 +595,9 @@ class ForwardAccumulator:
             _pop(self)
         return False
 
-    def _record(self, op, ids, inputs, out, params, stack, k):
+    def _record(self, op, inputs, out, params, stack, k):
         tans = self._tangents
-        ts = [tans.get(i) for i in ids]
+        ts = [tans.get(id(i)) for i in inputs]
         if all(t is None for t in ts):
             return
         saved = _state.stack
