@@ -18,6 +18,7 @@ from .tensor import Tensor, Variable, _Base, _infer_np, _cast_checked
 _new = object.__new__
 _getv = operator.attrgetter("_v")
 _ALL_OPS = weakref.WeakSet()
+_PAIR = (0, 1)
 
 
 class debug:
@@ -51,6 +52,9 @@ class Op:
         self.nondiff = nondiff
         self.linear = linear
         self.elementwise = elementwise
+        same_dtype = tuple(same_dtype) if same_dtype else None
+        if same_dtype == _PAIR:
+            same_dtype = _PAIR              # identity test in the dispatch
         self.same_dtype = same_dtype if same_dtype and len(same_dtype) > 1 else None  # dtypes must agree
         self._convert_ref = same_dtype      # positions whose non-tensor args take the tensors' dtype
         self.aliases = aliases              # forward may return a view of an input
@@ -87,14 +91,16 @@ class Op:
         try:
             vals = tuple(map(_getv, args))
         except AttributeError:
-            vals = _convert_args(self, args)
+            args, vals = _convert_args(self, args)
         sd = self.same_dtype
         if sd is not None:
-            d0 = vals[sd[0]].dtype
-            for i in sd[1:]:
-                d = vals[i].dtype
+            if sd is _PAIR:
+                d0 = vals[0].dtype
+                d = vals[1].dtype
                 if d is not d0 and d != d0:
-                    _dtype_mismatch(self, args, vals, sd[0], i)
+                    _dtype_mismatch(self, args, vals, 0, 1)
+            else:
+                _check_same(self, args, vals, sd)
         if self._plain:
             try:
                 f = self._ufn
@@ -129,6 +135,14 @@ class Op:
         return tuple(_wrap(v) for v in out_v)
 
 
+def _check_same(op, args, vals, sd):
+    d0 = vals[sd[0]].dtype
+    for i in sd[1:]:
+        d = vals[i].dtype
+        if d is not d0 and d != d0:
+            _dtype_mismatch(op, args, vals, sd[0], i)
+
+
 def _reraise(op, e, vals, params):
     if isinstance(e, InvalidArgumentError):
         raise e
@@ -144,6 +158,24 @@ def _replan_all():
 
 def _hooks(op, args, vals, out, params, st):
     """The slow tail of a dispatch: numerics checks, recording, function capture."""
+    tape = st.fast_tape
+    if tape is not None and not op.nondiff and type(out) is Tensor:
+        # one GradientTape and nothing else listening: record inline (see GradientTape._record)
+        tracked = tape._tracked
+        hit = False
+        for x in args:
+            if type(x) is not Tensor:
+                break
+            if id(x) in tracked:
+                hit = True
+        else:
+            if hit:
+                if out._v.dtype.kind in "fc":
+                    tracked[id(out)] = out
+                    tape._entries.append((op, tuple(map(id, args)), args, out, params, None))
+                else:
+                    tape._record(op, args, out, params, st.stack, 0)
+            return
     if debug.check_numerics:
         _check_numerics(op, out, "forward")
     stack = st.stack
@@ -199,10 +231,12 @@ def _convert_args(op, args):
         a, b = args
         tb = type(b)
         if (tb is float or tb is int) and isinstance(a, _Base):
-            return (a._v, _const(b, a._v.dtype, _b.xp))
+            c = _const_tensor(b, a._v.dtype)
+            return (a, c), (a._v, c._v)
         ta = type(a)
         if (ta is float or ta is int) and isinstance(b, _Base):
-            return (_const(a, b._v.dtype, _b.xp), b._v)
+            c = _const_tensor(a, b._v.dtype)
+            return (c, b), (c._v, b._v)
     ref = None
     sd = op._convert_ref or ()
     for i in sd:
@@ -214,23 +248,39 @@ def _convert_args(op, args):
             ref = _infer_np(args[sd[0]]).dtype
     xp = _b.get_xp()
     vals = []
+    targs = []
     for i, a in enumerate(args):
         if isinstance(a, _Base):
             vals.append(a._v)
-        elif ref is not None and i in sd:
-            vals.append(_const(a, ref, xp))
+            targs.append(a)
+            continue
+        if ref is not None and i in sd:
+            v = _const(a, ref, xp)
+        elif isinstance(a, (list, tuple)) and any(isinstance(e, _Base) for e in a):
+            from . import ops
+            v = ops.stack(list(a))._v
+        elif xp is not np and isinstance(a, xp.ndarray):
+            v = a
         else:
-            if isinstance(a, (list, tuple)) and any(isinstance(e, _Base) for e in a):
-                from . import ops
-                vals.append(ops.stack(list(a))._v)
-            elif xp is not np and isinstance(a, xp.ndarray):
-                vals.append(a)
-            else:
-                vals.append(xp.asarray(_infer_np(a)))
-    return vals
+            v = xp.asarray(_infer_np(a))
+        vals.append(v)
+        targs.append(_wrap(v))
+    return tuple(targs), vals
 
 
 _CONSTS = {}
+_CONST_TENSORS = {}
+
+
+def _const_tensor(a, npd):
+    """A shared, immutable Tensor for a Python number meeting a tensor of dtype ``npd``."""
+    key = (a, type(a), npd)
+    t = _CONST_TENSORS.get(key)
+    if t is None:
+        t = _wrap(_const(a, npd, _b.xp))
+        if len(_CONST_TENSORS) < 4096:
+            _CONST_TENSORS[key] = t
+    return t
 
 
 def _const(a, npd, xp):

@@ -12,6 +12,7 @@ class _State(threading.local):
         super().__setattr__("stack", [])      # recorders currently recording, outermost first (never mutated)
         super().__setattr__("capture", None)  # a function trace being built (gputape.function)
         super().__setattr__("hooked", False)
+        super().__setattr__("fast_tape", None)  # the one GradientTape, when nothing else listens
 
     def __setattr__(self, name, value):
         super().__setattr__(name, value)
@@ -20,7 +21,11 @@ class _State(threading.local):
 
     def _sync(self):
         from .op import debug
-        super().__setattr__("hooked", bool(self.stack) or self.capture is not None or debug.check_numerics)
+        stack = self.stack
+        super().__setattr__("hooked", bool(stack) or self.capture is not None or debug.check_numerics)
+        one = (len(stack) == 1 and getattr(stack[0], "_inline_record", False) and self.capture is None
+               and not debug.check_numerics and not debug.record_sites)
+        super().__setattr__("fast_tape", stack[0] if one else None)
 
 
 state = _State()

@@ -161,35 +161,28 @@ def _sweep_entries(path, seeds, source_ids, dep):
                     cot.pop(k, None)
         else:
             oid = id(out)
-            gs = cot.get(oid)
+            gs = cot.pop(oid, None)
             if gs is None:
                 continue
-            if oid not in source_ids:
-                del cot[oid]
+            if oid in source_ids:
+                cot[oid] = gs
             vjps = op.vjps
             if vjps is not None and not slow:
                 # the common case, inlined: one rule per needed input, unbroadcast only on a shape change
-                gshape = gs._v.shape
-                same = gshape == out._v.shape
-                for i, iid in enumerate(ids):
-                    if iid not in dep:
-                        continue
+                i = 0
+                for iid in ids:
                     rule = vjps[i]
-                    if rule is None:
-                        continue
-                    gi = rule(gs, out, *inputs, **params)
-                    if gi is None:
-                        continue
-                    if type(gi) is not Tensor:
-                        gi = ops.convert_to_tensor(gi, dtype=inputs[i]._v.dtype)
-                    xshape = inputs[i]._v.shape
-                    if same:
-                        if gi._v.shape != xshape:
-                            gi = unbroadcast(gi, xshape, 0)
-                    else:
-                        gi = unbroadcast(gi, xshape, len(gshape) - out._v.ndim)
-                    prev = cot.get(iid)
-                    cot[iid] = gi if prev is None else add(prev, gi)
+                    if rule is not None and iid in dep:
+                        gi = rule(gs, out, *inputs, **params) if params else rule(gs, out, *inputs)
+                        if gi is not None:
+                            if type(gi) is not Tensor:
+                                gi = ops.convert_to_tensor(gi, dtype=inputs[i]._v.dtype)
+                            xshape = inputs[i]._v.shape
+                            if gi._v.shape != xshape:
+                                gi = unbroadcast(gi, xshape, gs._v.ndim - out._v.ndim)
+                            prev = cot.get(iid)
+                            cot[iid] = gi if prev is None else add(prev, gi)
+                    i += 1
                 continue
         needs = [i in dep for i in ids]
         grads = _vjp_call(op, gs, out, inputs, params, needs, site)
@@ -215,6 +208,7 @@ class GradientTape:
     """
 
     _warned_inside = False
+    _inline_record = True        # the dispatch may record on a lone tape without calling _record
 
     def __init__(self, persistent=False, watch_accessed_variables=True):
         self._persistent = bool(persistent)

@@ -9,6 +9,15 @@ from . import dtypes as _d
 from .state import state as _state
 
 ops = None   # gputape.ops, bound once it is imported (operators dispatch through it)
+_add = _sub = _mul = _div = _const_tensor = None   # bound with ops (see ops/__init__.py)
+
+
+def _operand(o, t):
+    """The other operand of a binary operator: Python numbers as cached constants of t's dtype."""
+    to = type(o)
+    if to is float or to is int:
+        return _const_tensor(o, t._v.dtype)
+    return o
 
 
 class _Base:
@@ -103,14 +112,32 @@ class _Base:
                 f"numpy={_numpy_repr(self)}>")
 
     # ---- operators
-    def __add__(self, o): return ops.add(self, o)
-    def __radd__(self, o): return ops.add(o, self)
-    def __sub__(self, o): return ops.subtract(self, o)
-    def __rsub__(self, o): return ops.subtract(o, self)
-    def __mul__(self, o): return ops.multiply(self, o)
-    def __rmul__(self, o): return ops.multiply(o, self)
-    def __truediv__(self, o): return ops.divide(self, o)
-    def __rtruediv__(self, o): return ops.divide(o, self)
+    # Python numbers become shared constant tensors here, so the dispatch never takes its
+    # exception path for them (see op._const_tensor)
+    def __add__(self, o):
+        return _add(self, o if type(o) is Tensor else _operand(o, self))
+
+    def __radd__(self, o):
+        return _add(_operand(o, self), self)
+
+    def __sub__(self, o):
+        return _sub(self, o if type(o) is Tensor else _operand(o, self))
+
+    def __rsub__(self, o):
+        return _sub(_operand(o, self), self)
+
+    def __mul__(self, o):
+        return _mul(self, o if type(o) is Tensor else _operand(o, self))
+
+    def __rmul__(self, o):
+        return _mul(_operand(o, self), self)
+
+    def __truediv__(self, o):
+        return _div(self, o if type(o) is Tensor else _operand(o, self))
+
+    def __rtruediv__(self, o):
+        return _div(_operand(o, self), self)
+
     def __floordiv__(self, o): return ops.floordiv(self, o)
     def __rfloordiv__(self, o): return ops.floordiv(o, self)
     def __mod__(self, o): return ops.floormod(self, o)

@@ -9,3 +9,10 @@ from .creation import *      # noqa: F401,F403
 from .nn import *            # noqa: F401,F403
 
 _tensor.ops = _tape.ops = __import__(__name__, fromlist=["*"])
+from ..op import _const_tensor as _ct  # noqa: E402
+_tensor._add, _tensor._sub, _tensor._mul, _tensor._div, _tensor._const_tensor = add, subtract, multiply, divide, _ct
+
+# submodules stay out of `from gputape.ops import *`: otherwise gputape.math/nn/linalg would be
+# bound to gputape.ops.math/nn/linalg before the real namespaces are imported
+__all__ = [_n for _n, _v in list(globals().items())
+           if not _n.startswith("_") and type(_v) is not type(_tensor)]
