@@ -643,7 +643,8 @@ def jvp_of(op, ts, out, inputs, params):
             acc = ops.broadcast_to(acc, out._v.shape)
         return acc
     if op.linear and op.nout == 1:
-        args = [t if t is not None else ops.zeros_like(x) for t, x in zip(ts, inputs)]
+        # inputs with no tangent enter as zeros, except non-float ones (indices, masks): kept as is
+        args = [t if t is not None else ops.zeros_like(x) if _is_float(x) else x for t, x in zip(ts, inputs)]
         return op(*args, **params)
     return _jvp_by_transpose(op, ts, out, inputs, params)
 

@@ -210,7 +210,7 @@ softplus.def_vjp(lambda g, out, x: softplus_grad(x, g))
 
 softplus_grad = defop("softplus_grad", lambda xp, x, g: g * _sigmoid(xp, x),
                       cuda=kernel("activation.cu", "softplus_grad"), **E)
-softplus_grad.def_vjp(lambda gg, out, x, g: gg * g * sigmoid_grad(sigmoid(x), 1.0),
+softplus_grad.def_vjp(lambda gg, out, x, g: sigmoid_grad(sigmoid(x), gg * g),
                       lambda gg, out, x, g: softplus_grad(x, gg))
 
 def _erf(xp, x):

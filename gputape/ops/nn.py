@@ -74,7 +74,8 @@ _SELU_A, _SELU_S = 1.6732632423543772848170429916717, 1.050700987355480493419334
 
 def selu(features, name=None):
     x = features
-    return multiply(_SELU_S, where(greater(x, 0.0), x, multiply(_SELU_A, elu(x))))
+    # x == 0 takes the linear branch, so selu'(0) = scale as in TF's SeluGrad
+    return multiply(_SELU_S, where(greater_equal(x, 0.0), x, multiply(_SELU_A, elu(x))))
 
 
 def _gelu(xp, x, approximate):
@@ -106,25 +107,24 @@ gelu_grad = defop("gelu_grad", _gelu_grad, cuda=kernel("activation.cu", "gelu_gr
 
 
 def gelu_grad_dx(gg, out, x, g, approximate):
-    """dx = gg * g * gelu''(x)"""
-    return multiply(multiply(gg, g), gelu_grad2(x, approximate=approximate))
+    """dx = gg * g * gelu''(x), written with ops so that it differentiates again"""
+    return multiply(multiply(gg, g), _gelu_second(x, approximate))
 
 
-def _gelu_grad2(xp, x, approximate):
+def _gelu_second(x, approximate):
+    """gelu''(x): pdf(x) (2 - x^2) exactly; for the tanh form, with u = c (x + k x^3) and
+    t = tanh(u), (1 - t^2) (u' + x (3 c k x - t u'^2))"""
+    x2 = square(x)
     if approximate:
-        c = _m.sqrt(2 / _m.pi)
-        k = 0.044715
-        u = c * (x + k * x ** 3)
-        du = c * (1 + 3 * k * x * x)
-        t = xp.tanh(u)
-        s = 1 - t * t
-        return (s * du + 0.5 * x * (-2 * t * s * du * du + s * c * 6 * k * x)).astype(x.dtype, copy=False)
-    pdf = xp.exp(-0.5 * x * x) * (1 / _m.sqrt(2 * _m.pi))
-    return (pdf * (2 - x * x)).astype(x.dtype, copy=False)
+        c, k = _m.sqrt(2 / _m.pi), 0.044715
+        du = multiply(c, add(1.0, multiply(3 * k, x2)))
+        t = tanh(multiply(c, add(x, multiply(k, multiply(x, x2)))))
+        s = subtract(1.0, square(t))
+        return multiply(s, add(du, multiply(x, subtract(multiply(3 * c * k, x), multiply(t, square(du))))))
+    pdf = multiply(1 / _m.sqrt(2 * _m.pi), exp(multiply(-0.5, x2)))
+    return multiply(pdf, subtract(2.0, x2))
 
 
-gelu_grad2 = defop("gelu_grad2", _gelu_grad2, nondiff=False, **E)
-gelu_grad2.def_vjp(None)
 gelu_grad.def_vjp(gelu_grad_dx, lambda gg, out, x, g, approximate: gelu_grad(x, gg, approximate=approximate))
 
 
