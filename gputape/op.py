@@ -12,7 +12,7 @@ import numpy as np
 
 from . import backend as _b
 from .errors import InvalidArgumentError, NumericsError, describe
-from .state import state as _state
+from .state import state as _state, hooked_anywhere as _hooked
 from .tensor import Tensor, Variable, _Base, _infer_np, _cast_checked
 
 _new = object.__new__
@@ -89,7 +89,12 @@ class Op:
 
     def __call__(self, *args, **params):
         try:
-            vals = tuple(map(_getv, args))
+            if len(args) == 2:
+                vals = (args[0]._v, args[1]._v)
+            elif len(args) == 1:
+                vals = (args[0]._v,)
+            else:
+                vals = tuple(map(_getv, args))
         except AttributeError:
             args, vals = _convert_args(self, args)
         sd = self.same_dtype
@@ -104,14 +109,19 @@ class Op:
         if self._plain:
             try:
                 f = self._ufn
-                out_v = f(*vals) if f is not None else self.fwd(_b.xp, *vals, **params)
+                if f is not None:
+                    out_v = f(*vals)
+                elif params:
+                    out_v = self.fwd(_b.xp, *vals, **params)
+                else:
+                    out_v = self.fwd(_b.xp, *vals)
             except (ValueError, TypeError, IndexError) as e:
                 _reraise(self, e, vals, params)
             out = _new(Tensor)
             out._v = out_v
         else:
             out = self._full(args, vals, params)
-        if _state.hooked:
+        if _hooked[0] and _state.hooked:
             _hooks(self, args, vals, out, params, _state)
         return out
 
@@ -172,7 +182,9 @@ def _hooks(op, args, vals, out, params, st):
             if hit:
                 if out._v.dtype.kind in "fc":
                     tracked[id(out)] = out
-                    tape._entries.append((op, tuple(map(id, args)), args, out, params, None))
+                    n = len(args)
+                    ids = (id(args[0]), id(args[1])) if n == 2 else (id(args[0]),) if n == 1 else tuple(map(id, args))
+                    tape._entries.append((op, ids, args, out, params, None))
                 else:
                     tape._record(op, args, out, params, st.stack, 0)
             return
@@ -212,7 +224,7 @@ def _wrap(v):
 
 def _own(v, args):
     for a in args:
-        if type(a) is Variable and _b.get_xp().shares_memory(v, a._v):
+        if type(a) is Variable and _b.get_xp().may_share_memory(v, a._v):
             return v.copy()
     return v
 

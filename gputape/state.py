@@ -6,6 +6,10 @@ op" -- always agrees with ``stack``, ``capture`` and the debug switches.
 """
 import threading
 
+# how many threads have their ``hooked`` flag up: the dispatch skips the thread-local read at 0
+hooked_anywhere = [0]
+_count_lock = threading.Lock()
+
 
 class _State(threading.local):
     def __init__(self):
@@ -22,7 +26,12 @@ class _State(threading.local):
     def _sync(self):
         from .op import debug
         stack = self.stack
-        super().__setattr__("hooked", bool(stack) or self.capture is not None or debug.check_numerics)
+        was = self.hooked
+        now = bool(stack) or self.capture is not None or debug.check_numerics
+        super().__setattr__("hooked", now)
+        if now != was:
+            with _count_lock:
+                hooked_anywhere[0] += 1 if now else -1
         one = (len(stack) == 1 and getattr(stack[0], "_inline_record", False) and self.capture is None
                and not debug.check_numerics and not debug.record_sites)
         super().__setattr__("fast_tape", stack[0] if one else None)
