@@ -16,8 +16,3 @@ _tensor._add, _tensor._sub, _tensor._mul, _tensor._div, _tensor._const_tensor = 
 # bound to gputape.ops.math/nn/linalg before the real namespaces are imported
 __all__ = [_n for _n, _v in list(globals().items())
            if not _n.startswith("_") and type(_v) is not type(_tensor)]
-
-# submodules stay out of `from gputape.ops import *`: otherwise gputape.math/nn/linalg would be
-# bound to gputape.ops.math/nn/linalg before the real namespaces are imported
-__all__ = [_n for _n, _v in list(globals().items())
-           if not _n.startswith("_") and type(_v) is not type(_tensor)]
