@@ -185,7 +185,12 @@ def _sweep_entries(path, seeds, source_ids, dep):
                     i += 1
                 continue
         needs = [i in dep for i in ids]
-        grads = _vjp_call(op, gs, out, inputs, params, needs, site)
+        try:
+            grads = _vjp_call(op, gs, out, inputs, params, needs, site)
+        except FloatingPointError as e:       # check_numerics inside a rule: name the forward op too
+            if "while computing the gradient of" in str(e):
+                raise
+            raise type(e)(f"{e}, while computing the gradient of {op.name} recorded at {site}") from None
         for iid, gi in zip(ids, grads):
             if gi is None or iid not in dep:
                 continue
@@ -276,12 +281,23 @@ class GradientTape:
 
     def _note_cut(self, op, args):
         tracked = self._tracked
-        if any(id(a) in tracked for a in args if isinstance(a, _Base)):
+        hit = False
+        for a in args:
+            if id(a) in tracked:
+                hit = True
+            elif type(a) is Variable and self._watch_accessed and a._trainable:
+                # any read of a trainable variable watches it, even by a non-differentiable op (as TF)
+                self._watched_vars[a._uid] = a
+                tracked[id(a)] = a
+                hit = True
+        if hit:
             self._cuts.append((op.name, _site(), "it has no gradient (non-differentiable)"))
 
-    def _note_host_read(self, t):
+    def _note_host_read(self, t, how=".numpy()"):
         if id(t) in self._tracked:
-            self._cuts.append((".numpy()", _site(), "values read to the host leave the tape"))
+            why = ("values read to the host leave the tape" if how == ".numpy()" else
+                   "a new constant made from a tensor is not connected to it")
+            self._cuts.append((how, _site(), why))
 
     # -- public surface
     def watch(self, tensor):
@@ -291,7 +307,7 @@ class GradientTape:
                                  "on a tape that is not active; call it inside `with tape:`")
         for t in nest.flatten(tensor):
             if not isinstance(t, _Base):
-                raise ValueError(f"Passed in object {t!r} of type '{type(t).__name__}', not tf.Tensor or "
+                raise ValueError(f"Passed in object {t} of type '{type(t).__name__}', not tf.Tensor or "
                                  f"tf.Variable or ExtensionType.")
             if not _is_float(t):
                 log.warning("The dtype of the watched tensor must be floating (e.g. tf.float32), got %s",
@@ -562,7 +578,7 @@ class ForwardAccumulator:
         self._keep = {}
         for p, t in zip(fp, ft):
             if not isinstance(p, _Base):
-                raise ValueError(f"Passed in object {p!r} of type '{type(p).__name__}', not tf.Tensor or "
+                raise ValueError(f"Passed in object {p} of type '{type(p).__name__}', not tf.Tensor or "
                                  f"tf.Variable or ExtensionType.")
             if id(p) in self._tangents:
                 raise ValueError("Tensor {} was specified as a primal multiple times. This may indicate an "

@@ -383,11 +383,11 @@ def _numpy_repr(t):
     return ("\n" + s) if a.ndim >= 2 else s
 
 
-def _note_host_read(t):
+def _note_host_read(t, how=".numpy()"):
     for rec in _state.stack:
         note = getattr(rec, "_note_host_read", None)
         if note is not None:
-            note(t)
+            note(t, how)
 
 
 # ---------------------------------------------------------------- conversion
@@ -456,6 +456,8 @@ def constant(value, dtype=None, shape=None, name=None):
     """
     npd = _d.np_dtype(dtype)
     if isinstance(value, _Base):
+        if _state.stack:
+            _note_host_read(value, "constant(...)")
         v = value._v
         if npd is not None and v.dtype != npd:
             v = ops.cast(value, npd)._v
