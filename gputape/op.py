@@ -302,7 +302,7 @@ def _const(a, npd, xp):
         c = _CONSTS.get(key)
         if c is not None:
             return c
-        if npd.kind in "iub" and type(a) is float and not a.is_integer():
+        if npd.kind in "iub" and type(a) is float:     # TF: not even 2.0 becomes an integer
             raise TypeError(f"Cannot convert {a!r} to EagerTensor of dtype {npd.name}")
         try:
             if npd.kind in "iu" and not np.iinfo(npd).min <= a <= np.iinfo(npd).max:

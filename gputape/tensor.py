@@ -61,11 +61,15 @@ class _Base:
         return np.asarray(a, dtype=dtype)
 
     def _scalar(self, kind):
-        if self._v.size != 1 or self._v.ndim != 0 and kind is bool:
-            raise ValueError("The truth value of an array with more than one element is ambiguous. "
-                             "Use a.any() or a.all()" if kind is bool else
-                             f"only scalar tensors can be converted with {kind.__name__}(), "
-                             f"this one has shape {tuple(self._v.shape)}")
+        if kind is bool:
+            if self._v.size > 1:
+                raise ValueError("The truth value of an array with more than one element is ambiguous. "
+                                 "Use a.any() or a.all()")
+            if self._v.size == 0:
+                return False
+        elif self._v.ndim != 0:
+            raise TypeError(f"only 0-dimensional arrays can be converted to Python scalars (this tensor "
+                            f"has shape {tuple(self._v.shape)}; index it or reshape it first)")
         if _state.capture is not None:
             _state.capture.host_read(self)
         return kind(_b.to_host(self._v).reshape(())[()])
@@ -163,8 +167,8 @@ class _Base:
         return ops.getitem(self, key)
 
     def __setitem__(self, key, value):
-        raise TypeError(f"'{type(self).__name__}' object does not support item assignment; "
-                        "tensors are immutable (use Variable.assign, or tensor_scatter_nd_update)")
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '__setitem__': tensors are "
+                             "immutable (use Variable.assign, or tensor_scatter_nd_update)")
 
     # a few methods TensorFlow tensors have
     def get_shape(self):
@@ -370,9 +374,8 @@ def _host(t):
 
 
 def _body(t):
-    a = _host(t)
-    s = str(a)
-    return ("\n" + s) if a.ndim >= 2 else s
+    s = str(_host(t))
+    return ("\n" + s) if "\n" in s else s          # TF: a new line only before a multi-line array
 
 
 def _numpy_repr(t):
@@ -380,7 +383,7 @@ def _numpy_repr(t):
     if a.ndim == 0:
         return str(a[()])
     s = repr(a)
-    return ("\n" + s) if a.ndim >= 2 else s
+    return ("\n" + s) if "\n" in s else s
 
 
 def _note_host_read(t, how=".numpy()"):
@@ -409,12 +412,15 @@ def _infer_np(value):
 
 
 def _cast_checked(a, npd, value):
-    """Cast with TensorFlow's refusal to lose a float's fraction or range silently."""
+    """Cast with TensorFlow's rules: numpy values are cast (floats truncate), but a Python float
+    never becomes an integer (not even 2.0) and a Python number never becomes a bool."""
     if a.dtype == npd:
         return a
-    if npd.kind in "iub" and a.dtype.kind == "f":
-        if not np.all(np.isfinite(a)) or not np.all(a == np.trunc(a)):
+    if not isinstance(value, (np.ndarray, np.generic)):
+        if (npd.kind in "iu" and a.dtype.kind in "fc") or (npd.kind == "b" and a.dtype.kind != "b"):
             raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {npd.name}")
+    elif npd.kind in "iu" and a.dtype.kind == "f":
+        a = np.trunc(a)
     if npd.kind in "iu" and a.dtype.kind in "iu" and a.size:
         info = np.iinfo(npd)
         if a.max() > info.max or a.min() < info.min:

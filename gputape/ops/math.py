@@ -387,7 +387,7 @@ def cast(x, dtype, name=None):
     return _cast_op(x, dtype=npd)
 
 
-identity = defop("identity", lambda xp, x: x, linear=True, **E)
+identity = defop("identity", lambda xp, x: x, linear=True, aliases=True, **E)   # copies a Variable's buffer
 identity.def_vjp(lambda g, out, x: g)
 
 
@@ -395,7 +395,7 @@ def _stop_fwd(xp, x):
     return x
 
 
-_stop_gradient_op = defop("stop_gradient", _stop_fwd, nondiff=True)
+_stop_gradient_op = defop("stop_gradient", _stop_fwd, nondiff=True, aliases=True)
 
 
 def stop_gradient(input, name=None):

@@ -379,7 +379,7 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     return _pad(tensor, paddings=p, constant_values=constant_values)
 
 
-_reverse = defop("reverse", lambda xp, x, axis: xp.flip(x, axis), linear=True)
+_reverse = defop("reverse", lambda xp, x, axis: xp.flip(x, axis), linear=True, aliases=True)
 _reverse.def_vjp(lambda g, out, x, axis: _reverse(g, axis=tuple(a - x._v.ndim for a in axis)))
 
 
