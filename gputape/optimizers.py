@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 from . import backend as _b
+from . import flat as _flat
 from .tensor import Variable, _Base
 
 
@@ -30,9 +31,17 @@ def _lr_value(lr, step):
 
 
 class Optimizer:
-    """Shared machinery: variable binding, None-gradient handling, the step counter."""
+    """Shared machinery: variable binding, None-gradient handling, the step counter.
 
-    def __init__(self, learning_rate, name):
+    ``flat=True``: the variables are moved into flat buffers when the optimizer is built and
+    each step updates all of them in one kernel launch per dtype (``gputape.flat``); the
+    results are those of the per-variable update.
+    """
+    _flat_rule = None                 # gputape.flat rule of the subclass
+
+    def __init__(self, learning_rate, name, flat=False):
+        self.flat = bool(flat)
+        self._flat = None             # gputape.flat.FlatState once built with flat=True
         self._learning_rate = learning_rate
         self.name = name
         self._built = None            # ids of the variables this optimizer was built with
@@ -68,6 +77,8 @@ class Optimizer:
 
     def build(self, variables):
         self._built = {id(v) for v in variables}
+        if self.flat and self._flat_rule is not None:
+            self._flat = _flat.FlatState(self, variables)
         for v in variables:
             self._init_slots(v)
 
@@ -102,11 +113,13 @@ class Optimizer:
                                 f"'{v.name}' dtype {v._v.dtype}")
         step = self._t
         lr = _lr_value(self._learning_rate, step)
-        for g, v in pairs:
-            gv = g._v if isinstance(g, _Base) else _b.get_xp().asarray(g, dtype=v._v.dtype)
-            if v._reads:
-                v._detach_reads()
-            self._update(v._v, gv, v, lr, step + 1)
+        xp = _b.get_xp()
+        arrays = [(g._v if isinstance(g, _Base) else xp.asarray(g, dtype=v._v.dtype), v) for g, v in pairs]
+        if self._flat is None or not self._flat.step(arrays, lr):
+            for gv, v in arrays:
+                if v._reads:
+                    v._detach_reads()
+                self._update(v._v, gv, v, lr, step + 1)
         self._t = step + 1
         self.iterations._v[...] = self._t
         return self.iterations
@@ -135,9 +148,10 @@ def _c(x, dtype):
 
 class SGD(Optimizer):
     """Plain, momentum or Nesterov gradient descent."""
+    _flat_rule = _flat.SGD_RULE
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
-        super().__init__(learning_rate, name)
+        super().__init__(learning_rate, name, flat=kwargs.get("flat", False))
         if not 0 <= momentum <= 1:
             raise ValueError(f"`momentum` must be a float between [0, 1], got {momentum}")
         self.momentum = float(momentum)
@@ -161,10 +175,11 @@ class SGD(Optimizer):
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba), with Keras's epsilon placement."""
+    _flat_rule = _flat.ADAM_RULE
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name="adam",
                  **kwargs):
-        super().__init__(learning_rate, name)
+        super().__init__(learning_rate, name, flat=kwargs.get("flat", False))
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = float(beta_1), float(beta_2), float(epsilon), amsgrad
 
     def _update(self, w, g, var, lr, t):
@@ -186,10 +201,11 @@ class Adam(Optimizer):
 
 class RMSprop(Optimizer):
     """RMSprop (optionally centered, with momentum)."""
+    _flat_rule = _flat.RMSPROP_RULE
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name="rmsprop",
                  **kwargs):
-        super().__init__(learning_rate, name)
+        super().__init__(learning_rate, name, flat=kwargs.get("flat", False))
         self.rho, self.momentum, self.epsilon, self.centered = float(rho), float(momentum), float(epsilon), centered
 
     def _update(self, w, g, var, lr, t):
@@ -218,9 +234,10 @@ class RMSprop(Optimizer):
 
 class Adagrad(Optimizer):
     """Adagrad."""
+    _flat_rule = _flat.ADAGRAD_RULE
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, name="adagrad", **kwargs):
-        super().__init__(learning_rate, name)
+        super().__init__(learning_rate, name, flat=kwargs.get("flat", False))
         self.initial_accumulator_value, self.epsilon = float(initial_accumulator_value), float(epsilon)
 
     def _update(self, w, g, var, lr, t):

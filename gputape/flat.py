@@ -1,0 +1,266 @@
+"""Flat parameter buffers: the variables of one dtype as views into one buffer, so that an
+optimizer updates all of them in one kernel launch.
+
+``FlatState(optimizer, variables)`` (made by ``Optimizer(..., flat=True)`` when it is built):
+
+- one flat buffer per dtype for the parameters, one for the gradients, one per optimizer slot;
+  each variable's segment starts at a 256-byte aligned offset and the padding between
+  segments holds zeros (every update rule maps zero gradient and zero state to zero change);
+- each Variable's ``_v`` is re-pointed at a view of its segment (``assign`` and the other
+  in-place writes then land in the flat buffer) and the optimizer's slots are views too, so
+  the per-variable update of ``optimizers.py`` runs on the same memory whenever the one-launch
+  update cannot (a variable without gradient this step);
+- the learning rate lives in a one-element device array per dtype and the step count is the
+  optimizer's ``iterations`` variable (device memory), so a captured CUDA graph can replay an
+  update with new values.
+
+The update rules below are the NumPy twins of ``kernels/optimizers.cu``: statement for
+statement the per-variable rules of ``optimizers.py`` over the flat buffers, so on NumPy the
+flat path gives bit-identical results (tests/test_kernels.py checks it).
+
+    >>> import gputape as tf
+    >>> w = tf.Variable([1.0, 2.0])
+    >>> opt = tf.optimizers.Adam(0.1, flat=True)
+    >>> _ = opt.apply_gradients([(tf.constant([0.5, -0.5]), w)])
+    >>> w.numpy()
+    array([0.9000013, 2.0999987], dtype=float32)
+"""
+import numpy as np
+
+from . import backend as _b
+from .kernels import kernel
+
+ALIGN = 256       # bytes
+
+
+def _aligned(xp, n, dtype, fill):
+    """A 1-D array of ``n`` elements filled with ``fill`` whose data starts on an ALIGN boundary."""
+    dtype = np.dtype(dtype)
+    pad = ALIGN // dtype.itemsize
+    raw = xp.full((n + pad,), fill, dtype=dtype)
+    ptr = raw.ctypes.data if xp is np else raw.data.ptr
+    skip = (-ptr % ALIGN) // dtype.itemsize
+    return raw[skip:skip + n]
+
+
+class _Group:
+    """The variables of one dtype and their segments in that dtype's buffers."""
+
+    def __init__(self, dtype, variables):
+        self.dtype = np.dtype(dtype)
+        self.variables = list(variables)
+        step = max(1, ALIGN // self.dtype.itemsize)
+        self.offsets, off = [], 0
+        for v in self.variables:
+            self.offsets.append(off)
+            off += -(-max(v._v.size, 1) // step) * step
+        self.size = off
+        self.params = self.grads = self.lr = None
+        self.slots = {}            # slot name -> flat buffer
+        self.views = []            # the parameter view each variable's _v must be
+        self._lr_host = None
+
+    def segment(self, flat, k):
+        v = self.variables[k]
+        off = self.offsets[k]
+        return flat[off:off + v._v.size].reshape(v._v.shape)
+
+
+class FlatState:
+    """An optimizer's parameters, gradients and slots in flat buffers; see the module doc."""
+
+    def __init__(self, opt, variables):
+        xp = _b.get_xp()
+        self.opt = opt
+        self.rule = opt._flat_rule
+        by_dtype = {}
+        for v in variables:
+            by_dtype.setdefault(np.dtype(v._v.dtype), []).append(v)
+        self.groups = [_Group(d, vs) for d, vs in by_dtype.items()]
+        self.ids = {id(v) for v in variables}
+        for grp in self.groups:
+            grp.params = _aligned(xp, grp.size, grp.dtype, 0)
+            grp.grads = _aligned(xp, grp.size, grp.dtype, 0)
+            grp.lr = xp.zeros((1,), grp.dtype)
+            for k in range(len(grp.variables)):
+                grp.views.append(grp.segment(grp.params, k))
+            self._repoint(grp)
+            for name, init in self.rule.slots(opt):
+                flat = _aligned(xp, grp.size, grp.dtype, init)
+                grp.slots[name] = flat
+                for k, v in enumerate(grp.variables):
+                    opt._slots[(id(v), name)] = grp.segment(flat, k)
+
+    def _repoint(self, grp):
+        """Copy each variable's value into its segment and make ``_v`` that segment."""
+        for v, view in zip(grp.variables, grp.views):
+            if v._v is view:
+                continue
+            view[...] = v._v
+            if v._reads:
+                v._detach_reads()
+            v._v = view
+
+    def step(self, pairs, lr):
+        """The update of every parameter, one launch per dtype.  False (nothing done) unless
+        ``pairs`` gives exactly one gradient to each variable of this state."""
+        if len(pairs) != len(self.ids) or {id(v) for _, v in pairs} != self.ids:
+            return False
+        xp = _b.get_xp()
+        grads = {id(v): g for g, v in pairs}
+        it = self.opt.iterations._v
+        for grp in self.groups:
+            if any(v._v is not view for v, view in zip(grp.variables, grp.views)):
+                self._repoint(grp)           # someone replaced a _v: bring it back into the buffer
+            for k, v in enumerate(grp.variables):
+                if v._reads:
+                    v._detach_reads()
+                g = grads[id(v)]
+                _copy_into(xp, grp.segment(grp.grads, k), g._v if hasattr(g, "_v") else g)
+            if grp._lr_host != lr:
+                grp.lr[...] = lr
+                grp._lr_host = lr
+            self.rule.update(xp, self.opt, grp, it)
+        return True
+
+
+def _copy_into(xp, dst, src):
+    if xp is np or not (src.flags.c_contiguous and src.dtype == dst.dtype and src.shape == dst.shape):
+        dst[...] = src
+    elif src.size:
+        dst.data.copy_from_device_async(src.data, src.nbytes)   # a memcpy, not a kernel
+
+
+def _run(ref, twin, xp, arrays, params):
+    if xp is not np and ref(xp, *arrays, **params) is not None:
+        return
+    twin(xp, *arrays, **params)
+
+
+class FlatRule:
+    """How one optimizer class runs over flat buffers: its slots and its update."""
+
+    def __init__(self, slots, update):
+        self.slots = slots         # slots(opt) -> [(name, initial value)]
+        self.update = update       # update(xp, opt, group, iterations)
+
+
+# ---------------------------------------------------------------- SGD
+
+def sgd_update(xp, g, lr, w, m, *, momentum, with_momentum, nesterov):
+    """Twin of ``sgd_update`` in kernels/optimizers.cu; ``SGD._update`` over flat buffers."""
+    d = w.dtype
+    lr = lr[0]
+    if not with_momentum:
+        w -= g * lr
+        return
+    mom = d.type(momentum)
+    m *= mom
+    m -= g * lr
+    if nesterov:
+        w += m * mom - g * lr
+    else:
+        w += m
+
+
+_SGD = kernel("optimizers.cu", "sgd_update")
+
+
+def _sgd(xp, opt, grp, it):
+    _run(_SGD, sgd_update, xp, (grp.grads, grp.lr, grp.params, grp.slots.get("momentum")),
+         dict(momentum=opt.momentum, with_momentum=opt.momentum != 0, nesterov=opt.nesterov))
+
+
+SGD_RULE = FlatRule(lambda opt: [("momentum", 0.0)] if opt.momentum != 0 else [], _sgd)
+
+
+# ---------------------------------------------------------------- Adam
+
+def adam_update(xp, g, lr, iterations, w, m, v, vhat, *, beta_1, beta_2, one_minus_beta_1,
+                one_minus_beta_2, epsilon, amsgrad):
+    """Twin of ``adam_update``; ``Adam._update`` over flat buffers, t = iterations + 1."""
+    d = w.dtype
+    t = (iterations + 1).astype(d)[()]
+    b1p = d.type(beta_1) ** t
+    b2p = d.type(beta_2) ** t
+    alpha = lr[0] * xp.sqrt(d.type(1) - b2p) / (d.type(1) - b1p)
+    m += (g - m) * d.type(one_minus_beta_1)
+    v += (g * g - v) * d.type(one_minus_beta_2)
+    if amsgrad:
+        xp.maximum(vhat, v, out=vhat)
+        v = vhat
+    w -= (m * alpha) / (xp.sqrt(v) + d.type(epsilon))
+
+
+_ADAM = kernel("optimizers.cu", "adam_update")
+
+
+def _adam(xp, opt, grp, it):
+    s = grp.slots
+    _run(_ADAM, adam_update, xp, (grp.grads, grp.lr, it, grp.params, s["m"], s["v"], s.get("vhat")),
+         dict(beta_1=opt.beta_1, beta_2=opt.beta_2, one_minus_beta_1=1 - opt.beta_1,
+              one_minus_beta_2=1 - opt.beta_2, epsilon=opt.epsilon, amsgrad=bool(opt.amsgrad)))
+
+
+ADAM_RULE = FlatRule(lambda opt: [("m", 0.0), ("v", 0.0)] + ([("vhat", 0.0)] if opt.amsgrad else []), _adam)
+
+
+# ---------------------------------------------------------------- RMSprop
+
+def rmsprop_update(xp, g, lr, w, vel, avg, mom, *, rho, one_minus_rho, momentum, epsilon, centered,
+                   with_momentum):
+    """Twin of ``rmsprop_update``; ``RMSprop._update`` over flat buffers.  ``one_minus_rho`` is
+    ``T(1) - T(rho)``, computed in the dtype as the per-variable rule does."""
+    d = w.dtype
+    rho = d.type(rho)
+    omr = d.type(one_minus_rho)
+    vel *= rho
+    vel += omr * g * g
+    if centered:
+        avg *= rho
+        avg += omr * g
+        den = vel - avg * avg + d.type(epsilon)
+    else:
+        den = vel + d.type(epsilon)
+    inc = lr[0] * g / xp.sqrt(den)
+    if with_momentum:
+        mom *= d.type(momentum)
+        mom += inc
+        w -= mom
+    else:
+        w -= inc
+
+
+_RMSPROP = kernel("optimizers.cu", "rmsprop_update")
+
+
+def _rmsprop(xp, opt, grp, it):
+    s, d = grp.slots, grp.dtype
+    _run(_RMSPROP, rmsprop_update, xp,
+         (grp.grads, grp.lr, grp.params, s["velocity"], s.get("average_gradient"), s.get("momentum")),
+         dict(rho=opt.rho, one_minus_rho=d.type(1) - d.type(opt.rho), momentum=opt.momentum,
+              epsilon=opt.epsilon, centered=bool(opt.centered), with_momentum=opt.momentum > 0))
+
+
+RMSPROP_RULE = FlatRule(lambda opt: [("velocity", 0.0)] + ([("average_gradient", 0.0)] if opt.centered else [])
+                        + ([("momentum", 0.0)] if opt.momentum > 0 else []), _rmsprop)
+
+
+# ---------------------------------------------------------------- Adagrad
+
+def adagrad_update(xp, g, lr, w, acc, *, epsilon):
+    """Twin of ``adagrad_update``; ``Adagrad._update`` over flat buffers."""
+    d = w.dtype
+    acc += g * g
+    w -= lr[0] * g / xp.sqrt(acc + d.type(epsilon))
+
+
+_ADAGRAD = kernel("optimizers.cu", "adagrad_update")
+
+
+def _adagrad(xp, opt, grp, it):
+    _run(_ADAGRAD, adagrad_update, xp, (grp.grads, grp.lr, grp.params, grp.slots["accumulator"]),
+         dict(epsilon=opt.epsilon))
+
+
+ADAGRAD_RULE = FlatRule(lambda opt: [("accumulator", opt.initial_accumulator_value)], _adagrad)
