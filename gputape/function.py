@@ -1,22 +1,581 @@
-"""``gputape.function``: a decorator with tf.function's surface; results always equal eager."""
+"""``gputape.function``: tf.function's surface with eager semantics.
+
+Every call runs the Python function eagerly, so results are bit-equal to the undecorated function,
+tapes inside and outside it work as in eager mode, and Python control flow sees concrete values
+(``.numpy()`` works inside, unlike in TensorFlow).  What is kept from tf.function is everything a
+TensorFlow program can observe about tracing:
+
+- one trace per input signature: shapes and dtypes of tensor arguments (Variables and numpy arrays
+  count as tensors), Python values of the other arguments, so three float learning rates give three
+  traces and one tensor learning rate gives one;
+- ``input_signature`` (arguments are checked and converted; one trace) and ``reduce_retracing``
+  (the second shape seen for an argument relaxes it to ``None``);
+- ``experimental_get_tracing_count()``, ``trace_count``, ``pretty_printed_concrete_signatures()``;
+- Variables may be created on the first call only; a later call that creates one raises TF's
+  ValueError (checked when that call returns, since here the Python body runs on every call).
+
+A trace costs nothing here (no graph is built), so there is no retracing warning.
+"""
 import functools
+import inspect
+import weakref
+
+import numpy as np
+
+from . import tensor as _tensor
+from .dtypes import as_dtype, float32
+from .state import state as _state
+from .tensor import Variable, TensorShape, _Base, convert_to_tensor
 
 
+class TensorSpec:
+    """The shape (``None`` for unknown dimensions or rank) and dtype a tensor argument must have.
+
+    >>> TensorSpec([None, 3], gputape.float32)
+    TensorSpec(shape=(None, 3), dtype=tf.float32, name=None)
+    """
+    __slots__ = ("_dims", "dtype", "name")
+
+    def __init__(self, shape, dtype=float32, name=None):
+        self._dims = None if shape is None else tuple(None if d is None else int(d) for d in shape)
+        self.dtype = as_dtype(dtype)
+        self.name = name
+
+    @property
+    def shape(self):
+        return TensorShape(self._dims) if self._dims is not None else _UNKNOWN_RANK
+
+    @classmethod
+    def from_tensor(cls, tensor, name=None):
+        return cls(tuple(tensor.shape), tensor.dtype, name)
+
+    def is_compatible_with(self, value):
+        """True for a spec or tensor whose dtype matches and whose shape fits this one."""
+        if isinstance(value, TensorSpec):
+            dims, dtype = value._dims, value.dtype
+        else:
+            dims, dtype = tuple(value.shape), as_dtype(value.dtype)
+        return dtype == self.dtype and _dims_fit(self._dims, dims)
+
+    def __repr__(self):
+        shape = "None" if self._dims is None else _dims_str(self._dims)
+        return f"TensorSpec(shape={shape}, dtype={self.dtype!r}, name={self.name!r})"
+
+    def __eq__(self, other):
+        return (isinstance(other, TensorSpec) and self._dims == other._dims and self.dtype == other.dtype
+                and self.name == other.name)
+
+    def __hash__(self):
+        return hash((self._dims, self.dtype.name, self.name))
+
+
+class _UnknownRank(tuple):
+    """TensorShape(None): a shape of unknown rank."""
+    rank = ndims = None
+
+    def __repr__(self):
+        return "TensorShape(None)"
+
+    __str__ = lambda self: "<unknown>"  # noqa: E731
+
+
+_UNKNOWN_RANK = _UnknownRank()
+
+
+def _dims_str(dims):
+    return "(" + ", ".join("None" if d is None else str(d) for d in dims) + ("," if len(dims) == 1 else "") + ")"
+
+
+def _dims_fit(spec_dims, dims):
+    if spec_dims is None:
+        return True
+    if dims is None or len(dims) != len(spec_dims):
+        return False
+    return all(a is None or a == b for a, b in zip(spec_dims, dims))
+
+
+# ---------------------------------------------------------------- trace keys
+class _Leaf(tuple):
+    """A tensor-like argument in a trace key: (kind, dims or None, dtype name)."""
+    __slots__ = ()
+
+    def __new__(cls, kind, dims, dtype):
+        return super().__new__(cls, (kind, dims, dtype))
+
+    kind = property(lambda self: self[0])
+    dims = property(lambda self: self[1])
+    dtype = property(lambda self: self[2])
+
+    def spec(self):
+        return TensorSpec(self.dims, self.dtype)
+
+
+_LITERALS = (type(None), bool, int, float, complex, str, bytes)
+
+
+def _encode(value):
+    """A hashable key for one argument: tensors by shape and dtype, Python values by value."""
+    if isinstance(value, Variable):
+        return _Leaf("variable", tuple(value._v.shape), value._v.dtype.name)
+    if isinstance(value, _Base):
+        return _Leaf("tensor", tuple(value._v.shape), value._v.dtype.name)
+    if isinstance(value, np.ndarray):
+        return _Leaf("tensor", tuple(value.shape), value.dtype.name)
+    if isinstance(value, TensorSpec):
+        return _Leaf("tensor", value._dims, value.dtype.name)
+    if isinstance(value, _LITERALS) or isinstance(value, np.generic):
+        return ("value", type(value).__name__, value)
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return ("namedtuple", type(value), tuple(_encode(v) for v in value))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(_encode(v) for v in value))
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted(((repr(k), _encode(v)) for k, v in value.items()), key=lambda kv: kv[0])))
+    if isinstance(value, type) or callable(value) and not hasattr(value, "__dict__"):
+        try:
+            hash(value)
+            return ("value", type(value).__name__, value)
+        except TypeError:
+            pass
+    try:
+        if type(value).__hash__ is not object.__hash__ and type(value).__eq__ is not object.__eq__:
+            hash(value)
+            return ("value", type(value).__name__, value)
+    except TypeError:
+        pass
+    return ("object", type(value).__qualname__, id(value))     # other objects: by identity, as TensorFlow
+
+
+def _fits(spec, key):
+    """Whether an argument key ``key`` can use a trace made for ``spec`` (which may hold None dims)."""
+    if isinstance(spec, _Leaf):
+        return isinstance(key, _Leaf) and spec.dtype == key.dtype and spec.kind == key.kind and \
+            _dims_fit(spec.dims, key.dims)
+    if isinstance(spec, tuple):
+        return isinstance(key, tuple) and not isinstance(key, _Leaf) and len(spec) == len(key) and \
+            all(_fits(a, b) for a, b in zip(spec, key))
+    return spec == key
+
+
+def _relax(spec, key):
+    """The most specific key that both fit (differing dims become None), or None when they cannot share."""
+    if isinstance(spec, _Leaf):
+        if not isinstance(key, _Leaf) or spec.dtype != key.dtype or spec.kind != key.kind:
+            return None
+        if spec.dims is None or key.dims is None or len(spec.dims) != len(key.dims):
+            return _Leaf(spec.kind, None, spec.dtype)
+        return _Leaf(spec.kind, tuple(a if a == b else None for a, b in zip(spec.dims, key.dims)), spec.dtype)
+    if isinstance(spec, tuple):
+        if not isinstance(key, tuple) or isinstance(key, _Leaf) or len(spec) != len(key):
+            return None
+        out = []
+        for a, b in zip(spec, key):
+            r = _relax(a, b)
+            if r is None:
+                return None
+            out.append(r)
+        return tuple(out)
+    return spec if spec == key else None
+
+
+def _has_unknown(key):
+    if isinstance(key, _Leaf):
+        return key.dims is None or None in key.dims
+    return isinstance(key, tuple) and any(_has_unknown(k) for k in key)
+
+
+def _describe_key(k):
+    if isinstance(k, _Leaf):
+        return repr(k.spec()) if k.kind == "tensor" else f"VariableSpec{repr(k.spec())[10:]}"
+    if isinstance(k, tuple) and k and k[0] == "value":
+        r = repr(k[2])
+        return r if len(r) < 60 else r[:57] + "..."
+    if isinstance(k, tuple) and k and k[0] == "object":
+        return f"<{k[1]} object>"
+    if isinstance(k, tuple) and k and k[0] in ("list", "tuple"):
+        inner = ", ".join(_describe_key(e) for e in k[1])
+        return f"[{inner}]" if k[0] == "list" else f"({inner}{',' if len(k[1]) == 1 else ''})"
+    if isinstance(k, tuple) and k and k[0] == "namedtuple":
+        return f"{k[1].__name__}({', '.join(_describe_key(e) for e in k[2])})"
+    if isinstance(k, tuple) and k and k[0] == "dict":
+        return "{" + ", ".join(f"{n}: {_describe_key(v)}" for n, v in k[1]) + "}"
+    return repr(k)
+
+
+def _describe_output(out):
+    if isinstance(out, Variable):
+        return f"VariableSpec{repr(TensorSpec.from_tensor(out))[10:]}"
+    if isinstance(out, _Base):
+        return repr(TensorSpec.from_tensor(out))
+    if isinstance(out, (list, tuple)) and not hasattr(out, "_fields"):
+        inner = ", ".join(_describe_output(o) for o in out)
+        return f"[{inner}]" if isinstance(out, list) else f"({inner}{',' if len(out) == 1 else ''})"
+    if isinstance(out, dict):
+        return "{" + ", ".join(f"{k!r}: {_describe_output(v)}" for k, v in out.items()) + "}"
+    r = repr(out)
+    return r if len(r) < 60 else r[:57] + "..."
+
+
+# ---------------------------------------------------------------- traces
+class _Trace:
+    """One input signature this function was traced for, and what the tracing call saw."""
+    __slots__ = ("key", "names", "relaxed", "outputs", "ops", "host_reads", "calls", "concrete")
+
+    def __init__(self, key, names, relaxed):
+        self.key, self.names, self.relaxed = key, names, relaxed
+        self.outputs = None           # description of the first call's result
+        self.ops = self.host_reads = None
+        self.calls = 0
+        self.concrete = False         # made by get_concrete_function: not run yet
+
+
+class _TraceRecorder:
+    """The op-dispatch hook (``state.capture``) while a new trace runs: counts ops and host reads."""
+    __slots__ = ("ops", "host_reads", "parent")
+
+    def __init__(self, parent):
+        self.ops = self.host_reads = 0
+        self.parent = parent
+
+    def op(self, op, args, out, params):
+        self.ops += 1
+        if self.parent is not None:
+            self.parent.op(op, args, out, params)
+
+    def host_read(self, tensor):
+        self.host_reads += 1
+        if self.parent is not None:
+            self.parent.host_read(tensor)
+
+
+def _variables_created():
+    """How many Variables have been created so far (tensor.py numbers them with an itertools.count)."""
+    r = repr(_tensor._var_ids)
+    try:
+        return int(r[r.index("(") + 1:r.rindex(")")])
+    except ValueError:
+        return None
+
+
+_SINGLETON = ("tf.function only supports singleton tf.Variables created on the first call. Make sure the "
+              "tf.Variable is only created once or created outside tf.function.")
+
+
+class Function:
+    """A callable with tf.function's tracing bookkeeping that runs its Python function eagerly."""
+
+    def __init__(self, python_function, input_signature=None, autograph=True, jit_compile=None,
+                 reduce_retracing=False, name=None):
+        if not callable(python_function):
+            raise TypeError(f"function: expected a callable to decorate, got {type(python_function).__name__}")
+        functools.update_wrapper(self, python_function, updated=())
+        self._python_function = python_function
+        self._name = name or getattr(python_function, "__name__", type(python_function).__name__)
+        self._input_signature = None if input_signature is None else _check_signature(input_signature)
+        self._autograph = autograph
+        self._jit_compile = jit_compile
+        self._reduce_retracing = bool(reduce_retracing)
+        self._traces = []
+        self._exact = {}
+        self._initialized = False
+        self._bound = {}
+        try:
+            self._signature = inspect.signature(python_function)
+        except (TypeError, ValueError):
+            self._signature = None
+
+    # -- tf.function's attributes
+    @property
+    def python_function(self):
+        return self._python_function
+
+    @property
+    def input_signature(self):
+        return self._input_signature
+
+    @property
+    def jit_compile(self):
+        return self._jit_compile
+
+    @property
+    def trace_count(self):
+        """How many traces (concrete signatures) this function holds."""
+        return len(self._traces)
+
+    def experimental_get_tracing_count(self):
+        return len(self._traces)
+
+    def __repr__(self):
+        return f"<gputape.function {self._name}: {len(self._traces)} trace(s)>"
+
+    # -- methods: one Function per instance, as tf.function does
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        bound = self._bound.get(id(instance))
+        if bound is None or bound[0]() is not instance:
+            fn = Function(functools.partial(self._python_function, instance), self._input_signature,
+                          self._autograph, self._jit_compile, self._reduce_retracing, name=self._name)
+            try:
+                ref = weakref.ref(instance, lambda _, k=id(instance), d=self._bound: d.pop(k, None))
+            except TypeError:
+                ref = (lambda inst: (lambda: inst))(instance)
+            bound = (ref, fn)
+            self._bound[id(instance)] = bound
+        return bound[1]
+
+    # -- calling
+    def __call__(self, *args, **kwargs):
+        bound = self._bind(args, kwargs)
+        if bound is None:                       # the arguments do not fit: let Python say why
+            return self._python_function(*args, **kwargs)
+        args, kwargs, key, names = bound
+        trace = self._lookup(key)
+        new = trace is None or trace.concrete
+        if trace is None:
+            trace = self._add_trace(key, names)
+        return self._run(trace, new, args, kwargs)
+
+    def _run(self, trace, new, args, kwargs):
+        before = _variables_created()
+        prev = _state.capture
+        rec = _TraceRecorder(prev) if new else None
+        if rec is not None:
+            _state.capture = rec
+        try:
+            out = self._python_function(*args, **kwargs)
+        finally:
+            if rec is not None:
+                _state.capture = prev
+        after = _variables_created()
+        if self._initialized and before is not None and after != before:
+            raise ValueError(f"{_SINGLETON} (gputape.function '{self._name}' created {after - before} "
+                             f"Variable(s) on a call after the first; create them on the first call only, for "
+                             f"example behind `if self.v is None:`, or outside the function.)")
+        self._initialized = True
+        trace.calls += 1
+        if new:
+            trace.concrete = False
+            trace.ops, trace.host_reads = rec.ops, rec.host_reads
+            trace.outputs = _describe_output(out)
+        return out
+
+    def _bind(self, args, kwargs):
+        """(args, kwargs, key, names) with input_signature conversions applied, or None if binding fails."""
+        sig = self._signature
+        if sig is None:
+            names = [f"arg{i}" for i in range(len(args))] + sorted(kwargs)
+            values = list(args) + [kwargs[k] for k in sorted(kwargs)]
+            return args, kwargs, tuple(_encode(v) for v in values), tuple(names)
+        try:
+            ba = sig.bind(*args, **kwargs)
+        except TypeError:
+            return None
+        if self._input_signature is not None:
+            ba = self._apply_signature(ba)
+            args, kwargs = ba.args, ba.kwargs
+        ba.apply_defaults()
+        names = tuple(ba.arguments)
+        key = tuple(_encode(v) for v in ba.arguments.values())
+        if self._input_signature is not None:
+            n = len(self._input_signature)
+            key = tuple(_tensor_kind(k) for k in key[:n]) + key[n:]
+        return args, kwargs, key, names
+
+    def _apply_signature(self, ba):
+        specs = self._input_signature
+        params = [p for p in self._signature.parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        given = list(ba.arguments)
+        extra = [n for n in given if n not in [p.name for p in params[:len(specs)]]]
+        if extra or any(p.kind is p.VAR_POSITIONAL for p in self._signature.parameters.values()
+                        if p.name in given):
+            raise TypeError(f"{self._name}: with an input_signature of {len(specs)} entries, only the first "
+                            f"{len(specs)} positional parameters may be passed; got {given}")
+        for p, spec in zip(params, specs):
+            if p.name not in ba.arguments:
+                if p.default is p.empty:
+                    raise TypeError(f"{self._name}: missing required argument {p.name!r} "
+                                    f"(input_signature entry {spec!r})")
+                continue
+            ba.arguments[p.name] = _conform(ba.arguments[p.name], spec, self._name, p.name)
+        return ba
+
+    def _lookup(self, key):
+        t = self._exact.get(key)
+        if t is not None:
+            return t
+        for t in reversed(self._traces):
+            if t.relaxed and _fits(t.key, key):
+                return t
+        return None
+
+    def _add_trace(self, key, names):
+        spec = key
+        if self._input_signature is not None:
+            spec = _relax_to_signature(key, names, self._signature, self._input_signature)
+        elif self._reduce_retracing:
+            for t in reversed(self._traces):
+                r = _relax(t.key, key)
+                if r is not None:
+                    spec = r
+                    break
+        t = _Trace(spec, names, relaxed=_has_unknown(spec))
+        self._traces.append(t)
+        self._exact[spec] = t
+        return t
+
+    # -- concrete functions and the report
+    def get_concrete_function(self, *args, **kwargs):
+        """The trace for these arguments (tensors or TensorSpecs), made if needed without running anything."""
+        if not args and not kwargs and self._input_signature is not None:
+            args = tuple(self._input_signature)
+        bound = self._bind(args, kwargs)
+        if bound is None:
+            raise TypeError(f"{self._name}: get_concrete_function arguments do not match the parameters "
+                            f"{self._signature}")
+        _, _, key, names = bound
+        t = self._lookup(key)
+        if t is None:
+            t = self._add_trace(key, names)
+            t.concrete = True
+        return ConcreteFunction(self, t)
+
+    def pretty_printed_concrete_signatures(self, verbose=True):
+        """One block per trace: the argument specs and values it was made for, and what it returned."""
+        blocks = []
+        n = len(self._traces)
+        for i, t in enumerate(self._traces, 1):
+            blocks.append(_trace_block(self._name, t, i, n, verbose))
+        return "\n\n".join(blocks)
+
+
+class ConcreteFunction:
+    """One trace of a Function: callable with arguments that fit its signature."""
+
+    def __init__(self, function, trace):
+        self._function, self._trace = function, trace
+
+    @property
+    def structured_input_signature(self):
+        return tuple(k.spec() if isinstance(k, _Leaf) else k for k in self._trace.key)
+
+    def pretty_printed_signature(self, verbose=True):
+        return _trace_block(self._function._name, self._trace, None, None, verbose)
+
+    def __call__(self, *args, **kwargs):
+        f = self._function
+        bound = f._bind(args, kwargs)
+        if bound is None or not _fits(self._trace.key, bound[2]):
+            got = "" if bound is None else ", ".join(_describe_key(k) for k in bound[2])
+            raise TypeError(f"{f._name}: this concrete function takes ({', '.join(_describe_key(k) for k in self._trace.key)}), "
+                            f"got ({got})")
+        return f._run(self._trace, self._trace.concrete, bound[0], bound[1])
+
+
+def _trace_block(name, t, i, n, verbose):
+    head = f"{name}({', '.join(t.names)})"
+    if i is not None:
+        if t.concrete:
+            runs = "not run yet"
+        else:
+            runs = f"{t.calls} call(s)"
+            if verbose and t.ops is not None:
+                runs += f"; {t.ops} ops and {t.host_reads} host reads while tracing"
+        head += f"  [trace {i} of {n}{', relaxed' if t.relaxed else ''}; {runs}]"
+    lines = [head, "  Args:"]
+    lines += [f"    {nm}: {_describe_key(k)}" for nm, k in zip(t.names, t.key)] or ["    (none)"]
+    lines += ["  Returns:", f"    {t.outputs if t.outputs is not None else '(not run yet)'}"]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- input_signature
+def _check_signature(sig):
+    if not isinstance(sig, (list, tuple)):
+        raise TypeError(f"input_signature must be a list or tuple of TensorSpecs, got {type(sig).__name__}")
+    out = []
+    for s in sig:
+        out.append(_check_signature(s) if isinstance(s, (list, tuple)) else _as_spec(s))
+    return tuple(out)
+
+
+def _as_spec(s):
+    if isinstance(s, TensorSpec):
+        return s
+    if hasattr(s, "shape") and hasattr(s, "dtype") and not isinstance(s, _Base):
+        shape = s.shape
+        dims = None if shape is None or getattr(shape, "rank", 0) is None else tuple(shape)
+        return TensorSpec(dims, s.dtype, getattr(s, "name", None))
+    raise TypeError(f"input_signature entries must be TensorSpecs (or nested lists of them), got {s!r}")
+
+
+def _conform(value, spec, fname, pname):
+    """``value`` checked against (and converted to) ``spec``, recursively for nested signatures."""
+    if isinstance(spec, tuple):
+        if not isinstance(value, (list, tuple)) or len(value) != len(spec):
+            raise TypeError(f"{fname}: argument {pname!r} must be a sequence of {len(spec)} tensors to match the "
+                            f"input_signature, got {value!r}")
+        return type(value)(_conform(v, s, fname, pname) for v, s in zip(value, spec))
+    if isinstance(value, TensorSpec):          # get_concrete_function(TensorSpec(...))
+        if value.dtype != spec.dtype or not _dims_fit(spec._dims, value._dims):
+            raise TypeError(f"{fname}: argument {pname!r} {value!r} does not match the input_signature entry "
+                            f"{spec!r}")
+        return value
+    if not isinstance(value, _Base):
+        try:
+            value = convert_to_tensor(value, dtype=spec.dtype)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"{fname}: argument {pname!r} cannot be converted to {spec!r}: {e}") from None
+    if not spec.is_compatible_with(value):
+        kind = "Variable" if isinstance(value, Variable) else "Tensor"
+        raise TypeError(f"{fname}: argument {pname!r} is a {value.dtype.name} {kind} of shape "
+                        f"{_dims_str(tuple(value.shape))}, which does not match the input_signature entry {spec!r}")
+    return value
+
+
+def _relax_to_signature(key, names, signature, specs):
+    params = [p.name for p in signature.parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][:len(specs)]
+    by_name = dict(zip(params, specs))
+    return tuple(_spec_key(by_name[n], k) if n in by_name else k for n, k in zip(names, key))
+
+
+def _spec_key(spec, k):
+    if isinstance(spec, tuple):
+        return (k[0], tuple(_spec_key(s, e) for s, e in zip(spec, k[1])))
+    return _Leaf("tensor", spec._dims, spec.dtype.name)
+
+
+def _tensor_kind(k):
+    """Variables passed for an input_signature entry count as tensors of that spec."""
+    if isinstance(k, _Leaf):
+        return _Leaf("tensor", k.dims, k.dtype)
+    if isinstance(k, tuple) and k and k[0] in ("list", "tuple"):
+        return (k[0], tuple(_tensor_kind(e) for e in k[1]))
+    return k
+
+
+# ---------------------------------------------------------------- the decorator
 def function(func=None, input_signature=None, autograph=True, jit_compile=None, reduce_retracing=False,
-             experimental_relax_shapes=None, **kwargs):
-    """Decorate a Python function (for now it runs eagerly: same results as without it).
+             experimental_implements=None, experimental_autograph_options=None, experimental_attributes=None,
+             experimental_relax_shapes=None, experimental_compile=None, experimental_follow_type_hints=None):
+    """Decorate a Python function as tf.function does; it runs eagerly, with identical results.
 
     >>> @function
     ... def f(x):
     ...     return x * x
+    >>> f(constant(3.0)).numpy(), f.experimental_get_tracing_count()
+    (9.0, 1)
     """
+    if experimental_relax_shapes is not None:
+        reduce_retracing = reduce_retracing or bool(experimental_relax_shapes)
+    if experimental_compile is not None and jit_compile is None:
+        jit_compile = experimental_compile
     if func is None:
-        return lambda f: function(f, input_signature=input_signature)
+        return lambda f: Function(f, input_signature, autograph, jit_compile, reduce_retracing)
+    if isinstance(func, Function):
+        func = func.python_function
+    return Function(func, input_signature, autograph, jit_compile, reduce_retracing)
 
-    @functools.wraps(func)
-    def wrapper(*args, **kw):
-        return func(*args, **kw)
 
-    wrapper.python_function = func
-    wrapper.experimental_get_tracing_count = lambda: 0
-    return wrapper
+__all__ = ["function", "Function", "ConcreteFunction", "TensorSpec"]

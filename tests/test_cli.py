@@ -1,0 +1,134 @@
+"""The `gputape` command: help everywhere, info, a short train run, reproducibility, bench."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gputape import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMANDS = ("info", "train", "bench")
+
+
+def _run(*args):
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.run([sys.executable, "-m", "gputape", *args], capture_output=True, text=True, env=env,
+                          cwd=ROOT, timeout=120)
+
+
+def test_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(["--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: gputape" in out and all(c in out for c in COMMANDS)
+    assert cli.main([]) == 0                        # no command: the same help
+    assert "usage: gputape" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main([command, "--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert f"usage: gputape {command}" in out
+
+
+def test_python_dash_m_and_console_script():
+    r = _run("--help")
+    assert r.returncode == 0 and "usage: gputape" in r.stdout
+    r = _run("train", "--help")
+    assert r.returncode == 0 and "--optimizer {sgd,adam,rmsprop,adagrad}" in r.stdout
+    exe = shutil.which("gputape")
+    if exe is not None:                             # installed with pip: the console script
+        r = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0 and "usage: gputape" in r.stdout
+
+
+def test_info(capsys):
+    assert cli.main(["info"]) == 0
+    out = capsys.readouterr().out
+    for word in ("gputape", "backend", "device", "numpy", "kernel cache"):
+        assert word in out
+    assert cli.main(["info", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    import gputape
+    assert d["gputape"] == gputape.__version__ and d["backend"] == gputape.backend_name()
+    if d["backend"] == "numpy":
+        assert d["kernel_cache"] == "n/a on numpy"
+    else:
+        assert d["memory_total_gib"] > 0 and d["cupy"] and d["cuda_runtime"]
+
+
+def _train(tmp, *extra):
+    assert cli.main(["train", "--epochs", "1", "--quiet", "--out", str(tmp), *extra]) == 0
+    assert (tmp / "curves.png").stat().st_size > 1000
+    with open(tmp / "metrics.json") as f:
+        return json.load(f)
+
+
+def _numbers(m):
+    return {k: v for k, v in m.items() if k not in ("timing", "files")}
+
+
+def test_train_one_epoch_writes_plot_and_metrics(tmp_path, capsys):
+    m = _train(tmp_path)
+    out = capsys.readouterr().out
+    assert "test accuracy:" in out and str(tmp_path / "metrics.json") in out
+    acc = m["final_test_accuracy"]
+    assert isinstance(acc, float) and 0.5 < acc <= 1.0
+    assert m["n_train"] + m["n_test"] == 1797 and m["n_params"] == 64 * 128 + 128 + 128 * 128 + 128 + 128 * 10 + 10
+    assert len(m["history"]["test_accuracy"]) == 1 and m["timing"]["train_s"] > 0
+
+
+def test_same_seed_same_numbers_and_function_equals_eager(tmp_path):
+    a = _train(tmp_path / "a", "--seed", "3")
+    b = _train(tmp_path / "b", "--seed", "3")
+    assert _numbers(a) == _numbers(b)
+    c = _train(tmp_path / "c", "--seed", "4")
+    assert c["history"] != a["history"]
+    f = _train(tmp_path / "f", "--seed", "3", "--function")
+    assert f["history"] == a["history"] and f["traces"]["train_step"] == 2   # the last, smaller batch retraces
+
+
+def test_train_cnn_and_other_optimizers(tmp_path):
+    m = _train(tmp_path / "cnn", "--model", "cnn", "--batch-size", "128", "--function")
+    assert m["model"] == "cnn" and 0.3 < m["final_test_accuracy"] <= 1.0
+    for opt in ("sgd", "rmsprop", "adagrad"):
+        m = _train(tmp_path / opt, "--optimizer", opt, "--batch-size", "256")
+        assert m["optimizer"] == opt and m["learning_rate"] == cli.DEFAULT_LR[opt]
+
+
+def test_train_from_the_command_line(tmp_path):
+    r = _run("train", "--epochs", "2", "--out", str(tmp_path), "--lr", "0.003")
+    assert r.returncode == 0, r.stderr
+    assert "test accuracy:" in r.stdout and "epoch 2/2" in r.stderr          # the tqdm bar
+    assert json.loads((tmp_path / "metrics.json").read_text())["learning_rate"] == 0.003
+
+
+def test_bad_arguments_exit_with_usage(capsys):
+    for argv in (["train", "--epochs", "0"], ["train", "--optimizer", "lbfgs"], ["train", "--function", "--eager"],
+                 ["nonsense"]):
+        with pytest.raises(SystemExit) as e:
+            cli.main(argv)
+        assert e.value.code == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+def test_bench_passes_arguments_through(tmp_path, monkeypatch, capfd):
+    script = tmp_path / "benchmarks" / "compare.py"
+    script.parent.mkdir()
+    script.write_text("import sys; print('ARGS', sys.argv[1:]); sys.exit(3)\n")
+    monkeypatch.setattr(cli, "_compare_script", lambda: script)
+    assert cli.main(["bench", "--quick", "--peers", "numpy"]) == 3
+    assert "ARGS ['--quick', '--peers', 'numpy']" in capfd.readouterr().out
+    assert cli.main(["bench", "--", "--help"]) == 3
+    assert "ARGS ['--help']" in capfd.readouterr().out
+    monkeypatch.setattr(cli, "_compare_script", lambda: None)
+    assert cli.main(["bench"]) == 2
+    assert "benchmarks/compare.py was not found" in capfd.readouterr().err
