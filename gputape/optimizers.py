@@ -76,7 +76,7 @@ class Optimizer:
         return [(g, v) for g, v in pairs if g is not None]
 
     def build(self, variables):
-        self._built = {id(v) for v in variables}
+        self._built = {id(v): v for v in variables}   # holding them: a dead variable's id cannot come back
         if self.flat and self._flat_rule is not None:
             self._flat = _flat.FlatState(self, variables)
         for v in variables:

@@ -8,6 +8,7 @@ from ..tensor import Variable, _Base, convert_to_tensor
 from . import activations as _act, initializers as _init
 
 _name_counts = collections.Counter()
+_scope = []       # names of the layers whose call() is running: sub-layers build their variables under them
 
 
 def _unique(base):
@@ -37,7 +38,8 @@ class Layer:
 
     def add_weight(self, name, shape, initializer="glorot_uniform", dtype=None, trainable=True):
         init = _init.get(initializer)
-        v = Variable(init(tuple(shape), dtype=dtype or self.dtype), trainable=trainable, name=f"{self.name}/{name}")
+        path = "/".join(_scope + [self.name, name])       # 'sequential/dense/kernel' inside a Sequential
+        v = Variable(init(tuple(shape), dtype=dtype or self.dtype), trainable=trainable, name=path)
         self._own_vars.append(v)
         return v
 
@@ -53,7 +55,11 @@ class Layer:
         if not self.built:
             self.build(tuple(inputs.shape))
             self.built = True
-        return self.call(inputs, *args, **kwargs)
+        _scope.append(self.name)
+        try:
+            return self.call(inputs, *args, **kwargs)
+        finally:
+            _scope.pop()
 
     def _sublayers(self):
         return []

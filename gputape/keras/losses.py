@@ -60,10 +60,9 @@ class SparseCategoricalCrossentropy(Loss):
             labels = _ops.squeeze(labels, -1)
         if self.from_logits:
             return _ops.sparse_softmax_cross_entropy_with_logits(labels, y_pred)
-        p = _ops.divide(y_pred, _ops.reduce_sum(y_pred, axis=-1, keepdims=True))
-        p = _ops.clip_by_value(p, _EPS, 1 - _EPS)
-        oh = _ops.one_hot(labels, y_pred.shape[-1], dtype=y_pred.dtype)
-        return _ops.negative(_ops.reduce_sum(_ops.multiply(oh, _ops.log(p)), axis=-1))
+        # Keras: clip the probabilities, then treat their logs as logits (so rows are renormalised after clipping)
+        logits = _ops.log(_ops.clip_by_value(y_pred, _EPS, 1 - _EPS))
+        return _ops.sparse_softmax_cross_entropy_with_logits(labels, logits)
 
 
 class CategoricalCrossentropy(Loss):
