@@ -19,7 +19,7 @@ from .ops import random
 from .tape import GradientTape, ForwardAccumulator, UnconnectedGradients
 from .custom import custom_gradient, recompute_grad, grad_pass_through
 from . import nest, autodiff, math, nn, linalg, debugging, errors, optimizers, keras, testing
-from .function import function
+from .function import function, TensorSpec
 
 bool = bool_   # noqa: A001  (tf.bool)
 newaxis = None

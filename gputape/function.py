@@ -249,12 +249,8 @@ class _TraceRecorder:
 
 
 def _variables_created():
-    """How many Variables have been created so far (tensor.py numbers them with an itertools.count)."""
-    r = repr(_tensor._var_ids)
-    try:
-        return int(r[r.index("(") + 1:r.rindex(")")])
-    except ValueError:
-        return None
+    """How many Variables have been created so far."""
+    return _tensor.variables_created()
 
 
 _SINGLETON = ("tf.function only supports singleton tf.Variables created on the first call. Make sure the "

@@ -197,6 +197,14 @@ _new = object.__new__
 _var_ids = itertools.count()
 
 
+def variables_created():
+    """How many Variables this process has created (gputape.function checks it around a call)."""
+    return _created[0]
+
+
+_created = [0]
+
+
 class Variable(_Base):
     """A mutable tensor whose buffer is updated in place by ``assign``.
 
@@ -225,6 +233,7 @@ class Variable(_Base):
         self._trainable = bool(trainable)
         self._name = (name if name is not None else "Variable") + ":0"
         self._uid = next(_var_ids)
+        _created[0] += 1
         self._reads = []      # weakrefs to live read snapshots sharing self._v (copied before a write)
 
     @property

@@ -1,5 +1,7 @@
 """Layers: Dense and Sequential (more arrive with the CNN work)."""
 import collections
+import functools
+import inspect
 
 import numpy as np
 
@@ -26,6 +28,15 @@ def _snake(name):
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=None)
+def _takes_training(cls):
+    """Whether ``cls.call`` has a ``training`` parameter (Keras passes the flag only then)."""
+    try:
+        return "training" in inspect.signature(cls.call).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 class Layer:
     """Base layer: builds its variables on the first call, tracks sub-layers."""
 
@@ -49,7 +60,9 @@ class Layer:
     def call(self, inputs, **kwargs):
         raise NotImplementedError
 
-    def __call__(self, inputs, *args, **kwargs):
+    def __call__(self, inputs, *args, training=None, **kwargs):
+        if _takes_training(type(self)):
+            kwargs["training"] = training
         if not isinstance(inputs, _Base):
             inputs = convert_to_tensor(inputs, dtype_hint=self.dtype)
         if not self.built:
@@ -175,7 +188,7 @@ class Sequential(Layer):
     def call(self, inputs, training=None):
         x = inputs
         for l in self.layers:
-            x = l(x)
+            x = l(x, training=training) if isinstance(l, Layer) else l(x)
         return x
 
     def build(self, input_shape):
@@ -196,7 +209,8 @@ InputLayer = Input
 
 class Flatten(Layer):
     def call(self, inputs):
-        return _ops.reshape(inputs, (inputs.shape[0], -1))
+        rest = int(np.prod(inputs.shape[1:])) if inputs.ndim > 1 else 1
+        return _ops.reshape(inputs, (inputs.shape[0], rest))
 
 
 class Activation(Layer):

@@ -72,6 +72,7 @@ class _Random:
 
     def __init__(self):
         self._gen = None
+        self._op_gens = {}
 
     def _rng(self):
         if self._gen is None:
@@ -79,14 +80,20 @@ class _Random:
         return self._gen
 
     def set_seed(self, seed):
+        self._op_gens = {}
         xp = _b.get_xp()
         self._gen = xp.random.default_rng(int(seed)) if xp is not np else np.random.default_rng(int(seed))
 
     def _op_rng(self, seed):
+        """An op-level seed gives its own stream: reproducible across runs, new values on each call."""
         if seed is None:
             return self._rng()
-        xp = _b.get_xp()
-        return xp.random.default_rng(int(seed)) if xp is not np else np.random.default_rng(int(seed))
+        g = self._op_gens.get(int(seed))
+        if g is None:
+            xp = _b.get_xp()
+            g = xp.random.default_rng(int(seed)) if xp is not np else np.random.default_rng(int(seed))
+            self._op_gens[int(seed)] = g
+        return g
 
     def normal(self, shape, mean=0.0, stddev=1.0, dtype=None, seed=None, name=None):
         npd = np_dtype(dtype) or _F32
