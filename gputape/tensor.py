@@ -166,6 +166,16 @@ class _Base:
     def __getitem__(self, key):
         return ops.getitem(self, key)
 
+    # ``v[1].assign(5.)``: a slice read from a Variable remembers where it came from
+    def assign(self, value, use_locking=False, name=None, read_value=True):
+        return _slice_write(self, "assign", value, read_value)
+
+    def assign_add(self, delta, use_locking=False, name=None, read_value=True):
+        return _slice_write(self, "assign_add", delta, read_value)
+
+    def assign_sub(self, delta, use_locking=False, name=None, read_value=True):
+        return _slice_write(self, "assign_sub", delta, read_value)
+
     def __setitem__(self, key, value):
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '__setitem__': tensors are "
                              "immutable (use Variable.assign, or tensor_scatter_nd_update)")
@@ -312,6 +322,12 @@ class Variable(_Base):
                            "`variable.assign_sub(value)` to modify the variable, or `out = variable - value` "
                            "if you need to get a new output Tensor.")
 
+    def __getitem__(self, key):
+        out = ops.getitem(self, key)
+        k = id(out)
+        _SLICES[k] = (weakref.ref(out, lambda _, k=k: _SLICES.pop(k, None)), self, key)
+        return out
+
     def _snapshot(self):
         """A Tensor sharing this variable's buffer until the next write."""
         t = _new(Tensor)
@@ -320,6 +336,39 @@ class Variable(_Base):
         if len(self._reads) > 64:
             self._reads = [r for r in self._reads if r() is not None]
         return t
+
+
+_SLICES = {}    # id(tensor) -> (weakref to it, variable, key) for slices read from variables
+
+
+def _slice_write(t, how, value, read_value):
+    got = _SLICES.get(id(t))
+    if got is None or got[0]() is not t:
+        raise AttributeError(f"'Tensor' object has no attribute '{how}': only Variables, and slices read "
+                             f"from a Variable (v[1].{how}(...)), can be assigned to")
+    _, var, key = got
+    from .ops.shape import _norm_key
+    k = _norm_key(key)
+    cur = var._v[k]
+    if isinstance(value, _Base):
+        v = value._v
+        if v.dtype != var._v.dtype:
+            raise TypeError(f"{how}: cannot assign a {v.dtype} value to a slice of variable '{var.name}' "
+                            f"of dtype {var._v.dtype}")
+    else:
+        v = _to_array(value, var._v.dtype)
+    if tuple(v.shape) != tuple(getattr(cur, "shape", ())):
+        raise ValueError(f"Cannot assign value to a slice of variable '{var.name}': the slice has shape "
+                         f"{tuple(getattr(cur, 'shape', ()))} and the value shape {tuple(v.shape)}")
+    if var._reads:
+        var._detach_reads()
+    if how == "assign":
+        var._v[k] = v
+    elif how == "assign_add":
+        var._v[k] += v
+    else:
+        var._v[k] -= v
+    return var if read_value else None
 
 
 class TensorShape(tuple):

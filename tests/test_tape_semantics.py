@@ -687,8 +687,6 @@ def test_rebinding_variable_to_tensor_loses_the_variable():
     assert not isinstance(w, tf.Variable)
 
 
-@pytest.mark.xfail(strict=True, reason="slice assignment (v[1].assign) needs the getitem result to remember its "
-                   "variable and key: not implemented")
 def test_slice_assign():
     v = tf.Variable([1.0, 2.0])
     v[1].assign(5.0)
