@@ -502,19 +502,21 @@ static void gt_launch(void (*k)(A...), void** args, unsigned gx, unsigned gy, un
 _TAGS = {"float": "f", "double": "d", "__half": "h"}
 
 
-@pytest.fixture(scope="module")
-def host_kernels(tmp_path_factory):
+class HostBuildUnavailable(Exception):
+    pass
+
+
+def build_host_kernels(root):
+    """Build every kernels/*.cu for the host under ``root``: {file: ctypes.CDLL}."""
     gxx = shutil.which("g++")
     if gxx is None:
-        pytest.skip("g++ not found: the host build of the kernels is skipped")
-    root = tmp_path_factory.mktemp("hostkernels")
+        raise HostBuildUnavailable("g++ not found")
     (root / "cuda_fp16.h").write_text(_SHIM)
     kdir = kernels.source_path("math.cu").parent
     procs = {}
     for f in _cu_files():
-        names = kernels.kernel_names(f)
         lines = [f'#include "{kdir / f}"', _RUNNER]
-        for n in names:
+        for n in kernels.kernel_names(f):
             for t, tag in _TAGS.items():
                 lines.append(f'extern "C" void gt_launch_{n}_{tag}(void** a, unsigned gx, unsigned gy, unsigned bx, '
                              f'unsigned by) {{ gt_launch(&{n}<{t}>, a, gx, gy, bx, by); }}')
@@ -530,10 +532,18 @@ def host_kernels(tmp_path_factory):
         out, _ = p.communicate()
         if p.returncode != 0:
             if "_Float16" in out or "barrier" in out:
-                pytest.skip(f"this g++ cannot build the host stand-ins: {out[:300]}")
-            pytest.fail(f"kernels/{f} does not build for the host:\n{out}")
+                raise HostBuildUnavailable(f"this g++ cannot build the host stand-ins: {out[:300]}")
+            raise AssertionError(f"kernels/{f} does not build for the host:\n{out}")
         libs[f] = ctypes.CDLL(str(lib))
     return libs
+
+
+@pytest.fixture(scope="module")
+def host_kernels(tmp_path_factory):
+    try:
+        return build_host_kernels(tmp_path_factory.mktemp("hostkernels"))
+    except HostBuildUnavailable as e:
+        pytest.skip(f"host build of the kernels skipped: {e}")
 
 
 def _code(a):
@@ -549,7 +559,7 @@ def _cvalue(a):
             np.int64: ctypes.c_int64}[type(a)](a.item())
 
 
-class _HostFunction:
+class HostFunction:
     def __init__(self, lib, name, ctype):
         tag = _TAGS[ctype]
         self.run = getattr(lib, f"gt_launch_{name}_{tag}")
@@ -573,7 +583,7 @@ class _HostFunction:
 def on_host(host_kernels, monkeypatch):
     """gputape.kernels launching the host build; a small grid so grid-stride loops wrap."""
     monkeypatch.setattr(kernels.KernelRef, "function",
-                        lambda self, ctype: _HostFunction(host_kernels[self.file], self.name, ctype))
+                        lambda self, ctype: HostFunction(host_kernels[self.file], self.name, ctype))
     monkeypatch.setattr(kernels, "_max_grid", 3)
     monkeypatch.setattr(kernels, "launch_counts", {})
     return kernels
