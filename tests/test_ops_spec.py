@@ -370,6 +370,55 @@ def test_vjp_jvp_second_order(spec):
     check_grads(spec.fn, spec.args(), order=spec.order, modes=spec.modes, rtol=spec.rtol, atol=spec.atol)
 
 
+def _fd_jacobian(fn, xs, i, eps=1e-6):
+    """d fn(*xs) / d xs[i] by central differences, shape out.shape + xs[i].shape."""
+    cols = []
+    for k in np.ndindex(xs[i].shape):
+        hi, lo = [a.copy() for a in xs], [a.copy() for a in xs]
+        hi[i][k] += eps
+        lo[i][k] -= eps
+        cols.append((np.asarray(fn(*hi), dtype=np.float64) - np.asarray(fn(*lo), dtype=np.float64)) / (2 * eps))
+    out = np.stack(cols, axis=-1) if cols else np.zeros(np.shape(fn(*xs)) + (0,))
+    return out.reshape(out.shape[:-1] + xs[i].shape)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=_IDS)
+def test_jacobian_matches_finite_differences(spec):
+    """tape.jacobian sends a batch of cotangents through every rule at once (extra leading axes)."""
+    xs = [np.array(a, dtype=np.float64) for a in spec.args()]
+    ts = [tf.constant(x) for x in xs]
+    with tf.GradientTape() as tape:
+        tape.watch(ts)
+        y = spec.fn(*ts)
+    js = tape.jacobian(y, ts, unconnected_gradients="zero")
+    run = lambda *a: spec.fn(*[tf.constant(v) for v in a])    # noqa: E731
+    for i, j in enumerate(js):
+        np.testing.assert_allclose(j.numpy(), _fd_jacobian(run, xs, i), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("spec", [s for s in SPECS if s.order > 1], ids=[s.id for s in SPECS if s.order > 1])
+def test_hessian_as_jacobian_of_gradient(spec):
+    """Second order with batched cotangents: jacobian (outer tape) of a VJP (inner tape)."""
+    xs = [np.array(a, dtype=np.float64) for a in spec.args()]
+    v = tf.constant(np.random.default_rng(1).standard_normal(np.shape(spec.ref(*xs))))
+
+    def vjp(*arrays, tape=None):
+        ts = [a if isinstance(a, tf.Tensor) else tf.constant(a) for a in arrays]
+        with tf.GradientTape() as inner:
+            inner.watch(ts)
+            y = spec.fn(*ts)
+        return inner.gradient(y, ts, output_gradients=v, unconnected_gradients="zero")
+
+    ts = [tf.constant(x) for x in xs]
+    with tf.GradientTape(persistent=True) as outer:
+        outer.watch(ts)
+        gs = vjp(*ts)
+    for i, g in enumerate(gs):
+        for j, h in enumerate(outer.jacobian(g, ts, unconnected_gradients="zero")):
+            want = _fd_jacobian(lambda *a: vjp(*a)[i], xs, j)
+            np.testing.assert_allclose(h.numpy(), want, rtol=1e-5, atol=1e-5)
+
+
 def test_third_order_through_fused_ops():
     x = np.linspace(-1.7, 1.9, 5)
     check_grads(lambda t: tf.tanh(t) * tf.nn.gelu(t, approximate=True) + tf.sigmoid(t) ** 2.0, [x], order=3)

@@ -161,15 +161,27 @@ def softmax_vjp(g, out, x, axis):
 _softmax.def_vjp(softmax_vjp)
 
 
+def _from_end(axis, ndim):
+    """A non-negative axis of y counted from the end, so that leading batch axes of g keep it valid."""
+    return axis if axis < 0 else axis - ndim
+
+
 def _softmax_grad_fwd(xp, y, g, axis):
+    axis = _from_end(axis, y.ndim)
     return (g - xp.sum(g * y, axis=axis, keepdims=True)) * y
 
 
 softmax_grad = defop("softmax_grad", _softmax_grad_fwd, cuda=kernel("nn.cu", "softmax_grad"))
-softmax_grad.def_vjp(
-    lambda gg, out, y, g, axis: subtract(multiply(gg, subtract(g, reduce_sum(multiply(g, y), axis=axis, keepdims=True))),
-                                         multiply(g, reduce_sum(multiply(gg, y), axis=axis, keepdims=True))),
-    lambda gg, out, y, g, axis: softmax_grad(y, gg, axis=axis))
+
+
+def softmax_grad_dy(gg, out, y, g, axis):
+    """dy = gg (g - sum(g y)) - g sum(gg y)"""
+    axis = _from_end(axis, y._v.ndim)
+    return subtract(multiply(gg, subtract(g, reduce_sum(multiply(g, y), axis=axis, keepdims=True))),
+                    multiply(g, reduce_sum(multiply(gg, y), axis=axis, keepdims=True)))
+
+
+softmax_grad.def_vjp(softmax_grad_dy, lambda gg, out, y, g, axis: softmax_grad(y, gg, axis=_from_end(axis, y._v.ndim)))
 
 
 def softmax(logits, axis=None, name=None):

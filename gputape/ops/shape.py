@@ -326,7 +326,8 @@ def _gather_grad_fwd(xp, g, idx, shape, axis, nb):
 
 
 gather_grad = defop("gather_grad", _gather_grad_fwd, linear=True)
-gather_grad.def_vjp(lambda gg, out, g, idx, shape, axis, nb: _gather(gg, idx, axis=nb + axis), None)
+gather_grad.def_vjp(lambda gg, out, g, idx, shape, axis, nb: _gather(gg, idx, axis=gg._v.ndim - len(shape) + axis),
+                    None)
 
 
 def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
