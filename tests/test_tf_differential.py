@@ -320,6 +320,59 @@ out(k, t.gradient(k, h))
 """)
 
 
+program("""
+# reverse_over_forward
+x = tf.constant([1., 2.])
+with tf.GradientTape() as t:
+    t.watch(x)
+    with tf.autodiff.ForwardAccumulator(x, tf.constant([1., -1.])) as acc:
+        y = tf.reduce_sum(x ** 3) * tf.tanh(x[0])
+    j = acc.jvp(y)
+out(y, j, t.gradient(j, x))
+""")
+
+program("""
+# recorders_side_by_side
+x = tf.constant(2.)
+with tf.GradientTape(persistent=True) as t:
+    t.watch(x)
+    with tf.autodiff.ForwardAccumulator(x, tf.constant(3.)) as acc:
+        a = x * x
+        with t.stop_recording():
+            b = a * x
+        c = b + a
+out(acc.jvp(a), acc.jvp(b), acc.jvp(c), t.gradient(c, x), t.gradient(a, x))
+v = tf.Variable([1., 2.])
+with tf.GradientTape() as t:
+    loss = tf.reduce_sum(v * v)
+    t.reset()
+    loss2 = tf.reduce_sum(v * v * v)
+out(t.gradient(loss2, v))
+""")
+
+program("""
+# dense_on_3d_inputs
+layer = tf.keras.layers.Dense(2, activation='sigmoid')
+x = tf.reshape(tf.range(12.), (2, 3, 2)) / 10.
+layer(x)
+layer.set_weights([np.array([[0.5, -0.5], [0.25, 1.]], np.float32), np.array([0.1, -0.1], np.float32)])
+with tf.GradientTape() as t:
+    y = layer(x)
+    loss = tf.reduce_sum(y * y)
+out(y, *t.gradient(loss, layer.trainable_variables))
+""")
+
+program("""
+# float64_and_matmul_variants
+a = tf.Variable(np.array([[1., 2.], [3., 4.]]))
+b = tf.constant(np.array([[0.5], [-1.]]))
+with tf.GradientTape() as t:
+    y = tf.matmul(a, b, transpose_a=True) * 2.5 + tf.matmul(b, a[:1], transpose_b=False)[0:1, :1]
+    z = tf.reduce_sum(tf.linalg.matmul(a, a, transpose_b=True) ** 2.)
+out(y, z, t.gradient([y, z], a))
+""")
+
+
 # ---------------------------------------------------------------- runner (also executed inside the TF interpreter)
 RUNNER = r'''
 import json, math, sys
