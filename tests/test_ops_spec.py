@@ -419,6 +419,29 @@ def test_hessian_as_jacobian_of_gradient(spec):
             np.testing.assert_allclose(h.numpy(), want, rtol=1e-5, atol=1e-5)
 
 
+def test_check_grads_catches_wrong_rules():
+    """check_grads is shipped to users: it must fail loudly, naming the mode and the order."""
+    from gputape.op import defop
+    x = np.linspace(-1.0, 1.5, 4)
+    bad_vjp = defop("sin_bad_vjp", lambda xp, a: xp.sin(a), elementwise=True)
+    bad_vjp.def_vjp(lambda g, out, a: g * tf.cos(a) * 1.01)
+    with pytest.raises(AssertionError, match=r"VJP of .*derivative order 1"):
+        check_grads(bad_vjp, [x], order=1, modes=["rev"])
+    bad_jvp = defop("sin_bad_jvp", lambda xp, a: xp.sin(a), elementwise=True)
+    bad_jvp.def_vjp(lambda g, out, a: g * tf.cos(a))
+    bad_jvp.def_jvp(lambda ts, out, a: ts[0] * tf.cos(a) + 0.01)
+    check_grads(bad_jvp, [x], order=1, modes=["rev"])
+    with pytest.raises(AssertionError, match=r"JVP of .*derivative order 1"):
+        check_grads(bad_jvp, [x], order=1, modes=["fwd"])
+    first_order_only = defop("sin_first_order_only", lambda xp, a: xp.sin(a), elementwise=True)
+    first_order_only.def_vjp(lambda g, out, a: g * tf.cos(tf.stop_gradient(a)))
+    check_grads(first_order_only, [x], order=1)
+    with pytest.raises(AssertionError, match="derivative order 2"):
+        check_grads(first_order_only, [x], order=2, modes=["rev"])
+    with pytest.raises(ValueError, match="unknown modes"):
+        check_grads(tf.sin, [x], modes=["backward"])
+
+
 def test_third_order_through_fused_ops():
     x = np.linspace(-1.7, 1.9, 5)
     check_grads(lambda t: tf.tanh(t) * tf.nn.gelu(t, approximate=True) + tf.sigmoid(t) ** 2.0, [x], order=3)

@@ -856,6 +856,19 @@ def test_custom_gradient_under_forward_accumulator():
     assert val(acc.jvp(y)) == 6.0
 
 
+def test_custom_gradient_errors_surface_at_forward_under_accumulator():
+    @tf.custom_gradient
+    def f(x):
+        def grad(dy):
+            raise KeyError("boom")
+        return x * 2.0, grad
+
+    x = c(1.0)
+    with pytest.raises(KeyError, match="boom"):
+        with tf.autodiff.ForwardAccumulator(x, c(1.0)):
+            f(x)
+
+
 def test_grad_pass_through():
     x = c(2.0)
     with tf.GradientTape() as t:
