@@ -178,7 +178,7 @@ class _Base:
 
     def __setitem__(self, key, value):
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '__setitem__': tensors are "
-                             "immutable (use Variable.assign, or tensor_scatter_nd_update)")
+                             "immutable (make a Variable and use v[i].assign(...), or build a new tensor with gputape.where)")
 
     # a few methods TensorFlow tensors have
     def get_shape(self):

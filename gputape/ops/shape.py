@@ -235,7 +235,8 @@ def _norm_key(key):
         if isinstance(k, _Base):
             a = np.asarray(k)
             if a.dtype == np.bool_:
-                raise TypeError("boolean tensor masks are not supported by tensor[...]; use gputape.boolean_mask")
+                raise TypeError("boolean tensor masks are not supported by tensor[...]; use "
+                                "gputape.gather(x, gputape.reshape(gputape.where(mask), [-1]))")
             k = int(a) if a.ndim == 0 else _b.get_xp().asarray(a)
         elif isinstance(k, (list, np.ndarray)):
             k = _b.get_xp().asarray(np.asarray(k))
