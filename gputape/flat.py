@@ -210,12 +210,12 @@ ADAM_RULE = FlatRule(lambda opt: [("m", 0.0), ("v", 0.0)] + ([("vhat", 0.0)] if 
 def rmsprop_update(xp, g, lr, w, vel, avg, mom, *, rho, one_minus_rho, momentum, epsilon, centered,
                    with_momentum):
     """Twin of ``rmsprop_update``; ``RMSprop._update`` over flat buffers.  ``one_minus_rho`` is
-    ``T(1) - T(rho)``, computed in the dtype as the per-variable rule does."""
+    ``T(1 - rho)``: computed in double, then rounded once, as Keras does."""
     d = w.dtype
     rho = d.type(rho)
     omr = d.type(one_minus_rho)
     vel *= rho
-    vel += omr * g * g
+    vel += omr * (g * g)
     if centered:
         avg *= rho
         avg += omr * g
@@ -238,7 +238,7 @@ def _rmsprop(xp, opt, grp, it):
     s, d = grp.slots, grp.dtype
     _run(_RMSPROP, rmsprop_update, xp,
          (grp.grads, grp.lr, grp.params, s["velocity"], s.get("average_gradient"), s.get("momentum")),
-         dict(rho=opt.rho, one_minus_rho=d.type(1) - d.type(opt.rho), momentum=opt.momentum,
+         dict(rho=opt.rho, one_minus_rho=d.type(1 - opt.rho), momentum=opt.momentum,
               epsilon=opt.epsilon, centered=bool(opt.centered), with_momentum=opt.momentum > 0))
 
 

@@ -214,11 +214,11 @@ class RMSprop(Optimizer):
         vel = self._slot(var, "velocity")
         rho = _c(self.rho, d)
         vel *= rho
-        vel += (_c(1, d) - rho) * g * g
+        vel += _c(1 - self.rho, d) * (g * g)          # Keras: (1 - rho) in double, then the dtype
         if self.centered:
             avg = self._slot(var, "average_gradient")
             avg *= rho
-            avg += (_c(1, d) - rho) * g
+            avg += _c(1 - self.rho, d) * g
             den = vel - avg * avg + _c(self.epsilon, d)
         else:
             den = vel + _c(self.epsilon, d)

@@ -61,7 +61,7 @@ __global__ void adam_update(const T* g, const T* lr, const long long* iterations
   }
 }
 
-// vel = vel * rho + (1 - rho) * g * g; centered: avg = avg * rho + (1 - rho) * g and
+// vel = vel * rho + (1 - rho) * (g * g); centered: avg = avg * rho + (1 - rho) * g and
 // den = vel - avg^2 + epsilon, else den = vel + epsilon; inc = lr * g / sqrt(den);
 // momentum > 0: mom = mom * momentum + inc, w -= mom; else w -= inc.
 // avg / mom are only touched when centered / with_momentum.
@@ -75,7 +75,7 @@ __global__ void rmsprop_update(const T* g, const T* lr, T* w, T* vel, T* avg, T*
   GT_GRID_LOOP(i, n) {
     C gv = gt::to_acc(g[i]);
     C ve = R(gt::to_acc(vel[i]) * rho);
-    ve = R(ve + R(R(one_minus_rho * gv) * gv));
+    ve = R(ve + R(one_minus_rho * R(gv * gv)));
     vel[i] = gt::from_acc<T>(ve);
     C den;
     if (centered) {
