@@ -121,8 +121,31 @@ class Op:
             out._v = out_v
         else:
             out = self._full(args, vals, params)
-        if _hooked[0] and _state.hooked:
-            _hooks(self, args, vals, out, params, _state)
+        if _hooked[0]:
+            st = _state
+            if st.hooked:
+                tape = st.fast_tape
+                if tape is not None and not self.nondiff and type(out) is Tensor:
+                    # one GradientTape and nothing else listening: record inline (as GradientTape._record)
+                    tracked = tape._tracked
+                    hit = False
+                    for x in args:
+                        if type(x) is not Tensor:
+                            break
+                        if id(x) in tracked:
+                            hit = True
+                    else:
+                        if hit:
+                            if out._v.dtype.kind in "fc":
+                                tracked[id(out)] = out
+                                n = len(args)
+                                ids = ((id(args[0]), id(args[1])) if n == 2 else (id(args[0]),) if n == 1
+                                       else tuple(map(id, args)))
+                                tape._entries.append((self, ids, args, out, params, None))
+                            else:
+                                tape._record(self, args, out, params, st.stack, 0)
+                        return out
+                _hooks(self, args, vals, out, params, st)
         return out
 
     def _full(self, args, vals, params):
@@ -168,26 +191,6 @@ def _replan_all():
 
 def _hooks(op, args, vals, out, params, st):
     """The slow tail of a dispatch: numerics checks, recording, function capture."""
-    tape = st.fast_tape
-    if tape is not None and not op.nondiff and type(out) is Tensor:
-        # one GradientTape and nothing else listening: record inline (see GradientTape._record)
-        tracked = tape._tracked
-        hit = False
-        for x in args:
-            if type(x) is not Tensor:
-                break
-            if id(x) in tracked:
-                hit = True
-        else:
-            if hit:
-                if out._v.dtype.kind in "fc":
-                    tracked[id(out)] = out
-                    n = len(args)
-                    ids = (id(args[0]), id(args[1])) if n == 2 else (id(args[0]),) if n == 1 else tuple(map(id, args))
-                    tape._entries.append((op, ids, args, out, params, None))
-                else:
-                    tape._record(op, args, out, params, st.stack, 0)
-            return
     if debug.check_numerics:
         _check_numerics(op, out, "forward")
     stack = st.stack

@@ -9,6 +9,7 @@ import threading
 # how many threads have their ``hooked`` flag up: the dispatch skips the thread-local read at 0
 hooked_anywhere = [0]
 _count_lock = threading.Lock()
+_debug = [None]      # gputape.op.debug, once imported
 
 
 class _State(threading.local):
@@ -24,7 +25,10 @@ class _State(threading.local):
             self._sync()
 
     def _sync(self):
-        from .op import debug
+        debug = _debug[0]
+        if debug is None:
+            from .op import debug
+            _debug[0] = debug
         stack = self.stack
         was = self.hooked
         now = bool(stack) or self.capture is not None or debug.check_numerics

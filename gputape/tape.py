@@ -362,6 +362,8 @@ class GradientTape:
         if self._recording and self._persistent:
             return backprop(entries, seeds, source_ids, self._tracked)
         saved = _state.stack
+        if not any(r is self for r in saved):        # the usual case: gradient() after the with block
+            return backprop(entries, seeds, source_ids, self._tracked)
         _state.stack = [r for r in saved if r is not self]
         try:
             return backprop(entries, seeds, source_ids, self._tracked)

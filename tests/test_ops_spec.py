@@ -307,6 +307,8 @@ _ACT = {"linear": lambda z: z, "relu": lambda z: np.maximum(z, 0), "tanh": np.ta
 _DACT = {"linear": lambda y: np.ones_like(y), "relu": lambda y: (y > 0) * 1.0, "tanh": lambda y: 1 - y * y,
          "sigmoid": lambda y: y * (1 - y)}
 row("tanh_grad", O.tanh_grad, lambda y, g: g * (1 - y * y), [S, S], (unit, real))
+row("sin_grad", O.sin_grad, lambda x, g: g * np.cos(x), [S, S], (real, real))
+row("cos_grad", O.cos_grad, lambda x, g: -g * np.sin(x), [S, S], (real, real))
 row("sigmoid_grad", O.sigmoid_grad, lambda y, g: g * y * (1 - y), [S, S], (prob, real))
 row("relu_grad", O.relu_grad, lambda y, g: g * (y > 0), [S, S], (away0, real))
 row("leaky_relu_grad", lambda x, g: O.leaky_relu_grad(x, g, alpha=0.2), lambda x, g: np.where(x > 0, g, 0.2 * g),

@@ -163,10 +163,19 @@ sign = defop("sign", lambda xp, x: xp.sign(x), ufunc="sign", **E)
 sign.def_vjp(lambda g, out, x: zeros_like(g))
 
 sin = defop("sin", lambda xp, x: xp.sin(x), ufunc="sin", **E)
-sin.def_vjp(lambda g, out, x: multiply(g, cos(x)))
+sin.def_vjp(lambda g, out, x: sin_grad(x, g))
+
+# fused (one dispatch instead of two): the backward of long elementwise chains is dispatch-bound
+sin_grad = defop("sin_grad", lambda xp, x, g: g * xp.cos(x), **E)
+sin_grad.def_vjp(lambda gg, out, x, g: multiply(multiply(gg, g), negative(sin(x))),
+                 lambda gg, out, x, g: sin_grad(x, gg))
 
 cos = defop("cos", lambda xp, x: xp.cos(x), ufunc="cos", **E)
-cos.def_vjp(lambda g, out, x: multiply(negative(g), sin(x)))
+cos.def_vjp(lambda g, out, x: cos_grad(x, g))
+
+cos_grad = defop("cos_grad", lambda xp, x, g: -g * xp.sin(x), **E)
+cos_grad.def_vjp(lambda gg, out, x, g: multiply(multiply(gg, g), negative(cos(x))),
+                 lambda gg, out, x, g: cos_grad(x, gg))
 
 tan = defop("tan", lambda xp, x: xp.tan(x), ufunc="tan", **E)
 tan.def_vjp(lambda g, out, x: multiply(g, square(reciprocal(cos(x)))))

@@ -51,9 +51,11 @@ def _eigen_sum_last(a, w):
     Measured equal to TF 2.21 bit for bit while the axis holds fewer than 8 packets."""
     n = a.shape[-1]
     k = n // w
-    p = a[..., :w]
-    for j in range(1, k):
-        p = p + a[..., j * w:(j + 1) * w]
+    if k > 1:
+        # rows of one packet each, added in order (numpy reduces a non-inner axis row by row)
+        p = np.add.reduce(a[..., :k * w].reshape(a.shape[:-1] + (k, w)), axis=-2)
+    else:
+        p = a[..., :w]
     while p.shape[-1] > 1:
         h = p.shape[-1] // 2
         p = p[..., :h] + p[..., h:]

@@ -22,10 +22,12 @@ def _ints(shape, what="shape"):
 
 # ---------------------------------------------------------------- reshape
 def _check_reshape(x, shape):
-    known = [d for d in shape if d != -1]
-    n = int(np.prod(known)) if known else 1
-    if shape.count(-1) > 1 or (shape.count(-1) == 0 and n != x.size) or (
-            shape.count(-1) == 1 and (n == 0 or x.size % n)):
+    free = shape.count(-1)
+    n = 1
+    for d in shape:
+        if d != -1:
+            n *= d
+    if free > 1 or (free == 0 and n != x.size) or (free == 1 and (n == 0 or x.size % n)):
         raise InvalidArgumentError(f"reshape: cannot reshape a tensor with {x.size} elements to shape "
                                    f"{list(shape)} (input shape {tuple(x.shape)}, dtype {x.dtype})")
 
@@ -92,18 +94,22 @@ def squeeze(input, axis=None, name=None):
 
 
 def _bcast_check(x, shape):
-    try:
-        np.broadcast_shapes(tuple(x.shape), tuple(shape))
-    except ValueError:
-        raise InvalidArgumentError(f"broadcast_to: cannot broadcast a tensor of shape {tuple(x.shape)} "
-                                   f"to shape {tuple(shape)}") from None
-    if np.broadcast_shapes(tuple(x.shape), tuple(shape)) != tuple(shape):
-        raise InvalidArgumentError(f"broadcast_to: cannot broadcast a tensor of shape {tuple(x.shape)} "
-                                   f"to shape {tuple(shape)}")
+    xs = tuple(x.shape)
+    shape = tuple(shape)
+    ok = len(xs) <= len(shape) and all(a == 1 or a == b for a, b in zip(xs[::-1], shape[::-1]))
+    if not ok:
+        raise InvalidArgumentError(f"broadcast_to: cannot broadcast a tensor of shape {xs} to shape {shape}")
 
 
-_broadcast_to = defop("broadcast_to", lambda xp, x, shape: xp.broadcast_to(x, shape), linear=True,
-                      aliases=True, check=_bcast_check)
+def _broadcast_to_fwd(xp, x, shape):
+    if xp is np and len(shape) and int(np.prod(shape)) <= 4096:
+        out = np.empty(shape, dtype=x.dtype)    # small: a copy is cheaper than numpy's view machinery
+        np.copyto(out, x)
+        return out
+    return xp.broadcast_to(x, shape)
+
+
+_broadcast_to = defop("broadcast_to", _broadcast_to_fwd, linear=True, aliases=True, check=_bcast_check)
 _broadcast_to.def_vjp(lambda g, out, x, shape: g)   # the sweep sums g back to x's shape
 
 
