@@ -213,6 +213,14 @@ def _np_mm(a, b, transpose_a=False, transpose_b=False):
 for _n, _k, _a, _b in MATMULS:
     row(_n, lambda x, y, k=_k: tf.matmul(x, y, **k), lambda a, b, k=_k: _np_mm(a, b, **k), [_a, _b])
 row("matmul_operator", lambda x, y: x @ y, lambda a, b: a @ b, [(2, 3), (3, 2)])
+row("matvec", lambda x, y: tf.linalg.matvec(x, y), lambda a, b: a @ b, [(2, 3), (3,)])
+row("matvec_ta", lambda x, y: tf.linalg.matvec(x, y, transpose_a=True), lambda a, b: a.T @ b, [(3, 2), (3,)])
+row("matvec_batched", lambda x, y: tf.linalg.matvec(x, y), lambda a, b: (a @ b[..., None])[..., 0],
+    [(4, 2, 3), (4, 3)])
+row("matvec_bcast", lambda x, y: tf.linalg.matvec(x, y), lambda a, b: (a @ b[..., None])[..., 0],
+    [(2, 3), (4, 3)])
+row("outer", lambda x, y: tf.linalg.outer(x, y) if hasattr(tf.linalg, "outer") else O.outer(x, y),
+    lambda a, b: np.outer(a, b), [(2,), (3,)])
 row("tensordot", lambda x, y: tf.tensordot(x, y, 1), lambda a, b: np.tensordot(a, b, 1), [(2, 3), (3, 4)])
 
 # ---------------------------------------------------------------- reductions

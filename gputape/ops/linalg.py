@@ -86,9 +86,58 @@ def tensordot(a, b, axes, name=None):
     return reshape(out, [sa[i] for i in free_a] + [sb[i] for i in free_b])
 
 
-def matvec(a, b, transpose_a=False, name=None):
-    from .shape import expand_dims, squeeze
-    return squeeze(matmul(a, expand_dims(b, -1), transpose_a=transpose_a), -1)
+def _mv_fwd(xp, a, b, ta):
+    if a.ndim == 2:
+        # one GEMM for a batch of vectors: (A b_i)_i = B A^T
+        return xp.matmul(b, a if ta else a.T)
+    if ta:
+        a = xp.swapaxes(a, -1, -2)
+    return xp.matmul(a, b[..., None])[..., 0]
 
 
-__all__ = ["matmul", "tensordot", "matvec"]
+def _mv_check(a, b, ta):
+    k = a.shape[-2] if ta else a.shape[-1]
+    if a.ndim < 2 or b.ndim < 1 or k != b.shape[-1]:
+        raise InvalidArgumentError(f"matvec: a matrix [..., M, N] and a vector [..., N] are needed, got shapes "
+                                   f"{tuple(a.shape)} and {tuple(b.shape)} (transpose_a={ta}, dtypes "
+                                   f"{a.dtype}, {b.dtype})")
+
+
+# a primitive rather than matmul between reshapes: Hessian-vector products and jacobians
+# through matrix-vector products then cost a third of the ops
+_matvec = defop("matvec", _mv_fwd, same_dtype=(0, 1), check=_mv_check)
+_matvec.def_vjp(lambda g, out, a, b, ta: outer(b, g) if ta else outer(g, b),
+                lambda g, out, a, b, ta: _matvec(a, g, ta=not ta))
+
+
+@_matvec.def_jvp
+def matvec_jvp(ts, out, a, b, ta):
+    """d(Ab) = dA b + A db"""
+    r = None if ts[0] is None else _matvec(ts[0], b, ta=ta)
+    if ts[1] is not None:
+        s = _matvec(a, ts[1], ta=ta)
+        r = s if r is None else add(r, s)
+    return r
+
+
+outer = defop("outer", lambda xp, u, w: u[..., :, None] * w[..., None, :], same_dtype=(0, 1))
+outer.def_vjp(lambda g, out, u, w: _matvec(g, w, ta=False),
+              lambda g, out, u, w: _matvec(g, u, ta=True))
+
+
+@outer.def_jvp
+def outer_jvp(ts, out, u, w):
+    """d(u w^T) = du w^T + u dw^T"""
+    r = None if ts[0] is None else outer(ts[0], w)
+    if ts[1] is not None:
+        s = outer(u, ts[1])
+        r = s if r is None else add(r, s)
+    return r
+
+
+def matvec(a, b, transpose_a=False, adjoint_a=False, a_is_sparse=False, b_is_sparse=False, name=None):
+    """``a @ b`` for a matrix (or batch of matrices) and a vector (or batch of vectors)."""
+    return _matvec(a, b, ta=bool(transpose_a or adjoint_a))
+
+
+__all__ = ["matmul", "tensordot", "matvec", "outer"]
