@@ -108,6 +108,7 @@ def machine_info():
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "cpu": _cpu_model(),
         "cores": W.n_cores(),
+        "affinity": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "cpu_count": os.cpu_count(),
         "memory_gib": _mem_gib(),
         "platform": platform.platform(),
@@ -263,7 +264,9 @@ def key_figures(results):
 def markdown(report):
     m, cfg = report["machine"], report["config"]
     lines = [f"# gputape comparison, {m['date']}", ""]
-    lines.append(f"- machine: {m['cpu']}, {m['cores']} cores usable ({m['cpu_count']} online), "
+    pinned = (f", process pinned to cpus {m['affinity']}" if m.get("affinity") and
+              len(m["affinity"]) < (m.get("cpu_count") or 0) else "")
+    lines.append(f"- machine: {m['cpu']}, {m['cores']} cores usable ({m['cpu_count']} online{pinned}), "
                  f"{m['memory_gib']} GiB, {m['platform']}")
     lines.append(f"- gputape {m.get('gputape_version')} on {m.get('gputape_backend')} ({m.get('gputape_device')}), "
                  f"commit {m['git_commit'][:10]}{' + uncommitted gputape changes' if m['git_dirty_gputape'] else ''}"
@@ -327,12 +330,19 @@ def plot(report, path):
         ax.set_yticks(range(len(peers)))
         ax.set_yticklabels([W.PEER_LABELS[p] for p in peers], fontsize=8)
         ax.invert_yaxis()
-        ax.set_xscale("log")
+        finite = [v for v in vals if np.isfinite(v) and v > 0]
+        log_scale = bool(finite) and max(finite) / min(finite) > 8
+        if log_scale:
+            ax.set_xscale("log")
+        else:
+            ax.set_xlim(0, max(finite + [1.0]) * 1.3)
         ax.axvline(1.0, color="k", lw=0.8)
         for i, p in enumerate(peers):
             ax.text(vals[i], i, " " + _fmt_time(r["peers"][p]["median_s"]), va="center", fontsize=7)
-        ax.set_title(f"{k}: {r['title']}  (time / {r['floor']} floor, log scale)", fontsize=9)
-        ax.margins(x=0.25)
+        ax.set_title(f"{k}: {r['title']}  (time / {r['floor']} floor{', log scale' if log_scale else ''})",
+                     fontsize=9)
+        if log_scale:
+            ax.margins(x=0.25)
     m = report["machine"]
     fig.suptitle(f"gputape {m.get('gputape_backend')} on {m['cpu']} ({m['cores']} cores), {m['date'][:10]}",
                  fontsize=10)
@@ -415,8 +425,8 @@ def main(argv=None):
                     help="interleaved: round-robin rounds (default); blocked: each peer's samples back to back "
                          "(only to see what interleaving changes)")
     ap.add_argument("--threads", type=int,
-                    help="threads for every framework and NumPy's BLAS (default: every usable core; the process "
-                         "restarts itself with the matching environment)")
+                    help="threads for every framework and NumPy's BLAS, and the process pinned to that many cores "
+                         "(default: every usable core; the process restarts itself with the matching environment)")
     ap.add_argument("--note", help="a line of free text for the report (e.g. what is odd about the machine)")
     ap.add_argument("--wait-idle", type=float, metavar="LOAD",
                     help="before starting, wait (up to --wait-max s) until the 1-minute load average is below LOAD; "
@@ -426,6 +436,8 @@ def main(argv=None):
     ap.add_argument("--out", default=str(HERE / "results"), help="output directory (default benchmarks/results/)")
     ap.add_argument("--name", help="base name of the output files (default <cpu|gpu>-<date>)")
     ap.add_argument("--no-save", action="store_true", help="print the table only")
+    ap.add_argument("--render", metavar="JSON",
+                    help="only rewrite the .md and .png beside a saved .json (with --note: replace its note)")
     ap.add_argument("--profile", metavar="WORKLOADS",
                     help="instead of timing, cProfile one peer's step on these workloads and print the top functions")
     ap.add_argument("--profile-peer", default="gputape", help="peer to profile (default gputape)")
@@ -445,26 +457,41 @@ def main(argv=None):
         if p not in W.PEERS:
             ap.error(f"unknown peer {p}; known: {', '.join(W.PEERS)}")
 
+    if a.render:
+        src = Path(a.render)
+        report = json.loads(src.read_text())
+        if a.note is not None:
+            report["config"]["note"] = a.note
+            src.write_text(json.dumps(report, indent=1))
+        src.with_suffix(".md").write_text(markdown(report))
+        plot(report, src.with_suffix(".png"))
+        print_table(report)
+        return 0
+
     if a.threads is not None:
         if a.threads < 1:
             ap.error("--threads must be >= 1")
         env = W.thread_env(a.threads)
-        if any(os.environ.get(k) != v for k, v in env.items()):
+        if any(os.environ.get(k) != v for k, v in env.items()) and not os.environ.get("GPUTAPE_BENCH_REEXEC"):
+            env["GPUTAPE_BENCH_REEXEC"] = "1"
+            # some pools ignore every setting (XLA's CPU client): pin the process to that many cores as well
+            if hasattr(os, "sched_setaffinity") and a.threads < W.n_cores():
+                os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:a.threads])
             os.environ.update(env)
             os.execv(sys.executable, [sys.executable, str(Path(__file__).resolve())]
                      + list(sys.argv[1:] if argv is None else argv))
 
     out_dir = None if a.no_save else Path(a.out)
-    if a.profile:
-        pkeys = [k.strip().upper() for k in a.profile.split(",") if k.strip()]
-        profile(pkeys, a.profile_peer, a.profile_seconds, a.profile_top, out_dir, log)
-        return 0
-
     if a.wait_idle is not None:
         t_end = time.time() + a.wait_max
         while os.getloadavg()[0] >= a.wait_idle and time.time() < t_end:
             log(f"load average {os.getloadavg()[0]:.1f} >= {a.wait_idle}; waiting")
             time.sleep(30)
+
+    if a.profile:
+        pkeys = [k.strip().upper() for k in a.profile.split(",") if k.strip()]
+        profile(pkeys, a.profile_peer, a.profile_seconds, a.profile_top, out_dir, log)
+        return 0
 
     base = QUICK if a.quick else FULL
     cfg = {"repeats": a.repeats or base["repeats"], "warmup": a.warmup or base["warmup"],

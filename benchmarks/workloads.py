@@ -81,8 +81,11 @@ def thread_env(n):
     env = {"GPUTAPE_BENCH_THREADS": str(n), "OMP_NUM_THREADS": str(n), "OPENBLAS_NUM_THREADS": str(n),
            "MKL_NUM_THREADS": str(n), "TF_NUM_INTRAOP_THREADS": str(n), "TF_NUM_INTEROP_THREADS": str(n)}
     if n == 1:
-        env["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
-                            " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1").strip()
+        flags = os.environ.get("XLA_FLAGS", "")
+        for f in ("--xla_cpu_multi_thread_eigen=false", "intra_op_parallelism_threads=1"):
+            if f not in flags.split():
+                flags = f"{flags} {f}".strip()
+        env["XLA_FLAGS"] = flags
     return env
 
 
