@@ -96,3 +96,25 @@ def device_name():
         n = props["name"]
         return n.decode() if isinstance(n, bytes) else str(n)
     return "cpu"
+
+
+def scatter_add(a, index, values):
+    """``a[index] += values`` with repeated indices accumulated (np.add.at / cupyx.scatter_add)."""
+    if name == "cupy":
+        import cupyx
+        cupyx.scatter_add(a, index, values)
+    else:
+        np.add.at(a, index, values)
+
+
+def erf(x):
+    """The error function elementwise, in x's dtype (scipy/cupyx when present, libm otherwise)."""
+    if name == "cupy":
+        import cupyx.scipy.special as sp
+        return sp.erf(x)
+    try:
+        from scipy.special import erf as sp_erf
+        return np.asarray(sp_erf(x)).astype(x.dtype, copy=False)
+    except ImportError:
+        import math
+        return np.vectorize(math.erf, otypes=[x.dtype])(x)

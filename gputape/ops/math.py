@@ -7,6 +7,7 @@ TensorFlow's values at kinks are kept (see TF_SEMANTICS.md section 2.1).
 import numpy as np
 
 from ..op import defop
+from .. import backend as _b
 from ..kernels import kernel
 
 E = dict(elementwise=True)
@@ -223,15 +224,7 @@ softplus_grad.def_vjp(lambda gg, out, x, g: sigmoid_grad(sigmoid(x), gg * g),
                       lambda gg, out, x, g: softplus_grad(x, gg))
 
 def _erf(xp, x):
-    if xp is not np:
-        import cupyx.scipy.special as sp  # reached on the CuPy backend only
-        return sp.erf(x)
-    try:
-        from scipy.special import erf as sp_erf   # optional; exact libm erf otherwise
-        return np.asarray(sp_erf(x)).astype(x.dtype, copy=False)
-    except ImportError:
-        import math as _m
-        return np.vectorize(_m.erf, otypes=[x.dtype])(x)
+    return _b.erf(x)
 
 
 erf = defop("erf", _erf, **E)

@@ -288,11 +288,7 @@ def _scatter_fwd(xp, g, shape, key, nb):
     z = xp.zeros(tuple(g.shape[:nb]) + shape, dtype=g.dtype)
     full = (slice(None),) * nb + key
     if any(not isinstance(k, (int, slice, type(None), type(Ellipsis))) for k in key):
-        if xp is np:
-            np.add.at(z, full, g)
-        else:
-            import cupyx
-            cupyx.scatter_add(z, full, g)
+        _b.scatter_add(z, full, g)
     else:
         z[full] = g
     return z
@@ -324,11 +320,7 @@ def _gather_grad_fwd(xp, g, idx, shape, axis, nb):
     gi = gi.reshape((-1,) + gi.shape[idx.ndim:])
     zt = xp.moveaxis(z, ax, 0)
     flat = idx.reshape(-1) % shape[axis]
-    if xp is np:
-        np.add.at(zt, flat, gi)
-    else:
-        import cupyx
-        cupyx.scatter_add(zt, flat, gi)
+    _b.scatter_add(zt, flat, gi)
     return z
 
 
