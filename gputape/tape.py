@@ -25,6 +25,8 @@ class UnconnectedGradients(enum.Enum):
 
 
 def _unconnected(u):
+    if u is UnconnectedGradients.NONE or u is UnconnectedGradients.ZERO:
+        return u
     try:
         return UnconnectedGradients(u.value if isinstance(u, UnconnectedGradients) else u)
     except ValueError:

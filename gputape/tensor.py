@@ -10,6 +10,7 @@ from .state import state as _state
 
 ops = None   # gputape.ops, bound once it is imported (operators dispatch through it)
 _add = _sub = _mul = _div = _const_tensor = None   # bound with ops (see ops/__init__.py)
+_CONSTS = {}     # op._CONST_TENSORS, the cache _const_tensor fills (bound with ops)
 
 
 def _operand(o, t):
@@ -119,19 +120,31 @@ class _Base:
     # Python numbers become shared constant tensors here, so the dispatch never takes its
     # exception path for them (see op._const_tensor)
     def __add__(self, o):
-        return _add(self, o if type(o) is Tensor else _operand(o, self))
+        if type(o) is not Tensor:
+            to = type(o)
+            c = _CONSTS.get((o, to, self._v.dtype)) if to is float or to is int else None
+            o = c if c is not None else _operand(o, self)
+        return _add(self, o)
 
     def __radd__(self, o):
         return _add(_operand(o, self), self)
 
     def __sub__(self, o):
-        return _sub(self, o if type(o) is Tensor else _operand(o, self))
+        if type(o) is not Tensor:
+            to = type(o)
+            c = _CONSTS.get((o, to, self._v.dtype)) if to is float or to is int else None
+            o = c if c is not None else _operand(o, self)
+        return _sub(self, o)
 
     def __rsub__(self, o):
         return _sub(_operand(o, self), self)
 
     def __mul__(self, o):
-        return _mul(self, o if type(o) is Tensor else _operand(o, self))
+        if type(o) is not Tensor:
+            to = type(o)
+            c = _CONSTS.get((o, to, self._v.dtype)) if to is float or to is int else None
+            o = c if c is not None else _operand(o, self)
+        return _mul(self, o)
 
     def __rmul__(self, o):
         return _mul(_operand(o, self), self)
