@@ -182,21 +182,40 @@ class Adam(Optimizer):
         super().__init__(learning_rate, name, flat=kwargs.get("flat", False))
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = float(beta_1), float(beta_2), float(epsilon), amsgrad
 
+    def _scalars(self, d, lr, t):
+        """Step constants in the variable dtype, as Keras computes them; once per dtype and step."""
+        key = (d, lr, t)
+        if self._cached is None or self._cached[0] != key:
+            xp = _b.get_xp()
+            b1p = _c(self.beta_1, d) ** _c(t, d)
+            b2p = _c(self.beta_2, d) ** _c(t, d)
+            alpha = _c(lr, d) * xp.sqrt(_c(1, d) - b2p) / (_c(1, d) - b1p)
+            self._cached = (key, (alpha, _c(1 - self.beta_1, d), _c(1 - self.beta_2, d), _c(self.epsilon, d)))
+        return self._cached[1]
+
+    _cached = None
+
     def _update(self, w, g, var, lr, t):
         xp = _b.get_xp()
-        d = w.dtype
+        alpha, c1, c2, eps = self._scalars(w.dtype, lr, t)
         m = self._slot(var, "m")
         v = self._slot(var, "v")
-        b1p = _c(self.beta_1, d) ** _c(t, d)
-        b2p = _c(self.beta_2, d) ** _c(t, d)
-        alpha = _c(lr, d) * xp.sqrt(_c(1, d) - b2p) / (_c(1, d) - b1p)
-        m += (g - m) * _c(1 - self.beta_1, d)
-        v += (g * g - v) * _c(1 - self.beta_2, d)
+        tmp = g - m
+        tmp *= c1
+        m += tmp
+        tmp = g * g
+        tmp -= v
+        tmp *= c2
+        v += tmp
         if self.amsgrad:
             vh = self._slot(var, "vhat")
             xp.maximum(vh, v, out=vh)
             v = vh
-        w -= (m * alpha) / (xp.sqrt(v) + _c(self.epsilon, d))
+        den = xp.sqrt(v)
+        den += eps
+        tmp = m * alpha
+        tmp /= den
+        w -= tmp
 
 
 class RMSprop(Optimizer):
