@@ -267,6 +267,40 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
     raise ValueError(f"norm: 'ord' must be 'euclidean', 1, 2 or np.inf, got {ord!r}")
 
 
+def global_norm(t_list, name=None):
+    """sqrt(sum of squares of every element of every tensor in ``t_list``); None entries are skipped."""
+    ts = [t for t in t_list if t is not None]
+    if not ts:
+        raise ValueError("global_norm: t_list holds no tensors")
+    total = None
+    for t in ts:
+        sq = reduce_sum(square(t))
+        total = sq if total is None else add(total, sq)
+    return sqrt(total)
+
+
+def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
+    """([t * scale for t], global_norm) with scale = clip_norm * min(1/global_norm, 1/clip_norm), all on
+    the device (no host sync); a non-finite norm makes every result NaN, as in TF."""
+    from .math import minimum
+    t_list = list(t_list)
+    norm = global_norm(t_list) if use_norm is None else use_norm
+    norm = norm if isinstance(norm, _Base) else convert_to_tensor(norm, dtype=np.float32)
+    c = float(clip_norm)
+    scale = add(multiply(minimum(divide(1.0, norm), 1.0 / c), c), subtract(norm, norm))
+    return [None if t is None else multiply(t, cast(scale, t._v.dtype)) for t in t_list], norm
+
+
+def clip_by_norm(t, clip_norm, axes=None, name=None):
+    """t * clip_norm / max(||t||, clip_norm) over ``axes``, written as TF does so t == 0 is safe."""
+    from .math import maximum, greater
+    from .creation import ones_like
+    l2sum = reduce_sum(multiply(t, t), axis=axes, keepdims=True)
+    pred = greater(l2sum, 0.0)
+    l2norm = where(pred, sqrt(where(pred, l2sum, ones_like(l2sum))), l2sum)
+    return divide(multiply(t, clip_norm), maximum(l2norm, clip_norm))
+
+
 _argmax = defop("argmax", lambda xp, x, axis, dtype: xp.argmax(x, axis=axis).astype(dtype), nondiff=True)
 _argmin = defop("argmin", lambda xp, x, axis, dtype: xp.argmin(x, axis=axis).astype(dtype), nondiff=True)
 
@@ -320,4 +354,5 @@ def count_nonzero(input, axis=None, keepdims=False, dtype=None, name=None):
 
 __all__ = ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_logsumexp",
            "reduce_variance", "reduce_std", "reduce_euclidean_norm", "norm", "argmax", "argmin", "reduce_any",
-           "reduce_all", "cumsum", "count_nonzero", "prod_others"]
+           "reduce_all", "cumsum", "count_nonzero", "prod_others", "global_norm", "clip_by_global_norm",
+           "clip_by_norm"]
