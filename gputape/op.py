@@ -110,7 +110,7 @@ class Op:
             try:
                 f = self._ufn
                 if f is not None:
-                    out_v = f(*vals)
+                    out_v = f(vals[0]) if len(vals) == 1 else f(*vals)
                 elif params:
                     out_v = self.fwd(_b.xp, *vals, **params)
                 else:

@@ -14,6 +14,22 @@ E = dict(elementwise=True)
 B = dict(elementwise=True, same_dtype=(0, 1))
 
 
+_K = {}
+
+
+def _k(xp, c, dtype):
+    """The constant ``c`` in ``dtype``: a cached 0-d array on NumPy, which its ufuncs take several
+    hundred ns faster than a Python number; the number itself elsewhere."""
+    if xp is not np:
+        return c
+    key = (c, dtype)
+    k = _K.get(key)
+    if k is None:
+        k = _K[key] = np.array(c, dtype=dtype)
+        k.flags.writeable = False
+    return k
+
+
 def _zeros_like(xp, x):
     return xp.zeros_like(x)
 
@@ -184,7 +200,7 @@ tan.def_vjp(lambda g, out, x: multiply(g, square(reciprocal(cos(x)))))
 tanh = defop("tanh", lambda xp, x: xp.tanh(x), ufunc="tanh", **E)
 tanh.def_vjp(lambda g, out, x: tanh_grad(out, g))
 
-tanh_grad = defop("tanh_grad", lambda xp, y, g: g * (1 - y * y), cuda=kernel("activation.cu", "tanh_grad"), **E)
+tanh_grad = defop("tanh_grad", lambda xp, y, g: g * (_k(xp, 1, y.dtype) - y * y), cuda=kernel("activation.cu", "tanh_grad"), **E)
 
 
 def tanh_grad_dy(gg, out, y, g):
@@ -197,14 +213,17 @@ tanh_grad.def_vjp(tanh_grad_dy, lambda gg, out, y, g: tanh_grad(y, gg))
 
 def _sigmoid(xp, x):
     # 1/(1+exp(-x)) overflows harmlessly to 0 for very negative x
+    one = _k(xp, 1, x.dtype)
+    if xp is not np:
+        return one / (one + xp.exp(-x))
     with np.errstate(over="ignore"):
-        return 1 / (1 + xp.exp(-x))
+        return one / (one + np.exp(-x))
 
 
 sigmoid = defop("sigmoid", _sigmoid, **E)
 sigmoid.def_vjp(lambda g, out, x: sigmoid_grad(out, g))
 
-sigmoid_grad = defop("sigmoid_grad", lambda xp, y, g: g * (y * (1 - y)),
+sigmoid_grad = defop("sigmoid_grad", lambda xp, y, g: g * (y * (_k(xp, 1, y.dtype) - y)),
                      cuda=kernel("activation.cu", "sigmoid_grad"), **E)
 sigmoid_grad.def_vjp(lambda gg, out, y, g: gg * g * (1.0 - 2.0 * y),
                      lambda gg, out, y, g: sigmoid_grad(y, gg))

@@ -14,7 +14,7 @@ from ..tensor import _Base, convert_to_tensor
 from ..errors import InvalidArgumentError
 from .math import (multiply, add, subtract, negative, where, greater, greater_equal, exp, log, log1p, abs,
                    maximum, sigmoid, tanh, softplus, tanh_grad, sigmoid_grad, select_grad, cast, erf,
-                   square, divide, _sigmoid)
+                   square, divide, _sigmoid, _k)
 from .reduce import reduce_sum, reduce_max, reduce_mean
 from .shape import reshape, _nb, one_hot
 
@@ -26,10 +26,10 @@ def _f(xp, x, c):
 
 
 # ---------------------------------------------------------------- relu family
-relu = defop("relu", lambda xp, x: xp.maximum(x, _f(xp, x, 0)), **E)
+relu = defop("relu", lambda xp, x: xp.maximum(x, _k(xp, 0, x.dtype)), **E)
 relu.def_vjp(lambda g, out, x: relu_grad(out, g))
 
-relu_grad = defop("relu_grad", lambda xp, y, g: g * (y > 0), cuda=kernel("activation.cu", "relu_grad"), **E)
+relu_grad = defop("relu_grad", lambda xp, y, g: g * (y > _k(xp, 0, y.dtype)), cuda=kernel("activation.cu", "relu_grad"), **E)
 relu_grad.def_vjp(None, lambda gg, out, y, g: relu_grad(y, gg))
 
 

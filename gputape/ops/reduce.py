@@ -87,7 +87,32 @@ def _sum_fwd(xp, x, axes, keepdims):
 
 
 _sum = defop("reduce_sum", _sum_fwd, linear=True)
-_sum.def_vjp(lambda g, out, x, axes, keepdims: broadcast_to(_expand(g, out, x, axes, keepdims), _bshape(g, out, x)))
+def _sum_grad_fwd(xp, g, shape, kept, nb):
+    """g (with nb batch axes) reshaped to the kept-dims shape, then broadcast to ``shape``: one op."""
+    g = g.reshape(tuple(g.shape[:nb]) + kept)
+    full = tuple(g.shape[:nb]) + shape
+    if xp is np and g.ndim and int(np.prod(full)) <= 4096:
+        out = np.empty(full, dtype=g.dtype)     # small: a copy is cheaper than numpy's view machinery
+        np.copyto(out, g)
+        return out
+    return xp.broadcast_to(g, full)
+
+
+sum_grad = defop("sum_grad", _sum_grad_fwd, linear=True)
+
+
+def sum_grad_vjp(gg, out, g, shape, kept, nb):
+    """d g = the sum of gg over the broadcast axes, in g's shape"""
+    lead = gg._v.ndim - len(shape)
+    axes = tuple(lead + i for i in range(len(shape)) if kept[i] == 1 and shape[i] != 1)
+    r = _sum(gg, axes=axes, keepdims=True) if axes else gg
+    return reshape(r, tuple(gg._v.shape[:lead]) + tuple(g._v.shape[nb:]))
+
+
+sum_grad.def_vjp(sum_grad_vjp)
+_sum.def_vjp(lambda g, out, x, axes, keepdims: sum_grad(g, shape=tuple(x._v.shape), kept=_kept(x, axes),
+                                                        nb=_nb(g, out)))
+
 
 
 def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
