@@ -274,42 +274,24 @@ def _w1(peer):
         xp = np if peer == "numpy" else _import("cupy")
         x = xp.asarray(x0)
         return _xp_case(xp, lambda: w1_floor(xp, x))
-    if peer in ("gputape", "gputape_fn"):
-        gt = _import("gputape")
+    if peer in ("gputape", "gputape_fn", "tf", "tf_fn"):
+        m = _import("gputape" if peer.startswith("gputape") else "tf")    # the same program for both
 
         def grad(x):
-            with gt.GradientTape() as tape:
+            with m.GradientTape() as tape:
                 tape.watch(x)
                 y = x
                 for _ in range(25):
-                    y = gt.sin(y)
+                    y = m.sin(y)
                     y = y * 1.01
                     y = y + 0.1
-                    y = gt.tanh(y)
-                s = gt.reduce_sum(y)
+                    y = m.tanh(y)
+                s = m.reduce_sum(y)
             return tape.gradient(s, x)
-        if peer == "gputape_fn":
-            grad = gt.function(grad)
-        x = gt.constant(x0)
-        return _gt_case(lambda: grad(x))
-    if peer in ("tf", "tf_fn"):
-        tf = _import("tf")
-
-        def grad(x):
-            with tf.GradientTape() as tape:
-                tape.watch(x)
-                y = x
-                for _ in range(25):
-                    y = tf.sin(y)
-                    y = y * 1.01
-                    y = y + 0.1
-                    y = tf.tanh(y)
-                s = tf.reduce_sum(y)
-            return tape.gradient(s, x)
-        if peer == "tf_fn":
-            grad = tf.function(grad)
-        x = tf.constant(x0)
-        return Case(lambda: grad(x), _tf_fetch)
+        if peer.endswith("_fn"):
+            grad = m.function(grad)
+        x = m.constant(x0)
+        return _gt_case(lambda: grad(x)) if peer.startswith("gputape") else Case(lambda: grad(x), _tf_fetch)
     if peer == "torch":
         torch = _import("torch")
         x = torch.tensor(x0, requires_grad=True)
