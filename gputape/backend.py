@@ -71,16 +71,6 @@ def backend_name():
     return name
 
 
-def is_cupy_array(a):
-    return name == "cupy" and type(a) is not np.ndarray and hasattr(a, "__cuda_array_interface__")
-
-
-def to_device(a, dtype=None):
-    """A host value (list, scalar, numpy array) as an array of the backend."""
-    m = get_xp()
-    return m.asarray(a, dtype=dtype)
-
-
 def to_host(a):
     """An array of the backend as a numpy array (a copy for device arrays)."""
     if type(a) is np.ndarray:

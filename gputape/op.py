@@ -13,7 +13,7 @@ import numpy as np
 from . import backend as _b
 from .errors import InvalidArgumentError, NumericsError, describe
 from .state import state as _state, hooked_anywhere as _hooked
-from .tensor import Tensor, Variable, _Base, _infer_np, _cast_checked
+from .tensor import Tensor, Variable, _Base, _infer_np, _cast_checked, _wrap
 
 _new = object.__new__
 _getv = operator.attrgetter("_v")
@@ -38,7 +38,7 @@ class Op:
       transpose of the VJP.
     """
     __slots__ = ("name", "fwd", "cuda", "vjps", "vjp_all", "jvp", "nout", "nondiff", "linear",
-                 "elementwise", "same_dtype", "_convert_ref", "aliases", "arity", "check", "_plain", "ufunc", "_ufn", "__weakref__")
+                 "elementwise", "same_dtype", "_convert_ref", "aliases", "check", "_plain", "ufunc", "_ufn", "__weakref__")
 
     def __init__(self, name, fwd, *, cuda=None, nout=1, nondiff=False, linear=False,
                  elementwise=False, same_dtype=None, aliases=False, check=None, ufunc=None):
@@ -59,7 +59,6 @@ class Op:
         self._convert_ref = same_dtype      # positions whose non-tensor args take the tensors' dtype
         self.aliases = aliases              # forward may return a view of an input
         self.check = check                  # check(*arrays, **params) raises before any compute
-        self.arity = None
         self._plain = False
         self.ufunc = ufunc                  # name of an xp function equal to fwd(xp, *arrays)
         self._ufn = None
@@ -198,18 +197,7 @@ def _hooks(op, args, vals, out, params, st):
         if op.nondiff:
             _note_cut(op, args, stack)
         else:
-            inputs = args
-            for a in args:
-                if type(a) is not Tensor:
-                    inputs = _record_inputs(args, vals, stack)
-                    break
-            if len(stack) == 1:
-                stack[0]._record(op, inputs, out, params, stack, 0)
-            else:
-                k = 0
-                for rec in stack:
-                    rec._record(op, inputs, out, params, stack, k)
-                    k += 1
+            _record(op, args, vals, out, params, stack)
     if st.capture is not None:
         st.capture.op(op, args, out, params)
 
@@ -217,12 +205,6 @@ def _hooks(op, args, vals, out, params, st):
 def defop(name, fwd, **kw):
     """Declare an op; see ``Op``."""
     return Op(name, fwd, **kw)
-
-
-def _wrap(v):
-    t = _new(Tensor)
-    t._v = v
-    return t
 
 
 def _own(v, args):
@@ -330,33 +312,17 @@ def _const(a, npd, xp):
 
 # ---------------------------------------------------------------- recording
 
-def _record_inputs(args, vals, stack):
-    """Tensors for the tape: variables read as snapshots, constants wrapped."""
-    inputs = list(args)
-    for i, a in enumerate(args):
-        if type(a) is Tensor:
-            continue
-        if type(a) is Variable:
-            inputs[i] = _read_variable(a, stack)
-        else:
-            t = inputs[i] = _new(Tensor)
-            t._v = vals[i]
-    return tuple(inputs)
-
-
 def _record(op, args, vals, out, params, stack):
-    """Put one op call on every active recorder that tracks one of its inputs."""
-    inputs = None
+    """Put one op call on every active recorder that tracks one of its inputs; the tape sees
+    variables as read snapshots and other non-tensors as constant tensors."""
+    inputs = args
     for i, a in enumerate(args):
         if type(a) is Tensor:
             continue
-        if inputs is None:
+        if inputs is args:
             inputs = list(args)
-        if type(a) is Variable:
-            inputs[i] = _read_variable(a, stack)
-        else:
-            inputs[i] = _wrap(vals[i])
-    inputs = args if inputs is None else tuple(inputs)
+        inputs[i] = _read_variable(a, stack) if type(a) is Variable else _wrap(vals[i])
+    inputs = tuple(inputs)
     for k, rec in enumerate(stack):
         rec._record(op, inputs, out, params, stack, k)
 

@@ -6,7 +6,6 @@ recorded output, which keeps those ids alive and unique while the tape lives.
 """
 import enum
 import logging
-import warnings
 
 from . import backend as _b
 from . import nest
@@ -263,7 +262,7 @@ class GradientTape:
                 tracked[id(o)] = o
         else:
             if out._v.dtype.kind not in "fc":
-                self._cuts.append((op.name, _site(), "it returns an integer/bool tensor"))
+                self._cuts.append((op.name, user_site(), "it returns an integer/bool tensor"))
                 return
             tracked[id(out)] = out
         self._entries.append((op, tuple(map(id, inputs)), inputs, out, params,
@@ -293,13 +292,13 @@ class GradientTape:
                 tracked[id(a)] = a
                 hit = True
         if hit:
-            self._cuts.append((op.name, _site(), "it has no gradient (non-differentiable)"))
+            self._cuts.append((op.name, user_site(), "it has no gradient (non-differentiable)"))
 
     def _note_host_read(self, t, how=".numpy()"):
         if id(t) in self._tracked:
             why = ("values read to the host leave the tape" if how == ".numpy()" else
                    "a new constant made from a tensor is not connected to it")
-            self._cuts.append((how, _site(), why))
+            self._cuts.append((how, user_site(), why))
 
     # -- public surface
     def watch(self, tensor):
@@ -501,10 +500,6 @@ class GradientTape:
 
 def _shape(s):
     return "(" + ", ".join(map(str, s)) + ("," if len(s) == 1 else "") + ")"
-
-
-def _site():
-    return user_site() if True else None
 
 
 def _seed_from(og, t):

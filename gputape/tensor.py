@@ -17,7 +17,8 @@ def _operand(o, t):
     """The other operand of a binary operator: Python numbers as cached constants of t's dtype."""
     to = type(o)
     if to is float or to is int:
-        return _const_tensor(o, t._v.dtype)
+        c = _CONSTS.get((o, to, t._v.dtype))
+        return c if c is not None else _const_tensor(o, t._v.dtype)
     return o
 
 
@@ -42,9 +43,6 @@ class _Base:
     @property
     def device(self):
         return "/GPU:0" if _b.name == "cupy" else "/CPU:0"
-
-    def get_shape(self):
-        return self.shape
 
     # ---- host conversion
     def numpy(self):
@@ -121,9 +119,7 @@ class _Base:
     # exception path for them (see op._const_tensor)
     def __add__(self, o):
         if type(o) is not Tensor:
-            to = type(o)
-            c = _CONSTS.get((o, to, self._v.dtype)) if to is float or to is int else None
-            o = c if c is not None else _operand(o, self)
+            o = _operand(o, self)
         return _add(self, o)
 
     def __radd__(self, o):
@@ -131,9 +127,7 @@ class _Base:
 
     def __sub__(self, o):
         if type(o) is not Tensor:
-            to = type(o)
-            c = _CONSTS.get((o, to, self._v.dtype)) if to is float or to is int else None
-            o = c if c is not None else _operand(o, self)
+            o = _operand(o, self)
         return _sub(self, o)
 
     def __rsub__(self, o):
@@ -141,9 +135,7 @@ class _Base:
 
     def __mul__(self, o):
         if type(o) is not Tensor:
-            to = type(o)
-            c = _CONSTS.get((o, to, self._v.dtype)) if to is float or to is int else None
-            o = c if c is not None else _operand(o, self)
+            o = _operand(o, self)
         return _mul(self, o)
 
     def __rmul__(self, o):

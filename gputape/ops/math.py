@@ -6,7 +6,7 @@ TensorFlow's values at kinks are kept (see TF_SEMANTICS.md section 2.1).
 """
 import numpy as np
 
-from ..op import defop
+from ..op import defop, _const
 from .. import backend as _b
 from ..kernels import kernel
 
@@ -14,20 +14,10 @@ E = dict(elementwise=True)
 B = dict(elementwise=True, same_dtype=(0, 1))
 
 
-_K = {}
-
-
 def _k(xp, c, dtype):
-    """The constant ``c`` in ``dtype``: a cached 0-d array on NumPy, which its ufuncs take several
-    hundred ns faster than a Python number; the number itself elsewhere."""
-    if xp is not np:
-        return c
-    key = (c, dtype)
-    k = _K.get(key)
-    if k is None:
-        k = _K[key] = np.array(c, dtype=dtype)
-        k.flags.writeable = False
-    return k
+    """The constant ``c`` in ``dtype``: op._const's cached 0-d array on NumPy, which its ufuncs take
+    several hundred ns faster than a Python number; the number itself elsewhere."""
+    return _const(c, dtype, xp) if xp is np else c
 
 
 def _zeros_like(xp, x):
@@ -296,7 +286,7 @@ select_grad.def_jvp(lambda ts, out, m, g, take: None if ts[1] is None else selec
 
 def _clip(xp, x, lo, hi):
     if xp is np and bool(np.any(np.asarray(lo) > np.asarray(hi))):   # a host check: NumPy only
-        raise ValueError(f"clip_value_min must be <= clip_value_max")
+        raise ValueError("clip_value_min must be <= clip_value_max")
     return xp.minimum(xp.maximum(x, lo), hi)
 
 
@@ -335,14 +325,10 @@ def _where_fwd(xp, c, x, y):
 
 _where_op = defop("where", _where_fwd, same_dtype=(1, 2))
 _where_op.def_vjp(None,
-                  lambda g, out, c, x, y: select_grad(_bcast_mask(c, g), g, take=True),
-                  lambda g, out, c, x, y: select_grad(_bcast_mask(c, g), g, take=False))
+                  lambda g, out, c, x, y: select_grad(c, g, take=True),
+                  lambda g, out, c, x, y: select_grad(c, g, take=False))
 _where_op.def_jvp(lambda ts, out, c, x, y: _where_op(
     c, ts[1] if ts[1] is not None else zeros_like(x), ts[2] if ts[2] is not None else zeros_like(y)))
-
-
-def _bcast_mask(c, g):
-    return c
 
 
 def where(condition, x=None, y=None, name=None):

@@ -21,10 +21,6 @@ from .shape import reshape, _nb, one_hot
 E = dict(elementwise=True)
 
 
-def _f(xp, x, c):
-    return xp.asarray(c, dtype=x.dtype)
-
-
 # ---------------------------------------------------------------- relu family
 relu = defop("relu", lambda xp, x: xp.maximum(x, _k(xp, 0, x.dtype)), **E)
 relu.def_vjp(lambda g, out, x: relu_grad(out, g))
@@ -41,13 +37,13 @@ def relu6(features, name=None):
 
 
 def _leaky(xp, x, alpha):
-    return xp.where(x > 0, x, x * _f(xp, x, alpha))
+    return xp.where(x > 0, x, x * _k(xp, alpha, x.dtype))
 
 
 _leaky_relu = defop("leaky_relu", _leaky, **E)
 _leaky_relu.def_vjp(lambda g, out, x, alpha: leaky_relu_grad(x, g, alpha=alpha))
 
-leaky_relu_grad = defop("leaky_relu_grad", lambda xp, x, g, alpha: xp.where(x > 0, g, g * _f(xp, g, alpha)),
+leaky_relu_grad = defop("leaky_relu_grad", lambda xp, x, g, alpha: xp.where(x > 0, g, g * _k(xp, alpha, g.dtype)),
                         cuda=kernel("activation.cu", "leaky_relu_grad"), **E)
 leaky_relu_grad.def_vjp(None, lambda gg, out, x, g, alpha: leaky_relu_grad(x, gg, alpha=alpha))
 
@@ -58,7 +54,7 @@ def leaky_relu(features, alpha=0.2, name=None):
 
 
 def _elu(xp, x):
-    return xp.where(x > 0, x, xp.expm1(xp.minimum(x, _f(xp, x, 0))))
+    return xp.where(x > 0, x, xp.expm1(xp.minimum(x, _k(xp, 0, x.dtype))))
 
 
 elu = defop("elu", _elu, **E)
@@ -80,10 +76,10 @@ def selu(features, name=None):
 
 def _gelu(xp, x, approximate):
     if approximate:
-        c = _f(xp, x, _m.sqrt(2 / _m.pi))
-        return 0.5 * x * (1 + xp.tanh(c * (x + _f(xp, x, 0.044715) * x * x * x)))
+        c = _k(xp, _m.sqrt(2 / _m.pi), x.dtype)
+        return 0.5 * x * (1 + xp.tanh(c * (x + _k(xp, 0.044715, x.dtype) * x * x * x)))
     from .math import _erf
-    return 0.5 * x * (1 + _erf(xp, x * _f(xp, x, 1 / _m.sqrt(2))))
+    return 0.5 * x * (1 + _erf(xp, x * _k(xp, 1 / _m.sqrt(2), x.dtype)))
 
 
 _gelu_op = defop("gelu", _gelu, **E)
@@ -98,8 +94,8 @@ def _gelu_grad(xp, x, g, approximate):
         d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
         return g * d.astype(x.dtype, copy=False)
     from .math import _erf
-    cdf = 0.5 * (1 + _erf(xp, x * _f(xp, x, 1 / _m.sqrt(2))))
-    pdf = xp.exp(-0.5 * x * x) * _f(xp, x, 1 / _m.sqrt(2 * _m.pi))
+    cdf = 0.5 * (1 + _erf(xp, x * _k(xp, 1 / _m.sqrt(2), x.dtype)))
+    pdf = xp.exp(-0.5 * x * x) * _k(xp, 1 / _m.sqrt(2 * _m.pi), x.dtype)
     return g * (cdf + x * pdf)
 
 
@@ -299,7 +295,7 @@ _ACTS = ("linear", "relu", "tanh", "sigmoid")
 
 def _act_fwd(xp, z, activation):
     if activation == "relu":
-        return xp.maximum(z, _f(xp, z, 0))
+        return xp.maximum(z, _k(xp, 0, z.dtype))
     if activation == "tanh":
         return xp.tanh(z)
     if activation == "sigmoid":

@@ -5,8 +5,8 @@ import numpy as np
 from ..op import defop
 from ..tensor import _Base, convert_to_tensor
 from ..errors import InvalidArgumentError
-from .shape import reshape, broadcast_to, _nb, transpose
-from .math import multiply, divide, cast, equal, add, negative, where, sqrt, square, abs, exp, log, subtract
+from .shape import reshape, _nb, transpose, _broadcast_to_fwd
+from .math import multiply, divide, cast, equal, add, where, sqrt, square, abs, exp, log, subtract
 
 
 def _axes(x, axis):
@@ -36,10 +36,6 @@ def _expand(g, out, x, axes, keepdims):
     if keepdims:
         return g
     return reshape(g, tuple(g._v.shape[:nb]) + _kept(x, axes))
-
-
-def _bshape(g, out, x):
-    return tuple(g._v.shape[:_nb(g, out)]) + tuple(x._v.shape)
 
 
 _PACKET = {np.dtype(np.float32): 8, np.dtype(np.float64): 4}
@@ -90,12 +86,7 @@ _sum = defop("reduce_sum", _sum_fwd, linear=True)
 def _sum_grad_fwd(xp, g, shape, kept, nb):
     """g (with nb batch axes) reshaped to the kept-dims shape, then broadcast to ``shape``: one op."""
     g = g.reshape(tuple(g.shape[:nb]) + kept)
-    full = tuple(g.shape[:nb]) + shape
-    if xp is np and g.ndim and int(np.prod(full)) <= 4096:
-        out = np.empty(full, dtype=g.dtype)     # small: a copy is cheaper than numpy's view machinery
-        np.copyto(out, g)
-        return out
-    return xp.broadcast_to(g, full)
+    return _broadcast_to_fwd(xp, g, tuple(g.shape[:nb]) + shape)
 
 
 sum_grad = defop("sum_grad", _sum_grad_fwd, linear=True)
@@ -137,7 +128,7 @@ _mean = defop("reduce_mean", _mean_fwd, linear=True)
 def mean_vjp(g, out, x, axes, keepdims):
     """dx = broadcast(g) / N"""
     n = int(np.prod([x._v.shape[a] for a in axes])) if axes else 1
-    return divide(broadcast_to(_expand(g, out, x, axes, keepdims), _bshape(g, out, x)), float(n))
+    return divide(sum_grad(g, shape=tuple(x._v.shape), kept=_kept(x, axes), nb=_nb(g, out)), float(n))
 
 
 _mean.def_vjp(mean_vjp)
@@ -234,7 +225,6 @@ prod_others.def_vjp(prod_others_vjp)
 
 def prod_vjp(g, out, x, axes, keepdims):
     """dx = g * prod of the other reduced elements (exact at zeros)"""
-    from .. import backend as _b
     keep = [i for i in range(x._v.ndim) if i not in axes]
     perm = keep + list(axes)
     t = transpose(x, perm)
