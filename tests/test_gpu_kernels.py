@@ -8,6 +8,8 @@ operation); kernels calling exp/log/pow/tanh/erf within a few ulps.  The launch 
 confirm the fused path ran.
 """
 import numpy as np
+
+from sample_arrays import SPECIAL as _SPECIAL, sample
 import pytest
 
 import gputape as tf
@@ -33,16 +35,7 @@ if cp is None or tf.backend_name() != "cupy":
 
 F16, F32, F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 DTYPES = pytest.mark.parametrize("dt", [F16, F32, F64], ids=["f16", "f32", "f64"])
-_SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, np.inf, -np.inf, np.nan, 1e-3, 30.0, -30.0]
-
-
-def _data(rng, shape, dt, lo=-3.0, hi=3.0, special=True):
-    a = rng.uniform(lo, hi, size=shape)
-    if special and a.size:
-        f = a.reshape(-1)
-        k = min(len(_SPECIAL), f.size // 3)
-        f[rng.choice(f.size, size=k, replace=False)] = _SPECIAL[:k]
-    return a.astype(dt)
+_data = sample
 
 
 def _ftz(a):

@@ -20,6 +20,8 @@ import sys
 import types
 
 import numpy as np
+
+from sample_arrays import SPECIAL as _SPECIAL, sample
 import pytest
 
 import gputape as tf
@@ -589,16 +591,7 @@ def on_host(host_kernels, monkeypatch):
     return kernels
 
 
-_SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, np.inf, -np.inf, np.nan, 1e-3, 30.0, -30.0]
-
-
-def _data(rng, shape, dt, lo=-3, hi=3, special=True):
-    a = rng.uniform(lo, hi, size=shape)
-    if special and a.size:
-        flat_ = a.reshape(-1)
-        k = min(len(_SPECIAL), flat_.size // 3)
-        flat_[rng.choice(flat_.size, size=k, replace=False)] = _SPECIAL[:k]
-    return a.astype(dt)
+_data = sample
 
 
 def _check(got, want, exact, dt, what):
