@@ -9,7 +9,7 @@ confirm the fused path ran.
 """
 import numpy as np
 
-from sample_arrays import SPECIAL as _SPECIAL, sample
+from sample_arrays import sample
 import pytest
 
 import gputape as tf

@@ -21,7 +21,7 @@ import types
 
 import numpy as np
 
-from sample_arrays import SPECIAL as _SPECIAL, sample
+from sample_arrays import sample
 import pytest
 
 import gputape as tf
