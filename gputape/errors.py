@@ -13,3 +13,12 @@ class NumericsError(FloatingPointError):
 
 def describe(vals):
     return ", ".join(f"{getattr(v, 'dtype', type(v).__name__)}{list(getattr(v, 'shape', ()))}" for v in vals)
+
+
+class ResourceExhaustedError(MemoryError):
+    """An op would need more memory than the device has (TensorFlow's ``ResourceExhaustedError``,
+    raised here before allocating rather than by the allocator)."""
+
+
+class UnimplementedError(NotImplementedError):
+    """An option TensorFlow accepts that gputape does not implement (TF's ``UnimplementedError``)."""

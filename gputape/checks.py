@@ -1,0 +1,145 @@
+"""Argument checks shared by every op: axes, integer arguments, indices and sizes.
+
+Each check runs on the host, before any compute, and raises TensorFlow's exception class
+with a message naming the op, the argument and the shapes involved.  Nothing here wraps,
+truncates or casts silently: an out-of-range axis, a float where TF wants an int, or a
+shape that cannot be allocated is an error.
+"""
+import math
+import os
+
+import numpy as np
+
+from .errors import InvalidArgumentError, ResourceExhaustedError
+
+_INT_TYPES = (int, np.integer)
+
+
+def as_int(value, op, arg):
+    """``value`` as a Python int, as TF converts an int32/int64 argument.
+
+    Raises TypeError for floats, bools given where TF wants an int32 tensor, strings and
+    None (TF: "Cannot convert 2.5 to EagerTensor of dtype int32"); 0-d integer tensors pass.
+    """
+    if isinstance(value, bool) or isinstance(value, np.bool_):
+        raise TypeError(f"{op}: {arg} must be an integer, got the bool {value!r}")
+    if isinstance(value, _INT_TYPES):
+        return int(value)
+    v = getattr(value, "_v", None)           # a gputape Tensor/Variable
+    if v is not None and v.ndim == 0 and v.dtype.kind in "iu":
+        return int(v)
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu":
+        return int(value)
+    raise TypeError(f"{op}: {arg} must be an integer, got {value!r} of type {type(value).__name__} "
+                    f"(TensorFlow: Cannot convert {value!r} to EagerTensor of dtype int32)")
+
+
+def as_int_list(values, op, arg):
+    """A list of ints from an int, a sequence or a 1-D integer tensor (each element as ``as_int``)."""
+    v = getattr(values, "_v", None)
+    if v is not None or isinstance(values, np.ndarray):
+        arr = np.asarray(values)
+        if arr.dtype.kind not in "iu":
+            raise TypeError(f"{op}: {arg} must be integers, got a {arr.dtype.name} tensor")
+        return [int(a) for a in arr.reshape(-1)] if arr.ndim else [int(arr)]
+    if isinstance(values, (list, tuple)):
+        return [as_int(a, op, arg) for a in values]
+    return [as_int(values, op, arg)]
+
+
+def normalize_axis(axis, ndim, op, arg="axis"):
+    """One axis in ``[-ndim, ndim)`` as a non-negative int; TF's InvalidArgumentError otherwise.
+
+    A 0-d input has no valid axis (TF: "Expected dimension in the range [0, 0)").
+    """
+    a = as_int(axis, op, arg)
+    if not -ndim <= a < ndim:
+        raise InvalidArgumentError(
+            f"{op}: {arg}={a} is out of range: expected {arg} in the range [{-ndim}, {ndim}) for an "
+            f"input with {ndim} dimension{'s' if ndim != 1 else ''}")
+    return a + ndim if a < 0 else a
+
+
+def normalize_axes(axes, ndim, op, arg="axis", allow_duplicates=False):
+    """A tuple of non-negative axes (in the given order), each as ``normalize_axis``.
+
+    Duplicates raise InvalidArgumentError, as TF's reductions do ("Axes contains duplicate
+    dimension"), unless ``allow_duplicates``.
+    """
+    out = tuple(normalize_axis(a, ndim, op, arg) for a in as_int_list(axes, op, arg))
+    if not allow_duplicates and len(set(out)) != len(out):
+        dup = next(a for a in out if out.count(a) > 1)
+        raise InvalidArgumentError(f"{op}: {arg} contains duplicate dimension: {dup} (got {list(as_int_list(axes, op, arg))})")
+    return out
+
+
+def check_indices(idx, limit, op, arg="indices"):
+    """Every index in ``[0, limit)`` (TF's CPU kernels: "indices[3] = -1 is not in [0, 5)").
+
+    ``idx`` is a host or device integer array; on a device this reads one scalar back
+    (the check TF's CPU kernel makes; callers on a hot GPU path may skip it explicitly).
+    """
+    if idx.size == 0:
+        return
+    bad = (idx < 0) | (idx >= limit)
+    if bool(bad.any()):
+        flat = np.asarray(bad.get() if hasattr(bad, "get") else bad).reshape(-1)
+        k = int(np.argmax(flat))
+        host = np.asarray(idx.get() if hasattr(idx, "get") else idx).reshape(-1)
+        pos = np.unravel_index(k, idx.shape)
+        where = ",".join(str(int(p)) for p in pos)
+        raise InvalidArgumentError(f"{op}: {arg}[{where}] = {int(host[k])} is not in [0, {limit})")
+
+
+_INT64_MAX = 2 ** 63 - 1
+_limit = [None]
+
+
+def memory_limit():
+    """Bytes one array may take: physical host memory on NumPy, the device's total memory on
+    CuPy (queried once).  ``GPUTAPE_MAX_BYTES`` overrides it."""
+    if _limit[0] is None:
+        env = os.environ.get("GPUTAPE_MAX_BYTES")
+        if env:
+            _limit[0] = int(env)
+        else:
+            from . import backend as _b
+            lim = None
+            if _b.name == "cupy":
+                try:
+                    lim = _b.xp.cuda.Device().mem_info[1]
+                except Exception:      # noqa: BLE001  (no device query: fall back to host memory)
+                    lim = None
+            if lim is None:
+                try:
+                    lim = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+                except (ValueError, OSError, AttributeError):
+                    lim = 1 << 40
+            _limit[0] = int(lim)
+    return _limit[0]
+
+
+def check_size(shape, dtype, op, arg="shape"):
+    """Raise before allocating an array of ``shape`` and ``dtype`` that cannot exist.
+
+    More than 2**63-1 elements: InvalidArgumentError (TF's message); more bytes than
+    ``memory_limit()``: ResourceExhaustedError naming the op, shape, dtype and bytes.
+    Negative dimensions: InvalidArgumentError.
+    """
+    n = 1
+    for d in shape:
+        if d < 0:
+            raise InvalidArgumentError(f"{op}: {arg} {list(shape)} has a negative dimension")
+        n *= int(d)
+    if n > _INT64_MAX:
+        raise InvalidArgumentError(f"{op}: Shape {list(shape)} would have more than 2**63 - 1 elements")
+    nbytes = n * np.dtype(dtype).itemsize
+    if nbytes > memory_limit():
+        raise ResourceExhaustedError(
+            f"{op}: OOM when allocating tensor with shape {list(shape)} and type {np.dtype(dtype).name} "
+            f"({nbytes / 2**30:.3g} GiB; this device has {memory_limit() / 2**30:.3g} GiB)")
+    return n
+
+
+def num_elements(shape):
+    return math.prod(int(d) for d in shape)

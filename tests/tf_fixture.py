@@ -1,0 +1,57 @@
+"""TensorFlow 2.21's recorded behaviour, for tests that must not need TensorFlow.
+
+Each area has ``tests/tf_fixtures/gen_<area>.py`` (run with a Python that has
+tensorflow-cpu 2.21: ``python tests/tf_fixtures/gen_<area>.py``) which writes
+``tests/tf_fixtures/<area>.json``: a mapping from case name to either
+``{"value": <nested list or number>, "dtype": "<tf dtype name>", "shape": [...]}`` or
+``{"error": "<TF exception class name>", "message": "<TF's message, first line>"}``.
+Non-finite floats are stored as the strings "inf", "-inf" and "nan".
+"""
+import json
+import math
+import pathlib
+
+HERE = pathlib.Path(__file__).parent / "tf_fixtures"
+
+# TF's exception class name -> the builtin gputape's class must subclass
+TF_ERROR_BUILTIN = {
+    "InvalidArgumentError": ValueError,
+    "ValueError": ValueError,
+    "TypeError": TypeError,
+    "ResourceExhaustedError": MemoryError,
+    "UnimplementedError": NotImplementedError,
+    "NotImplementedError": NotImplementedError,
+    "AbortedError": ValueError,
+    "OutOfRangeError": IndexError,
+    "IndexError": IndexError,
+    "KeyError": KeyError,
+    "RuntimeError": RuntimeError,
+    "AttributeError": AttributeError,
+}
+
+
+def _decode(v):
+    if isinstance(v, str) and v in ("inf", "-inf", "nan"):
+        return float(v)
+    if isinstance(v, list):
+        return [_decode(e) for e in v]
+    return v
+
+
+def load(area):
+    """The recorded cases of one area, non-finite floats decoded."""
+    with open(HERE / f"{area}.json") as f:
+        cases = json.load(f)
+    for c in cases.values():
+        if "value" in c:
+            c["value"] = _decode(c["value"])
+    return cases
+
+
+def encode(v):
+    """For generator scripts: a JSON-safe nested list with non-finite floats as strings."""
+    if isinstance(v, list):
+        return [encode(e) for e in v]
+    if isinstance(v, float) and not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    return v
