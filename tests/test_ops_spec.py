@@ -10,7 +10,7 @@ harness checks, for every row:
 
 Samples avoid kinks (``away0``, positive domains) so that finite differences are
 meaningful; the kinks themselves are in ``KINKS`` below, with TensorFlow 2.21's values
-(TF_SEMANTICS.md section 2.1).  Adding an op is adding a row.
+(docs/TF_SEMANTICS.md section 2.1).  Adding an op is adding a row.
 """
 import math
 

@@ -1,6 +1,6 @@
 """GradientTape, Variable, custom gradients and forward mode against TensorFlow 2.21's semantics.
 
-One test (or a few) per element of TF_SEMANTICS.md sections 1.1-1.3; the values and
+One test (or a few) per element of docs/TF_SEMANTICS.md sections 1.1-1.3; the values and
 messages were observed by running TensorFlow.  The last part covers gputape's own
 debugging aids (check_numerics, explain_none).
 """

@@ -1,6 +1,6 @@
 """Tensor and Variable surface: printing, dtype rules, operators, indexing, conversions.
 
-Expected strings and values were produced by TensorFlow 2.21 (TF_SEMANTICS.md 1.2-1.4).
+Expected strings and values were produced by TensorFlow 2.21 (docs/TF_SEMANTICS.md 1.2-1.4).
 """
 import numpy as np
 import pytest
