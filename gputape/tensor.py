@@ -169,7 +169,7 @@ class _Base:
     def __ne__(self, o): return ops.not_equal(self, o)
 
     def __getitem__(self, key):
-        return ops.getitem(self, key)
+        return ops.getitem(self, _index_key(key))
 
     # ``v[1].assign(5.)``: a slice read from a Variable remembers where it came from
     def assign(self, value, use_locking=False, name=None, read_value=True):
@@ -182,8 +182,9 @@ class _Base:
         return _slice_write(self, "assign_sub", delta, read_value)
 
     def __setitem__(self, key, value):
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '__setitem__': tensors are "
-                             "immutable (make a Variable and use v[i].assign(...), or build a new tensor with gputape.where)")
+        raise TypeError(f"'{type(self).__name__}' object does not support item assignment: tensors are "
+                        "immutable (TensorFlow: 'EagerTensor' object does not support item assignment); make a "
+                        "Variable and use v[i].assign(...), or build a new tensor with gputape.where")
 
     # a few methods TensorFlow tensors have
     def get_shape(self):
@@ -192,6 +193,61 @@ class _Base:
     def set_shape(self, shape):
         if not TensorShape(self._v.shape).is_compatible_with(shape):
             raise ValueError(f"Tensor's shape {tuple(self._v.shape)} is not compatible with supplied shape {shape}")
+
+
+_BAD_INDEX = ("Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and scalar tf.int32/tf.int64 "
+              "tensors are valid indices, got {!r}")
+
+
+def _index_part(k, what="index"):
+    """One element of an index (or of a slice) as TF's ``_check_index`` accepts it."""
+    if isinstance(k, (int, np.integer)):            # bools inside an index are ints, as in TF
+        return k
+    if isinstance(k, _Base) and k._v.ndim == 0 and k._v.dtype in (np.int32, np.int64):
+        return k
+    raise TypeError("tensor[...]: " + _BAD_INDEX.format(k))
+
+
+def _index_key(key):
+    """``tensor[key]`` checked with TensorFlow's rules before any compute.
+
+    A list is a tuple of indices (``x[[0, 1]]`` is ``x[0, 1]``, as in TF); each element is an int,
+    a slice of ints/None/scalar int tensors, None (tf.newaxis), Ellipsis or a scalar int32/int64
+    tensor.  Raises TypeError for anything else (floats, strings, arrays: TF's message), ValueError
+    for a scalar bool ("mask cannot be scalar."), InvalidArgumentError for two ellipses and for a
+    zero step.  Boolean masks go on to the op (which refuses them)."""
+    if isinstance(key, (bool, np.bool_)):
+        raise ValueError("tensor[...]: mask cannot be scalar.")
+    if isinstance(key, np.ndarray) and key.dtype == np.bool_ or \
+            isinstance(key, _Base) and key._v.dtype == np.bool_:
+        if key.ndim == 0:
+            raise ValueError("tensor[...]: mask cannot be scalar.")
+        return key
+    parts = key if isinstance(key, (tuple, list)) else (key,)
+    if any(isinstance(k, np.integer) for k in parts):
+        parts = tuple(int(k) if isinstance(k, np.integer) else k for k in parts)
+        key = parts
+    ell = 0
+    for k in parts:
+        if k is None:
+            continue
+        if k is Ellipsis:
+            ell += 1
+            if ell > 1:
+                from .errors import InvalidArgumentError
+                raise InvalidArgumentError("tensor[...]: Multiple ellipses in slice spec not allowed")
+            continue
+        if isinstance(k, slice):
+            for part in (k.start, k.stop, k.step):
+                if part is not None:
+                    _index_part(part)
+            if k.step is not None and int(k.step) == 0:
+                from .errors import InvalidArgumentError
+                raise InvalidArgumentError(f"tensor[...]: strides[{parts.index(k)}] must be non-zero "
+                                           f"(slice {k!r})")
+            continue
+        _index_part(k)
+    return tuple(parts) if isinstance(key, list) else key
 
 
 class Tensor(_Base):
@@ -328,6 +384,7 @@ class Variable(_Base):
                            "if you need to get a new output Tensor.")
 
     def __getitem__(self, key):
+        key = _index_key(key)
         out = ops.getitem(self, key)
         k = id(out)
         _SLICES[k] = (weakref.ref(out, lambda _, k=k: _SLICES.pop(k, None)), self, key)
@@ -458,41 +515,345 @@ def _note_host_read(t, how=".numpy()"):
 
 # ---------------------------------------------------------------- conversion
 
-def _infer_np(value):
-    """numpy array for a Python value with TensorFlow's default dtypes."""
-    a = np.asarray(value)
-    if isinstance(value, np.ndarray) or isinstance(value, np.generic):
-        return a
-    if a.dtype == np.float64:
-        return a.astype(np.float32)
-    if a.dtype == np.int64:
-        if a.size and (a.max() > 2**31 - 1 or a.min() < -2**31):
-            return a
-        return a.astype(np.int32)
-    if a.dtype.kind in "UO":
-        raise TypeError(f"cannot convert {value!r} to a tensor (unsupported type {type(value).__name__})")
-    return a
+# TF's names for dtypes in conversion messages ("Cannot convert 'a' to EagerTensor of dtype float")
+_TF_NAME = {"float32": "float", "float64": "double", "float16": "half"}
+_F32_MAX = float(np.finfo(np.float32).max)
+_I64 = (-2 ** 63, 2 ** 63 - 1)
+_I32 = (-2 ** 31, 2 ** 31 - 1)
+_SEQ = (list, tuple)
 
 
-def _cast_checked(a, npd, value):
-    """Cast with TensorFlow's rules: numpy values are cast (floats truncate), but a Python float
-    never becomes an integer (not even 2.0) and a Python number never becomes a bool."""
-    if a.dtype == npd:
-        return a
-    if not isinstance(value, (np.ndarray, np.generic)):
-        if (npd.kind in "iu" and a.dtype.kind in "fc") or (npd.kind == "b" and a.dtype.kind != "b"):
-            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {npd.name}")
-    elif npd.kind in "iu" and a.dtype.kind == "f":
-        a = np.trunc(a)
-    if npd.kind in "iu" and a.dtype.kind in "iu" and a.size:
+class _Fail(Exception):
+    """A leaf a converter does not take: ``kind`` is "mixed", "range", "float" or "double"."""
+
+    def __init__(self, kind):
+        self.kind = kind
+
+
+_MSG = {
+    "mixed": "Can't convert Python sequence with mixed types to Tensor.",
+    "range": "Can't convert Python sequence with out-of-range integer to Tensor.",
+    "double": "Can't convert Python sequence with a value out of range for a double-precision float.",
+    "rect": "Can't convert non-rectangular Python sequence to Tensor.",
+}
+
+
+def _unsupported(v):
+    return ValueError(f"Attempt to convert a value ({v!r}) with an unsupported type ({type(v)!r}) to a Tensor.")
+
+
+def _cannot(value, npd):
+    return TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {_TF_NAME.get(npd.name, npd.name)}")
+
+
+def _no_string(value):
+    return TypeError(f"Cannot convert {value!r} to a tensor: gputape has no string dtype (TensorFlow would "
+                     f"make a tf.string tensor; gputape tensors are float16/32/64, int8/16/32/64, uint8 or bool)")
+
+
+def _is_seq(v):
+    return isinstance(v, _SEQ) or (isinstance(v, np.ndarray) and v.ndim > 0)
+
+
+def _leaf(v):
+    """A numpy 0-d array as its scalar (TF treats it as one)."""
+    return v[()] if isinstance(v, np.ndarray) else v
+
+
+def _shape_of(value):
+    """TF's shape for a nested sequence: the lengths along the first elements."""
+    shape = []
+    v = value
+    while _is_seq(v):
+        shape.append(len(v))
+        if not len(v):
+            return shape, None
+        v = v[0]
+    return shape, _leaf(v)
+
+
+def _leaves(value, shape, check):
+    """The leaves of ``value`` in order, each passed to ``check`` (which raises _Fail), with the
+    structure checked against ``shape`` as TF scans it: depth first, lengths on entry."""
+    out = []
+    nd = len(shape)
+
+    def rec(v, d):
+        if d == nd:
+            if _is_seq(v):
+                raise _Fail("mixed")
+            v = _leaf(v)
+            check(v)
+            out.append(v)
+            return
+        if not _is_seq(v) or len(v) != shape[d]:
+            raise _Fail("rect")
+        for e in v:
+            rec(e, d + 1)
+
+    rec(value, 0)
+    return out
+
+
+def _check_int(v):
+    if isinstance(v, (int, np.integer)):          # Python bools are ints here, as in TF
+        if type(v) is int and not _I64[0] <= v <= _I64[1]:
+            raise _Fail("range")
+        return
+    if isinstance(v, (float, np.floating)):
+        raise _Fail("float")
+    raise _Fail("mixed")
+
+
+def _check_float(v):
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return
+    raise _Fail("mixed")
+
+
+def _check_float_ranged(v):
+    """A Python float meeting float32 by default: finite values beyond float32's range are TF's error."""
+    if type(v) is float:
+        if abs(v) > _F32_MAX and v == v and abs(v) != float("inf"):
+            raise _Fail("double")
+        return
+    _check_float(v)
+
+
+def _check_bool(v):
+    if not isinstance(v, (bool, np.bool_)):
+        raise _Fail("mixed")
+
+
+def _check_str(v):
+    if not isinstance(v, (str, bytes, np.str_, np.bytes_)):
+        raise _Fail("mixed")
+
+
+def _float_array(leaves, npd, shape):
+    try:
+        a = np.array(leaves, dtype=np.float64)
+    except OverflowError:                     # a Python int beyond any float
+        raise ValueError(_MSG["range"]) from None
+    if npd != np.float64:
+        with np.errstate(over="ignore"):
+            a = a.astype(npd)
+    return a.reshape(shape)
+
+
+def _infer_seq(value):
+    """TF's dtype inference for Python scalars and nested sequences (the dtype of the first leaf
+    decides; ints meeting a float become floats; ints are int32 when every one fits, else int64;
+    Python floats are float32 and must fit it; empty sequences are float32)."""
+    shape, first = _shape_of(value)
+    if first is None and shape and 0 in shape:
+        return np.zeros(shape, np.float32)
+    try:
+        if isinstance(first, (bool, np.bool_)):
+            return np.array(_leaves(value, shape, _check_bool), dtype=np.bool_).reshape(shape)
+        if isinstance(first, (int, np.integer)):
+            try:
+                leaves = _leaves(value, shape, _check_int)
+            except _Fail as e:
+                if e.kind != "float":
+                    raise
+                return _float_array(_leaves(value, shape, _check_float_ranged), np.float32, shape)
+            a = np.array(leaves, dtype=np.int64).reshape(shape)
+            if a.size and (a.max() > _I32[1] or a.min() < _I32[0]):
+                return a
+            return a.astype(np.int32)
+        if isinstance(first, float):
+            return _float_array(_leaves(value, shape, _check_float_ranged), np.float32, shape)
+        if isinstance(first, np.floating):
+            return _float_array(_leaves(value, shape, _check_float), first.dtype, shape)
+        if isinstance(first, (str, bytes, np.str_, np.bytes_)):
+            _leaves(value, shape, _check_str)
+            raise _no_string(value)
+    except _Fail as e:
+        raise ValueError(_MSG["mixed" if e.kind == "float" else e.kind]) from None
+    if isinstance(first, complex):
+        raise TypeError(f"Cannot convert {value!r} to a tensor: gputape has no complex dtype")
+    raise _unsupported(first if shape else value)
+
+
+def _direct(value, npd):
+    """TF's converters for a requested float, int32/int64 or bool dtype: None where that converter
+    does not take the value (TF then infers the dtype and casts, or raises)."""
+    kind = npd.kind
+    shape, first = _shape_of(value)
+    if first is None and 0 in shape:
+        return np.zeros(shape, npd)
+    try:
+        if kind == "f":
+            return _float_array(_leaves(value, shape, _check_float), npd, shape)
+        if npd == np.int32 or npd == np.int64:
+            return np.array(_leaves(value, shape, _check_int), dtype=np.int64).reshape(shape)
+        if kind == "b" and isinstance(first, (bool, np.bool_)):
+            return np.array(_leaves(value, shape, _check_bool), dtype=np.bool_).reshape(shape)
+    except _Fail:
+        return None
+    return None
+
+
+def _narrow_int(a, npd, value):
+    """An integer array in ``npd``: TF wraps values out of range; gputape raises instead."""
+    if a.dtype != npd and a.size:
         info = np.iinfo(npd)
         if a.max() > info.max or a.min() < info.min:
-            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {npd.name}: out of range")
+            raise ValueError(f"Cannot convert {_short(value)} to EagerTensor of dtype {npd.name}: a value is "
+                             f"out of range [{info.min}, {info.max}] (TensorFlow wraps it around; gputape refuses "
+                             f"to change the value)")
     return a.astype(npd)
 
 
-def _to_array(value, npd=None):
-    """A backend array from a host value or a backend array (always a new array or the same one)."""
+def _short(value):
+    r = repr(value)
+    return r if len(r) <= 200 else r[:200] + "..."
+
+
+def _check_np(a, value):
+    """A numpy array or scalar gputape can hold: TF's errors for object and string arrays."""
+    k = a.dtype.kind
+    if k == "O":
+        first = next(iter(a.reshape(-1)), None)
+        raise ValueError(f"Failed to convert a NumPy array to a Tensor (Unsupported object type "
+                         f"{type(first).__name__}).")
+    if k in "USa":
+        raise _no_string(value)
+    if a.dtype not in _d._BY_NP:
+        raise TypeError(f"Cannot convert a numpy array of dtype {a.dtype.name} to a tensor: gputape supports "
+                        f"float16/32/64, int8/16/32/64, uint8 and bool")
+
+
+def _infer_np(value):
+    """A numpy array for a host value with TensorFlow's default dtypes.
+
+    numpy arrays and scalars keep their dtype; Python scalars and nested lists/tuples follow TF
+    2.21's inference (``_infer_seq``).  Raises ValueError for None, mixed types, ragged lists and
+    ints beyond int64 (TF's messages), ValueError for object arrays, TypeError for strings (gputape
+    has no string dtype) and for dtypes gputape lacks.
+    """
+    t = type(value)
+    if t is float:
+        if abs(value) > _F32_MAX and value == value and abs(value) != float("inf"):
+            raise ValueError(_MSG["double"])
+        return np.array(value, np.float32)
+    if t is int:
+        if _I32[0] <= value <= _I32[1]:
+            return np.array(value, np.int32)
+        if _I64[0] <= value <= _I64[1]:
+            return np.array(value, np.int64)
+        raise ValueError(_MSG["range"])
+    if t is bool:
+        return np.array(value)
+    if isinstance(value, (np.ndarray, np.generic)):
+        a = np.asarray(value)
+        _check_np(a, value)
+        return a
+    return _infer_seq(value)
+
+
+def _cast_checked(a, npd, value):
+    """``a`` (from ``value``) in dtype ``npd`` with TensorFlow's rules: numpy values are cast
+    (floats truncate towards zero, as TF does); a Python float never becomes an integer (not even
+    2.0) and a Python number never becomes a bool (TypeError "Cannot convert ... to EagerTensor").
+    Integers outside ``npd``'s range and non-finite floats meeting an integer dtype raise
+    ValueError where TF would wrap them or produce an undefined value."""
+    if a.dtype == npd:
+        return a
+    k, nk = a.dtype.kind, npd.kind
+    if not isinstance(value, (np.ndarray, np.generic)):
+        if (nk in "iu" and k in "fc") or (nk == "b" and k != "b"):
+            raise _cannot(value, npd)
+    elif nk in "iu" and k == "f":
+        if a.size and not np.isfinite(a).all():
+            raise ValueError(f"Cannot convert {_short(value)} to EagerTensor of dtype {npd.name}: it holds "
+                             f"NaN or Inf, which no integer can represent")
+        a = np.trunc(a)
+        if a.size:
+            info = np.iinfo(npd)
+            if a.max() > info.max or a.min() < info.min:
+                raise ValueError(f"Cannot convert {_short(value)} to EagerTensor of dtype {npd.name}: a value "
+                                 f"is out of range [{info.min}, {info.max}]")
+    if nk in "iu" and k in "iub":
+        return _narrow_int(a, npd, value)
+    if nk == "f":
+        with np.errstate(over="ignore"):
+            return a.astype(npd)
+    return a.astype(npd)
+
+
+def _compatible(npd, have):
+    """TF's IsCompatible: an inferred dtype that may be cast to the requested one."""
+    nk, k = npd.kind, have.kind
+    if nk in "iu":
+        return k in "iu"
+    if nk == "f":
+        return k in "iuf"
+    return nk == k
+
+
+def _to_np(value, npd=None):
+    """A host numpy array of ``value`` (any host value gputape converts) in dtype ``npd`` (or
+    inferred when None), with TensorFlow 2.21's conversion rules and errors."""
+    if npd is None:
+        return _infer_np(value)
+    if isinstance(value, (np.ndarray, np.generic)):
+        a = np.asarray(value)
+        _check_np(a, value)
+        return _cast_checked(a, npd, value)
+    t = type(value)
+    if t is float:
+        if npd.kind != "f":
+            raise _cannot(value, npd)
+        with np.errstate(over="ignore"):
+            return np.array(value, np.float64).astype(npd)      # TF: 1e40 as float32 is inf
+    if t is int:
+        if npd.kind == "f":
+            return _float_array([value], npd, ())
+        if npd.kind == "b":
+            raise _cannot(value, npd)
+        return _cast_checked(_infer_np(value), npd, value)
+    if t is bool:
+        return np.array(value).astype(npd)
+    if value is None:
+        raise _unsupported(None)
+    if isinstance(value, _SEQ):
+        a = _direct(value, npd)
+        if a is None:
+            try:
+                a = _infer_seq(value)
+            except TypeError:                       # strings meeting a numeric dtype
+                raise _cannot(value, npd) from None
+            if not _compatible(npd, a.dtype):
+                raise _cannot(value, npd)
+        if a.dtype == npd:
+            return a
+        if npd.kind in "iu":
+            return _narrow_int(a, npd, value)
+        with np.errstate(over="ignore"):
+            return a.astype(npd)
+    if isinstance(value, (str, bytes)):
+        raise _cannot(value, npd)
+    if isinstance(value, complex):
+        raise _cannot(value, npd)
+    raise _unsupported(value)
+
+
+def _to_array(value, npd=None, api=None):
+    """A backend array from a host value or a backend array (always a new array or the same one).
+
+    ``api`` (e.g. "constant") is named in conversion errors, which keep TF's class and text."""
+    if api is None:
+        return _to_array_(value, npd)
+    try:
+        return _to_array_(value, npd)
+    except (ValueError, TypeError) as e:
+        raise type(e)(f"{e} ({api}: value {_short(value)}"
+                      f"{'' if npd is None else ', dtype ' + npd.name})") from None
+
+
+def _to_array_(value, npd=None):
     xp = _b.get_xp()
     if isinstance(value, _Base):
         v = value._v
@@ -503,10 +864,9 @@ def _to_array(value, npd=None):
         if npd is not None and value.dtype != npd:
             value = value.astype(npd)
         return value
-    if isinstance(value, (list, tuple)) and any(isinstance(e, _Base) for e in _flat(value)):
+    if isinstance(value, _SEQ) and any(isinstance(e, _Base) for e in _flat(value)):
         return ops.stack(list(value))._v if npd is None else ops.cast(ops.stack(list(value)), npd)._v
-    a = _infer_np(value) if npd is None else _cast_checked(np.asarray(value), npd, value)
-    return xp.asarray(a)
+    return xp.asarray(_to_np(value, npd))
 
 
 def _flat(v):
