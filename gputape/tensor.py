@@ -299,7 +299,7 @@ class Variable(_Base):
             if npd is not None and v.dtype != npd:
                 v = ops.cast(initial_value, npd)._v
         else:
-            v = _to_array(initial_value, npd)
+            v = _to_array(initial_value, npd, "Variable")
         self._v = _b.get_xp().array(v, copy=True)      # the variable owns its buffer
         self._trainable = bool(trainable)
         self._name = (name if name is not None else "Variable") + ":0"
@@ -339,13 +339,19 @@ class Variable(_Base):
         self._reads.clear()
 
     def _coerce(self, value, opname):
+        """The array ``value`` writes into this variable, checked as TF converts it: a tensor of
+        another dtype is ValueError ("Tensor conversion requested dtype ..."), host values follow
+        ``_to_np``.  Under a tape, reading a variable value watches it, as TF's read does."""
+        if _state.stack:
+            _note_assign(self, value, opname)
         if isinstance(value, _Base):
             v = value._v
             if v.dtype != self._v.dtype:
-                raise TypeError(f"{opname}: cannot assign a {v.dtype} value to variable '{self._name}' "
-                                f"of dtype {self._v.dtype}")
+                raise ValueError(f"Variable.{opname}: Tensor conversion requested dtype {self._v.dtype.name} for "
+                                 f"Tensor with dtype {v.dtype.name} (variable '{self._name}'; cast the value "
+                                 f"with gputape.cast first)")
         else:
-            v = _to_array(value, self._v.dtype)
+            v = _to_array(value, self._v.dtype, f"Variable.{opname}")
         if tuple(v.shape) != tuple(self._v.shape):
             raise ValueError(f"Cannot assign value to variable ' {self._name}': Shape mismatch."
                              f"The variable shape {_shape_str(self._v.shape)}, and the assigned value "
@@ -357,6 +363,8 @@ class Variable(_Base):
         if self._reads:
             self._detach_reads()
         self._v[...] = v
+        if _state.stack:
+            _note_written(self)
         return self if read_value else None
 
     def assign_add(self, delta, use_locking=False, name=None, read_value=True):
@@ -364,6 +372,8 @@ class Variable(_Base):
         if self._reads:
             self._detach_reads()
         self._v += v
+        if _state.stack:
+            _note_written(self)
         return self if read_value else None
 
     def assign_sub(self, delta, use_locking=False, name=None, read_value=True):
@@ -371,6 +381,8 @@ class Variable(_Base):
         if self._reads:
             self._detach_reads()
         self._v -= v
+        if _state.stack:
+            _note_written(self)
         return self if read_value else None
 
     def __iadd__(self, other):
@@ -403,6 +415,28 @@ class Variable(_Base):
 _SLICES = {}    # id(tensor) -> (weakref to it, variable, key) for slices read from variables
 
 
+def _note_assign(var, value, how):
+    """Tell active recorders about an assignment, as TF's tape sees one: a Variable value is read
+    (so a tape watches it) and a tape that tracks either notes that the assignment carries no
+    gradient.  ``_note_written`` then reads the assigned variable back, as TF's assign does."""
+    from .op import _read_variable, user_site
+    stack = _state.stack
+    if isinstance(value, Variable):
+        _read_variable(value, stack)
+    for rec in stack:
+        cuts = getattr(rec, "_cuts", None)
+        tracked = getattr(rec, "_tracked", None)
+        if cuts is not None and tracked is not None and (id(var) in tracked or id(value) in tracked):
+            cuts.append((f"{var.name}.{how}", user_site(),
+                         "assigning to a variable records no gradient (the variable's new value is not "
+                         "connected to the assigned value)"))
+
+
+def _note_written(var):
+    from .op import _read_variable
+    _read_variable(var, _state.stack)
+
+
 def _slice_write(t, how, value, read_value):
     got = _SLICES.get(id(t))
     if got is None or got[0]() is not t:
@@ -412,13 +446,15 @@ def _slice_write(t, how, value, read_value):
     from .ops.shape import _norm_key
     k = _norm_key(key)
     cur = var._v[k]
+    if _state.stack:
+        _note_assign(var, value, how)
     if isinstance(value, _Base):
         v = value._v
         if v.dtype != var._v.dtype:
-            raise TypeError(f"{how}: cannot assign a {v.dtype} value to a slice of variable '{var.name}' "
-                            f"of dtype {var._v.dtype}")
+            raise ValueError(f"{how}: Tensor conversion requested dtype {var._v.dtype.name} for Tensor with "
+                             f"dtype {v.dtype.name} (a slice of variable '{var.name}'; cast the value first)")
     else:
-        v = _to_array(value, var._v.dtype)
+        v = _to_array(value, var._v.dtype, how)
     if tuple(v.shape) != tuple(getattr(cur, "shape", ())):
         raise ValueError(f"Cannot assign value to a slice of variable '{var.name}': the slice has shape "
                          f"{tuple(getattr(cur, 'shape', ()))} and the value shape {tuple(v.shape)}")
@@ -430,6 +466,8 @@ def _slice_write(t, how, value, read_value):
         var._v[k] += v
     else:
         var._v[k] -= v
+    if _state.stack:
+        _note_written(var)
     return var if read_value else None
 
 
@@ -892,7 +930,7 @@ def constant(value, dtype=None, shape=None, name=None):
             v = ops.cast(value, npd)._v
         t = _wrap(v.copy() if isinstance(value, Variable) else v)
     else:
-        t = _wrap(_to_array(value, npd))
+        t = _wrap(_to_array(value, npd, "constant"))
     if shape is not None:
         shape = tuple(shape)
         if t._v.size == 1 and int(np.prod(shape)) != 1:
@@ -919,12 +957,12 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
                              f"'{value.name}' with dtype {value._v.dtype.name}")
         return t
     if dtype is None and dtype_hint is not None:
-        a = _infer_np(value)
+        a = _to_array(value, None, "convert_to_tensor")
         hint = _d.np_dtype(dtype_hint)
         if a.dtype.kind == hint.kind or (a.dtype.kind in "iu" and hint.kind == "f"):
-            return _wrap(_to_array(value, hint))
-        return _wrap(_b.get_xp().asarray(a))
-    return _wrap(_to_array(value, _d.np_dtype(dtype)))
+            return _wrap(_to_array(value, hint, "convert_to_tensor"))
+        return _wrap(a)
+    return _wrap(_to_array(value, _d.np_dtype(dtype), "convert_to_tensor"))
 
 
 def is_tensor(x):
