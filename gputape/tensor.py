@@ -649,10 +649,18 @@ def _check_float(v):
     raise _Fail("mixed")
 
 
+def _overflows(v, npd):
+    """Whether the finite Python float ``v`` rounds to infinity in ``npd`` (TF's converters test this)."""
+    if v != v or abs(v) == float("inf"):
+        return False
+    with np.errstate(over="ignore"):
+        return bool(np.isinf(np.array(v).astype(npd)))
+
+
 def _check_float_ranged(v):
-    """A Python float meeting float32 by default: finite values beyond float32's range are TF's error."""
+    """A Python float meeting float32 by default: finite values that overflow float32 are TF's error."""
     if type(v) is float:
-        if abs(v) > _F32_MAX and v == v and abs(v) != float("inf"):
+        if abs(v) > _F32_MAX and _overflows(v, np.float32):
             raise _Fail("double")
         return
     _check_float(v)
@@ -679,13 +687,13 @@ def _float_array(leaves, npd, shape):
     return a.reshape(shape)
 
 
-def _infer_seq(value):
+def _infer_seq(value, ranged=True):
     """TF's dtype inference for Python scalars and nested sequences (the dtype of the first leaf
     decides; ints meeting a float become floats; ints are int32 when every one fits, else int64;
     Python floats are float32 and must fit it; empty sequences are float32)."""
     shape, first = _shape_of(value)
     if first is None and shape and 0 in shape:
-        return np.zeros(shape, np.float32)
+        return _empty(value, shape, np.float32)
     try:
         if isinstance(first, (bool, np.bool_)):
             return np.array(_leaves(value, shape, _check_bool), dtype=np.bool_).reshape(shape)
@@ -695,15 +703,17 @@ def _infer_seq(value):
             except _Fail as e:
                 if e.kind != "float":
                     raise
-                return _float_array(_leaves(value, shape, _check_float_ranged), np.float32, shape)
+                return _float_array(_leaves(value, shape, _check_float_ranged if ranged else _check_float),
+                                    np.float32 if ranged else np.float64, shape)
             a = np.array(leaves, dtype=np.int64).reshape(shape)
             if a.size and (a.max() > _I32[1] or a.min() < _I32[0]):
                 return a
             return a.astype(np.int32)
-        if isinstance(first, float):
-            return _float_array(_leaves(value, shape, _check_float_ranged), np.float32, shape)
-        if isinstance(first, np.floating):
+        if isinstance(first, np.floating):          # (np.float64 is a float too: keep its dtype)
             return _float_array(_leaves(value, shape, _check_float), first.dtype, shape)
+        if isinstance(first, float):
+            return _float_array(_leaves(value, shape, _check_float_ranged if ranged else _check_float),
+                                np.float32 if ranged else np.float64, shape)
         if isinstance(first, (str, bytes, np.str_, np.bytes_)):
             _leaves(value, shape, _check_str)
             raise _no_string(value)
@@ -714,16 +724,36 @@ def _infer_seq(value):
     raise _unsupported(first if shape else value)
 
 
+def _empty(value, shape, npd):
+    """An empty array of ``shape``, the structure checked: TF 2.21 returns ``[[], []]`` for
+    ``[[], [1]]`` (dropping the 1); gputape raises its non-rectangular ValueError."""
+    try:
+        _leaves(value, shape, None)
+    except _Fail as e:
+        raise ValueError(_MSG[e.kind]) from None
+    return np.zeros(shape, npd)
+
+
 def _direct(value, npd):
     """TF's converters for a requested float, int32/int64 or bool dtype: None where that converter
     does not take the value (TF then infers the dtype and casts, or raises)."""
     kind = npd.kind
     shape, first = _shape_of(value)
     if first is None and 0 in shape:
-        return np.zeros(shape, npd)
+        return _empty(value, shape, npd)
     try:
         if kind == "f":
-            return _float_array(_leaves(value, shape, _check_float), npd, shape)
+            check = _check_float
+            if npd != np.float64:
+                # TF's float/half converters refuse a finite Python float beyond their range (then
+                # TF infers and casts: inf), so an int beyond int64 before it is still an error
+                top = float(np.finfo(npd).max)
+
+                def check(v):
+                    if type(v) is float and abs(v) > top and _overflows(v, npd):
+                        raise _Fail("double")
+                    _check_float(v)
+            return _float_array(_leaves(value, shape, check), npd, shape)
         if npd == np.int32 or npd == np.int64:
             return np.array(_leaves(value, shape, _check_int), dtype=np.int64).reshape(shape)
         if kind == "b" and isinstance(first, (bool, np.bool_)):
@@ -773,7 +803,7 @@ def _infer_np(value):
     """
     t = type(value)
     if t is float:
-        if abs(value) > _F32_MAX and value == value and abs(value) != float("inf"):
+        if abs(value) > _F32_MAX and _overflows(value, np.float32):
             raise ValueError(_MSG["double"])
         return np.array(value, np.float32)
     if t is int:
@@ -810,7 +840,7 @@ def _cast_checked(a, npd, value):
         a = np.trunc(a)
         if a.size:
             info = np.iinfo(npd)
-            if a.max() > info.max or a.min() < info.min:
+            if float(a.max()) > info.max or float(a.min()) < info.min:
                 raise ValueError(f"Cannot convert {_short(value)} to EagerTensor of dtype {npd.name}: a value "
                                  f"is out of range [{info.min}, {info.max}]")
     if nk in "iu" and k in "iub":
@@ -853,14 +883,17 @@ def _to_np(value, npd=None):
             raise _cannot(value, npd)
         return _cast_checked(_infer_np(value), npd, value)
     if t is bool:
-        return np.array(value).astype(npd)
+        # TF's int32/int64/float converters take Python bools; int8/int16/uint8 infer bool and refuse it
+        if npd.kind == "b" or npd.kind == "f" or npd == np.int32 or npd == np.int64:
+            return np.array(value).astype(npd)
+        raise _cannot(value, npd)
     if value is None:
         raise _unsupported(None)
     if isinstance(value, _SEQ):
         a = _direct(value, npd)
         if a is None:
             try:
-                a = _infer_seq(value)
+                a = _infer_seq(value, ranged=False)     # as TF: inferred as double, then cast
             except TypeError:                       # strings meeting a numeric dtype
                 raise _cannot(value, npd) from None
             if not _compatible(npd, a.dtype):
