@@ -687,10 +687,64 @@ def _float_array(leaves, npd, shape):
     return a.reshape(shape)
 
 
+_INT_FLOAT = frozenset((int, float))
+_INT_BOOL = frozenset((int, bool))
+_NUMS = frozenset((int, float, bool))
+
+
+def _infer_fast(value):
+    """``_infer_seq``'s answer for the common rectangular lists of plain Python numbers, at numpy's
+    speed; None for anything else (ragged, empty, None, strings, numpy scalars, an error to
+    report), which the exact walk then handles."""
+    try:
+        o = np.array(value, dtype=object)
+    except (ValueError, TypeError):
+        return None
+    if not o.size:
+        return None
+    types = set(map(type, o.flat))
+    first = type(o.flat[0])
+    try:
+        if types == _BOOL_SET:
+            return o.astype(np.bool_)
+        if types <= _INT_BOOL and first is int:
+            a = o.astype(np.int64)          # OverflowError beyond int64: the walk reports it
+            if a.max() > _I32[1] or a.min() < _I32[0]:
+                return a
+            return a.astype(np.int32)
+        if types <= _NUMS and first is not bool and (float in types):
+            a = o.astype(np.float64)
+            mag = np.abs(a)
+            hi = np.fmax.reduce(mag, axis=None)             # NaN ignored
+            if first is int and hi >= 2.0 ** 63:
+                return None                 # an int beyond int64 before the first float is TF's error
+            if hi < _F32_MAX:
+                return a.astype(np.float32)
+            big = mag > _F32_MAX            # NaN: False; inf: True (and allowed)
+            if big.any():
+                fin = a[big]
+                fin = fin[np.isfinite(fin)]
+                with np.errstate(over="ignore"):
+                    if np.isinf(fin.astype(np.float32)).any():
+                        return None         # the walk raises TF's out-of-range error, in TF's order
+                    return a.astype(np.float32)
+            return a.astype(np.float32)
+    except (OverflowError, ValueError, TypeError):
+        return None
+    return None
+
+
+_BOOL_SET = frozenset((bool,))
+
+
 def _infer_seq(value, ranged=True):
     """TF's dtype inference for Python scalars and nested sequences (the dtype of the first leaf
     decides; ints meeting a float become floats; ints are int32 when every one fits, else int64;
     Python floats are float32 and must fit it; empty sequences are float32)."""
+    if ranged:
+        a = _infer_fast(value)
+        if a is not None:
+            return a
     shape, first = _shape_of(value)
     if first is None and shape and 0 in shape:
         return _empty(value, shape, np.float32)
@@ -935,17 +989,19 @@ def _to_array_(value, npd=None):
         if npd is not None and value.dtype != npd:
             value = value.astype(npd)
         return value
-    if isinstance(value, _SEQ) and any(isinstance(e, _Base) for e in _flat(value)):
+    if isinstance(value, _SEQ) and _has_tensor(value):
         return ops.stack(list(value))._v if npd is None else ops.cast(ops.stack(list(value)), npd)._v
     return xp.asarray(_to_np(value, npd))
 
 
-def _flat(v):
+def _has_tensor(v):
     for e in v:
-        if isinstance(e, (list, tuple)):
-            yield from _flat(e)
-        else:
-            yield e
+        if isinstance(e, _SEQ):
+            if _has_tensor(e):
+                return True
+        elif isinstance(e, _Base):
+            return True
+    return False
 
 
 def constant(value, dtype=None, shape=None, name=None):
