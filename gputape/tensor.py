@@ -297,7 +297,8 @@ class Variable(_Base):
         if isinstance(initial_value, _Base):
             v = initial_value._v
             if npd is not None and v.dtype != npd:
-                v = ops.cast(initial_value, npd)._v
+                raise ValueError(f"Variable: initial_value: Tensor conversion requested dtype {npd.name} for "
+                                 f"Tensor with dtype {v.dtype.name} (cast it with gputape.cast first)")
         else:
             v = _to_array(initial_value, npd, "Variable")
         self._v = _b.get_xp().array(v, copy=True)      # the variable owns its buffer
@@ -1016,12 +1017,16 @@ def constant(value, dtype=None, shape=None, name=None):
             _note_host_read(value, "constant(...)")
         v = value._v
         if npd is not None and v.dtype != npd:
-            v = ops.cast(value, npd)._v
+            raise TypeError(f"constant: Expected tensor {_numpy_repr(value)} with dtype tf.{npd.name}, but got "
+                            f"dtype tf.{v.dtype.name} (TensorFlow does not cast here: use gputape.cast)")
         t = _wrap(v.copy() if isinstance(value, Variable) else v)
     else:
         t = _wrap(_to_array(value, npd, "constant"))
     if shape is not None:
-        shape = tuple(shape)
+        from .checks import as_int_list
+        shape = tuple(as_int_list(shape, "constant", "shape"))
+        if any(d < 0 for d in shape):
+            raise ValueError(f"constant: Dimension {min(shape)} must be >= 0 (shape {list(shape)})")
         if t._v.size == 1 and int(np.prod(shape)) != 1:
             t = _wrap(_b.get_xp().full(shape, t._v.reshape(()), dtype=t._v.dtype))
         elif tuple(t._v.shape) != shape:

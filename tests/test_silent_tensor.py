@@ -100,6 +100,17 @@ def _assign(value):
     ("constant_numpy_float64_int32", lambda: tf.constant(np.array([1.5]), dtype=tf.int32)),
     ("constant_dict", lambda: tf.constant({})),
     ("add_list_with_none", lambda: tf.constant([1.0, 2.0]) + [1.0, None]),
+    ("as_dtype_none", lambda: tf.as_dtype(None)),
+    ("as_dtype_foo", lambda: tf.as_dtype("foo")),
+    ("constant_tensor_other_dtype", lambda: tf.constant(tf.constant(1.0), dtype=tf.float64)),
+    ("variable_tensor_other_dtype", lambda: tf.Variable(tf.constant(1.0), dtype=tf.float64)),
+    ("constant_shape_float", lambda: tf.constant(1.0, shape=[2.5])),
+    ("constant_shape_negative", lambda: tf.constant(1.0, shape=[-1])),
+    ("constant_shape_mismatch", lambda: tf.constant([1.0, 2.0, 3.0], shape=[2])),
+    ("constant_shape_fill", lambda: tf.constant(1.0, shape=[2, 2])),
+    ("convert_to_tensor_hint_float", lambda: tf.convert_to_tensor([1, 2], dtype_hint=tf.float32)),
+    ("convert_to_tensor_hint_bool", lambda: tf.convert_to_tensor([1, 2], dtype_hint=tf.bool)),
+    ("convert_to_tensor_hint_none", lambda: tf.convert_to_tensor([1, None], dtype_hint=tf.float32)),
 ])
 def test_conversion_examples(name, fn):
     check(name, fn)
