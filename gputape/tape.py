@@ -225,7 +225,7 @@ class GradientTape:
         self._recording = False
         self._cuts = []               # (op name, site) where a tracked tensor left the tape
         self._ever_entered = False
-        self._released = None         # (tracked ids, [(op name, input ids, output ids)], cuts) after gradient()
+        self._released = None         # (tracked ids, cuts, (target ids, {source id: reached})) after use
 
     # -- context
     def __enter__(self):
@@ -355,9 +355,9 @@ class GradientTape:
 
     def _end_use(self):
         if not self._persistent:
-            # keep what explain() needs (ids and op names, no arrays) once the records go
-            self._released = (set(self._tracked), [(e[0].name, e[1], _out_ids(e[3])) for e in self._entries],
-                              self._cuts)
+            # keep what explain() needs once the records go: ids, op names and sites, no arrays
+            # (gradient() adds which of its sources it reached)
+            self._released = (set(self._tracked), self._cuts, None)
             self._entries = None
             self._tracked = {}
 
@@ -426,6 +426,10 @@ class GradientTape:
             if g is None and unconnected is UnconnectedGradients.ZERO:
                 g = ops.zeros(s._v.shape, dtype=s._v.dtype)
             out.append(g)
+        if not self._persistent:
+            tracked_ids, cuts, _ = self._released
+            reached = {id(s): (id(s) in cot or id(s) in seeds) for s in flat_sources}
+            self._released = (tracked_ids, cuts, (frozenset(map(id, targets)), reached))
         return nest.pack_sequence_as(sources, out)
 
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
@@ -709,10 +713,6 @@ def _jvp_by_transpose(op, ts, out, inputs, params):
 
 # ---------------------------------------------------------------- explain a None
 
-def _out_ids(out):
-    return tuple(map(id, out)) if type(out) is tuple else (id(out),)
-
-
 def _explain(tape, target, source):
     if not isinstance(source, _Base):
         return f"source is a {type(source).__name__}, not a tensor or variable: it cannot have a gradient"
@@ -722,7 +722,7 @@ def _explain(tape, target, source):
     if tape._entries is None:
         if tape._released is None:
             return "the tape recorded nothing: use it as `with tape:` around the computation"
-        return "(from the op names and ids kept after the earlier gradient() call) " + _explain_released(
+        return "(from the ids, op names and sites kept after the earlier gradient() call) " + _explain_released(
             tape, target, source)
     if id(source) not in tape._tracked:
         if isinstance(source, Variable) and not source.trainable:
@@ -747,9 +747,9 @@ def _explain(tape, target, source):
 
 
 def _explain_released(tape, target, source):
-    """``_explain`` for a non-persistent tape after gradient(): a reachability walk over the kept
-    (op name, input ids, output ids) records of the released entries."""
-    tracked, entries, cuts = tape._released
+    """``_explain`` for a non-persistent tape after gradient(), from what it kept: the tracked ids,
+    the cuts (op names and sites) and which sources that call reached from its targets."""
+    tracked, cuts, last = tape._released
     if id(source) not in tracked:
         if isinstance(source, Variable) and not source.trainable:
             return f"variable '{source.name}' has trainable=False, so it is not watched automatically: tape.watch it"
@@ -764,11 +764,11 @@ def _explain_released(tape, target, source):
         return ("target was not computed on this tape from watched values"
                 + (f"; the path was cut: {why}" if why else
                    " (built from .numpy(), gputape.constant(...) or outside the `with` block?)"))
-    reach = {id(source)}
-    for _, ids, oids in entries:
-        if any(i in reach for i in ids):
-            reach.update(oids)
-    if any(id(t) in reach for t in targets):
+    if last is None or frozenset(map(id, targets)) != last[0] or id(source) not in last[1]:
+        return ("the source and target were both recorded, but the records were released by an earlier "
+                "call about other targets or sources (use GradientTape(persistent=True) to ask about more)"
+                + (f"; operations that cut a path: {why}" if why else ""))
+    if last[1][id(source)]:
         return "connected: the gradient is not None"
     return ("no recorded path leads from the source to the target"
             + (f"; operations that cut a path: {why}" if why else ""))

@@ -593,6 +593,16 @@ def test_released_tape_keeps_no_arrays():
     with tf.GradientTape() as t:
         y = w * w
     t.gradient(y, w)
-    tracked, entries, _ = t._released
-    assert all(isinstance(i, int) for i in tracked)
-    assert all(isinstance(name, str) and all(isinstance(i, int) for i in ids + oids) for name, ids, oids in entries)
+    tracked, cuts, (targets, reached) = t._released
+    assert all(isinstance(i, int) for i in tracked) and all(isinstance(i, int) for i in targets)
+    assert reached == {id(w): True}
+    assert all(isinstance(x, str) for cut in cuts for x in cut)
+
+
+def test_explain_after_release_about_another_pair_says_so():
+    w, u = tf.Variable(2.0), tf.Variable(3.0)
+    with tf.GradientTape() as t:
+        y = w * u
+        z = y * 2.0
+    t.gradient(y, w)
+    assert "released by an earlier call about other targets or sources" in explain_none(t, z, u)
