@@ -13,7 +13,8 @@ import numpy as np
 from . import backend as _b
 from .errors import InvalidArgumentError, NumericsError, describe
 from .state import state as _state, hooked_anywhere as _hooked
-from .tensor import Tensor, Variable, _Base, _infer_np, _to_np, _wrap
+from .tensor import Tensor, Variable, _Base, _infer_np, _cast_checked, _wrap
+from .tensor import _to_np   # TF's conversion rules for non-scalar arguments (_const)
 
 _new = object.__new__
 _getv = operator.attrgetter("_v")

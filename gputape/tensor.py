@@ -688,7 +688,6 @@ def _float_array(leaves, npd, shape):
     return a.reshape(shape)
 
 
-_INT_FLOAT = frozenset((int, float))
 _INT_BOOL = frozenset((int, bool))
 _NUMS = frozenset((int, float, bool))
 
