@@ -559,7 +559,7 @@ _TF_NAME = {"float32": "float", "float64": "double", "float16": "half"}
 _F32_MAX = float(np.finfo(np.float32).max)
 _I64 = (-2 ** 63, 2 ** 63 - 1)
 _I32 = (-2 ** 31, 2 ** 31 - 1)
-_SEQ = (list, tuple)
+_SEQ = (list, tuple, range)
 
 
 class _Fail(Exception):
@@ -636,7 +636,7 @@ def _leaves(value, shape, check):
 
 def _check_int(v):
     if isinstance(v, (int, np.integer)):          # Python bools are ints here, as in TF
-        if type(v) is int and not _I64[0] <= v <= _I64[1]:
+        if (type(v) is int or type(v) is np.uint64) and not _I64[0] <= v <= _I64[1]:
             raise _Fail("range")
         return
     if isinstance(v, (float, np.floating)):
@@ -667,6 +667,22 @@ def _check_float_ranged(v):
     _check_float(v)
 
 
+def _ranged_check(npd):
+    """The float converter's leaf check for ``npd``: a finite Python float that overflows it is TF's
+    "out of range" error (float64 never overflows from a Python float)."""
+    if npd == np.float64:
+        return _check_float
+    if npd == np.float32:
+        return _check_float_ranged
+    top = float(np.finfo(npd).max)
+
+    def check(v):
+        if type(v) is float and abs(v) > top and _overflows(v, npd):
+            raise _Fail("double")
+        _check_float(v)
+    return check
+
+
 def _check_bool(v):
     if not isinstance(v, (bool, np.bool_)):
         raise _Fail("mixed")
@@ -694,41 +710,50 @@ _NUMS = frozenset((int, float, bool))
 
 def _infer_fast(value):
     """``_infer_seq``'s answer for the common rectangular lists of plain Python numbers, at numpy's
-    speed; None for anything else (ragged, empty, None, strings, numpy scalars, an error to
-    report), which the exact walk then handles."""
-    try:
-        o = np.array(value, dtype=object)
-    except (ValueError, TypeError):
+    speed; None for anything else (ragged, empty, None, strings, numpy scalars or arrays inside,
+    an error to report), which the exact walk then handles."""
+    shape, first = _shape_of(value)
+    if not shape or type(first) not in _NUMS or 0 in shape:
         return None
-    if not o.size:
+    rows = [value]
+    for n in shape[1:]:                 # every inner sequence a list/tuple of the right length
+        nxt = []
+        for r in rows:
+            for e in r:
+                if type(e) is not list and type(e) is not tuple or len(e) != n:
+                    return None
+            nxt.extend(r)
+        rows = nxt
+    n = shape[-1]
+    types = set()
+    for r in rows:
+        if type(r) is not list and type(r) is not tuple or len(r) != n:
+            return None
+        types.update(map(type, r))
+    if not types <= _NUMS:
         return None
-    types = set(map(type, o.flat))
-    first = type(o.flat[0])
+    first = type(first)
     try:
         if types == _BOOL_SET:
-            return o.astype(np.bool_)
+            return np.array(value, dtype=np.bool_)
         if types <= _INT_BOOL and first is int:
-            a = o.astype(np.int64)          # OverflowError beyond int64: the walk reports it
+            a = np.array(value, dtype=np.int64)     # OverflowError beyond int64: the walk reports it
             if a.max() > _I32[1] or a.min() < _I32[0]:
                 return a
             return a.astype(np.int32)
-        if types <= _NUMS and first is not bool and (float in types):
-            a = o.astype(np.float64)
+        if first is not bool and float in types:
+            a = np.array(value, dtype=np.float64)
             mag = np.abs(a)
             hi = np.fmax.reduce(mag, axis=None)             # NaN ignored
             if first is int and hi >= 2.0 ** 63:
                 return None                 # an int beyond int64 before the first float is TF's error
             if hi < _F32_MAX:
                 return a.astype(np.float32)
-            big = mag > _F32_MAX            # NaN: False; inf: True (and allowed)
-            if big.any():
-                fin = a[big]
-                fin = fin[np.isfinite(fin)]
-                with np.errstate(over="ignore"):
-                    if np.isinf(fin.astype(np.float32)).any():
-                        return None         # the walk raises TF's out-of-range error, in TF's order
-                    return a.astype(np.float32)
-            return a.astype(np.float32)
+            fin = a[(mag > _F32_MAX) & np.isfinite(a)]
+            with np.errstate(over="ignore"):
+                if np.isinf(fin.astype(np.float32)).any():
+                    return None             # the walk raises TF's out-of-range error, in TF's order
+                return a.astype(np.float32)
     except (OverflowError, ValueError, TypeError):
         return None
     return None
@@ -764,7 +789,8 @@ def _infer_seq(value, ranged=True):
                 return a
             return a.astype(np.int32)
         if isinstance(first, np.floating):          # (np.float64 is a float too: keep its dtype)
-            return _float_array(_leaves(value, shape, _check_float), first.dtype, shape)
+            fd = first.dtype
+            return _float_array(_leaves(value, shape, _ranged_check(fd) if ranged else _check_float), fd, shape)
         if isinstance(first, float):
             return _float_array(_leaves(value, shape, _check_float_ranged if ranged else _check_float),
                                 np.float32 if ranged else np.float64, shape)
@@ -797,17 +823,9 @@ def _direct(value, npd):
         return _empty(value, shape, npd)
     try:
         if kind == "f":
-            check = _check_float
-            if npd != np.float64:
-                # TF's float/half converters refuse a finite Python float beyond their range (then
-                # TF infers and casts: inf), so an int beyond int64 before it is still an error
-                top = float(np.finfo(npd).max)
-
-                def check(v):
-                    if type(v) is float and abs(v) > top and _overflows(v, npd):
-                        raise _Fail("double")
-                    _check_float(v)
-            return _float_array(_leaves(value, shape, check), npd, shape)
+            # TF's float/half converters refuse a finite Python float beyond their range (then TF
+            # infers and casts: inf), so an int beyond int64 before it is still an error
+            return _float_array(_leaves(value, shape, _ranged_check(npd)), npd, shape)
         if npd == np.int32 or npd == np.int64:
             return np.array(_leaves(value, shape, _check_int), dtype=np.int64).reshape(shape)
         if kind == "b" and isinstance(first, (bool, np.bool_)):
@@ -868,11 +886,16 @@ def _infer_np(value):
         raise ValueError(_MSG["range"])
     if t is bool:
         return np.array(value)
-    if isinstance(value, (np.ndarray, np.generic)):
+    if isinstance(value, (np.ndarray, np.generic)) or _array_like(value):
         a = np.asarray(value)
         _check_np(a, value)
         return a
     return _infer_seq(value)
+
+
+def _array_like(value):
+    """An object with ``__array__`` that is not a list or tuple (TF converts it through numpy)."""
+    return hasattr(value, "__array__") and not isinstance(value, _SEQ)
 
 
 def _cast_checked(a, npd, value):
@@ -920,7 +943,7 @@ def _to_np(value, npd=None):
     inferred when None), with TensorFlow 2.21's conversion rules and errors."""
     if npd is None:
         return _infer_np(value)
-    if isinstance(value, (np.ndarray, np.generic)):
+    if isinstance(value, (np.ndarray, np.generic)) or _array_like(value):
         a = np.asarray(value)
         _check_np(a, value)
         return _cast_checked(a, npd, value)

@@ -57,6 +57,11 @@ def check(name, fn):
 
 
 # ================================================================ kind 5: conversions
+class ArrayLike:
+    def __array__(self, dtype=None, copy=None):
+        return np.array([1.0, 2.0])
+
+
 def _assign(value):
     return lambda: tf.Variable([1.0, 2.0]).assign(value)
 
@@ -100,6 +105,14 @@ def _assign(value):
     ("constant_numpy_float64_int32", lambda: tf.constant(np.array([1.5]), dtype=tf.int32)),
     ("constant_dict", lambda: tf.constant({})),
     ("add_list_with_none", lambda: tf.constant([1.0, 2.0]) + [1.0, None]),
+    ("constant_range", lambda: tf.constant(range(3))),
+    ("constant_range_float32", lambda: tf.constant(range(3), dtype=tf.float32)),
+    ("constant_set", lambda: tf.constant({1, 2})),
+    ("constant_array_like", lambda: tf.constant(ArrayLike())),
+    ("constant_list_of_float64_arrays", lambda: tf.constant([np.array([1.0, 2.0]), np.array([3.0, 4.0])])),
+    ("constant_np_float32_then_1e40", lambda: tf.constant([np.float32(1.0), 1e40])),
+    ("constant_int_then_np_bool", lambda: tf.constant([1, np.bool_(True)])),
+    ("constant_np_uint64_beyond_int64", lambda: tf.constant([np.uint64(2 ** 63), 2])),
     ("as_dtype_none", lambda: tf.as_dtype(None)),
     ("as_dtype_foo", lambda: tf.as_dtype("foo")),
     ("constant_tensor_other_dtype", lambda: tf.constant(tf.constant(1.0), dtype=tf.float64)),

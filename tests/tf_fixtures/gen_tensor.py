@@ -106,6 +106,21 @@ rec("constant_numpy_float64", lambda: tf.constant(np.array([1.5])))
 rec("constant_numpy_float64_int32", lambda: tf.constant(np.array([1.5]), dtype=tf.int32))
 rec("constant_dict", lambda: tf.constant({}))
 rec("add_list_with_none", lambda: tf.constant([1.0, 2.0]) + [1.0, None])
+rec("constant_range", lambda: tf.constant(range(3)))
+rec("constant_range_float32", lambda: tf.constant(range(3), dtype=tf.float32))
+rec("constant_set", lambda: tf.constant({1, 2}))
+
+
+class ArrayLike:
+    def __array__(self, dtype=None, copy=None):
+        return np.array([1.0, 2.0])
+
+
+rec("constant_array_like", lambda: tf.constant(ArrayLike()))
+rec("constant_list_of_float64_arrays", lambda: tf.constant([np.array([1.0, 2.0]), np.array([3.0, 4.0])]))
+rec("constant_np_float32_then_1e40", lambda: tf.constant([np.float32(1.0), 1e40]))
+rec("constant_int_then_np_bool", lambda: tf.constant([1, np.bool_(True)]))
+rec("constant_np_uint64_beyond_int64", lambda: tf.constant([np.uint64(2 ** 63), 2]))
 rec("as_dtype_none", lambda: tf.as_dtype(None))
 rec("as_dtype_foo", lambda: tf.as_dtype("foo"))
 rec("constant_tensor_other_dtype", lambda: tf.constant(tf.constant(1.0), dtype=tf.float64))
