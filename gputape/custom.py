@@ -104,7 +104,8 @@ def custom_gradient(f=None):
                 var_grads = []
             if len(in_grads) != n_in:
                 raise ValueError(f"custom_gradient function expected to return {n_in} gradients, but returned "
-                                 f"{len(in_grads)} instead.")
+                                 f"{len(in_grads)} instead. ({op.name}: one per tensor argument, here "
+                                 f"{', '.join(w for w, _ in arg_inputs) or 'none'})")
             grads = in_grads + var_grads
             for k, (gr, x) in enumerate(zip(grads, ins)):
                 if gr is None:
