@@ -46,6 +46,12 @@ def _accepts_variables(fn):
 def custom_gradient(f=None):
     """Decorate ``f(*x) -> (y, grad_fn)``; ``grad_fn(*dy)`` returns one gradient per tensor argument.
 
+    Tensor arguments are the inputs: positional ones, then keyword ones in ``f``'s parameter order
+    (``f(x=x, y=y)`` gets the same custom gradient as ``f(x, y)``; TF 2.21 instead silently
+    differentiates through ``f``'s forward for keyword tensors).  Variables ``f`` reads that are not
+    arguments are captured: ``grad_fn`` must then accept ``variables=`` and return
+    ``(input_grads, variable_grads)``.  A Variable passed as an argument is an input only (as TF).
+
     Unlike TensorFlow, the returned gradients are checked: their number, and each one's
     shape and dtype against its input, with an error naming the input.
 
@@ -55,10 +61,19 @@ def custom_gradient(f=None):
     """
     if f is None:
         return custom_gradient
+    try:
+        sig = inspect.signature(f)
+    except (TypeError, ValueError):
+        sig = None
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
         (out, grad_fn), variables = _run_unrecorded(f, args, kwargs)
+        # the inputs: tensor arguments, positional then keyword (in f's parameter order)
+        named = _arguments(sig, args, kwargs)
+        arg_inputs = [(what, a) for what, a in named if isinstance(a, _Base)]
+        # a variable passed as an argument is an input, not a captured variable (as TF)
+        variables = [v for v in variables if all(v is not a for _, a in arg_inputs)]
         if variables and not _accepts_variables(grad_fn):
             raise TypeError(f"@tf.custom_gradient grad_fn must accept keyword argument 'variables', since "
                             f"function uses variables: {variables}")
@@ -67,10 +82,9 @@ def custom_gradient(f=None):
         outs = [_wrap(convert_to_tensor(o)._v) for o in flat]
         if not stack:
             return nest.pack_sequence_as(out, outs)
-        tensor_pos = [i for i, a in enumerate(args) if isinstance(a, _Base)]
-        inputs = [args[i] for i in tensor_pos] + variables
+        inputs = [a for _, a in arg_inputs] + variables
         op = Op(f"custom_gradient({getattr(f, '__name__', 'f')})", None, nout=len(outs))
-        n_in = len(tensor_pos)
+        n_in = len(arg_inputs)
 
         def vjp_all(gs, o, ins, needs, **params):
             gs = list(gs) if isinstance(gs, (list, tuple)) else [gs]
@@ -90,14 +104,15 @@ def custom_gradient(f=None):
                 var_grads = []
             if len(in_grads) != n_in:
                 raise ValueError(f"custom_gradient function expected to return {n_in} gradients, but returned "
-                                 f"{len(in_grads)} instead.")
+                                 f"{len(in_grads)} instead. ({op.name}: one per tensor argument, here "
+                                 f"{', '.join(w for w, _ in arg_inputs) or 'none'})")
             grads = in_grads + var_grads
             for k, (gr, x) in enumerate(zip(grads, ins)):
                 if gr is None:
                     continue
                 gr = gr if isinstance(gr, _Base) else convert_to_tensor(gr, dtype=x.dtype)
                 grads[k] = gr
-                what = (f"argument #{tensor_pos[k]}" if k < n_in else f"variable '{variables[k - n_in].name}'")
+                what = (f"argument {arg_inputs[k][0]}" if k < n_in else f"variable '{variables[k - n_in].name}'")
                 if gr._v.dtype != x._v.dtype:
                     raise InvalidArgumentError(
                         f"custom_gradient {op.name}: the gradient for {what} has dtype {gr._v.dtype.name} but "
@@ -117,6 +132,19 @@ def custom_gradient(f=None):
     return wrapper
 
 
+def _arguments(sig, args, kwargs):
+    """(description, value) for each argument of a call: positional ones, then keyword ones in the
+    function's parameter order (``**kwargs`` ones in call order)."""
+    out = [(f"#{i}", a) for i, a in enumerate(args)]
+    if not kwargs:
+        return out
+    order = list(sig.parameters) if sig is not None else []
+    rank = {name: k for k, name in enumerate(order)}
+    for name in sorted(kwargs, key=lambda n: rank.get(n, len(order))):
+        out.append((f"'{name}'", kwargs[name]))
+    return out
+
+
 def _zeros_like(t):
     from .ops import zeros_like
     return zeros_like(t)
@@ -132,7 +160,8 @@ def recompute_grad(f):
 
         def grad_fn(*dys, variables=None):
             variables = variables or []
-            xs = [a for a in args if isinstance(a, _Base)]
+            # the same inputs, in the same order, as custom_gradient counts them
+            xs = [a for _, a in _arguments(None, args, kwargs) if isinstance(a, _Base)]
             with GradientTape() as t:
                 t.watch(xs)
                 t.watch(variables)

@@ -37,5 +37,9 @@ def check_numerics():
 
 
 def explain_none(tape, target, source):
-    """Why ``tape.gradient(target, source)`` is None: never watched, integer dtype, or a cut path."""
+    """Why ``tape.gradient(target, source)`` is None: never watched, integer dtype, or a cut path.
+
+    Works on a non-persistent tape after its ``gradient()`` call too: the tape keeps the ids it
+    tracked, the cuts (op names and sites: ``.numpy()``, non-differentiable ops, assignments) and
+    which sources that call reached, but no arrays."""
     return tape.explain(target, source)

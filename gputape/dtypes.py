@@ -59,15 +59,21 @@ _BY_NAME.update(bool=bool_, half=float16, double=float64, float=float32)
 
 
 def as_dtype(d):
-    """A DType from a DType, a numpy dtype or type, or a name such as ``'float32'``."""
-    if d is None or isinstance(d, DType):
+    """A DType from a DType, a numpy dtype or type, or a name such as ``'float32'``.
+
+    Raises TypeError, as TF 2.21's ``tf.as_dtype`` ("Cannot convert the argument `type_value`:
+    None to a TensorFlow DType."), for None and anything that names no dtype, and for dtypes
+    gputape does not have (complex, string, uint16/32/64)."""
+    if isinstance(d, DType):
         return d
     if isinstance(d, str) and d in _BY_NAME:
         return _BY_NAME[d]
     try:
+        if d is None or isinstance(d, bool):
+            raise TypeError
         npd = np.dtype(d)
-    except TypeError:
-        raise TypeError(f"cannot interpret {d!r} as a dtype") from None
+    except (TypeError, ValueError):
+        raise TypeError(f"Cannot convert the argument `type_value`: {d!r} to a TensorFlow DType.") from None
     got = _BY_NP.get(npd)
     if got is None:
         raise TypeError(f"dtype {npd} is not supported by gputape "
@@ -76,7 +82,7 @@ def as_dtype(d):
 
 
 def np_dtype(d):
-    """The numpy dtype for anything ``as_dtype`` takes (None stays None)."""
+    """The numpy dtype for anything ``as_dtype`` takes; None (no dtype requested) stays None."""
     if d is None:
         return None
     if isinstance(d, DType):

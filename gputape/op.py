@@ -14,6 +14,7 @@ from . import backend as _b
 from .errors import InvalidArgumentError, NumericsError, describe
 from .state import state as _state, hooked_anywhere as _hooked
 from .tensor import Tensor, Variable, _Base, _infer_np, _cast_checked, _wrap
+from .tensor import _to_np   # TF's conversion rules for non-scalar arguments (_const)
 
 _new = object.__new__
 _getv = operator.attrgetter("_v")
@@ -302,12 +303,7 @@ def _const(a, npd, xp):
         return c
     if xp is not np and isinstance(a, xp.ndarray):
         return a.astype(npd, copy=False)
-    arr = np.asarray(a)
-    if arr.dtype.kind in "UO":
-        raise TypeError(f"cannot convert {a!r} of type {type(a).__name__} to a tensor")
-    if arr.dtype != npd:
-        arr = _cast_checked(arr, npd, a) if npd.kind in "iub" else arr.astype(npd)
-    return xp.asarray(arr)
+    return xp.asarray(_to_np(a, npd))       # TF's conversion rules and errors (tensor._to_np)
 
 
 # ---------------------------------------------------------------- recording

@@ -225,6 +225,7 @@ class GradientTape:
         self._recording = False
         self._cuts = []               # (op name, site) where a tracked tensor left the tape
         self._ever_entered = False
+        self._released = None         # (tracked ids, cuts, (target ids, {source id: reached})) after use
 
     # -- context
     def __enter__(self):
@@ -354,6 +355,9 @@ class GradientTape:
 
     def _end_use(self):
         if not self._persistent:
+            # keep what explain() needs once the records go: ids, op names and sites, no arrays
+            # (gradient() adds which of its sources it reached)
+            self._released = (set(self._tracked), self._cuts, None)
             self._entries = None
             self._tracked = {}
 
@@ -390,7 +394,10 @@ class GradientTape:
         seeds = {}
         for j, t in enumerate(targets):
             if not isinstance(t, _Base):
-                t = ops.convert_to_tensor(t)
+                raise AttributeError(
+                    f"'{type(t).__name__}' object has no attribute 'dtype': GradientTape.gradient's target "
+                    f"{_short(t)} is a {type(t).__name__}, not a tensor computed on the tape (float(loss) and "
+                    f"loss.numpy() leave the tape; pass the loss tensor itself)")
             if not _is_float(t):
                 continue
             og = ogs[j] if j < len(ogs) else None
@@ -419,6 +426,10 @@ class GradientTape:
             if g is None and unconnected is UnconnectedGradients.ZERO:
                 g = ops.zeros(s._v.shape, dtype=s._v.dtype)
             out.append(g)
+        if not self._persistent:
+            tracked_ids, cuts, _ = self._released
+            reached = {id(s): (id(s) in cot or id(s) in seeds) for s in flat_sources}
+            self._released = (tracked_ids, cuts, (frozenset(map(id, targets)), reached))
         return nest.pack_sequence_as(sources, out)
 
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
@@ -426,14 +437,14 @@ class GradientTape:
         """d target / d source of shape ``target.shape + source.shape``, in one batched sweep."""
         if not isinstance(target, _Base):
             raise AttributeError(f"'{type(target).__name__}' object has no attribute 'shape': "
-                                 f"jacobian() takes a single target tensor")
+                                 f"GradientTape.jacobian's target must be a single tensor, got {_short(target)}")
         if not experimental_use_pfor and not self._persistent:
             raise RuntimeError("GradientTape must be created with persistent=True to compute the jacobian "
                                "with eager execution enabled and with  experimental_use_pfor set to False.")
         self._begin_use("jacobian")
         unconnected = _unconnected(unconnected_gradients)
         flat_sources = nest.flatten(sources)
-        _check_sources(flat_sources)
+        _check_sources(flat_sources, "jacobian")
         tshape = tuple(target._v.shape)
         n = _prod(tshape)
         xp = _b.get_xp()
@@ -459,7 +470,15 @@ class GradientTape:
 
     def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
                        parallel_iterations=None, experimental_use_pfor=True):
-        """Per-example jacobians: ``[b, y...]`` by ``[b, x...]`` gives ``[b, y..., x...]``."""
+        """Per-example jacobians: ``[b, y...]`` by ``[b, x...]`` gives ``[b, y..., x...]``.
+
+        ``target`` and ``source`` are single tensors (TF: AttributeError for a list, "'list' object
+        has no attribute 'shape'")."""
+        for arg, t in (("target", target), ("source", source)):
+            if not isinstance(t, _Base):
+                raise AttributeError(f"'{type(t).__name__}' object has no attribute 'shape': "
+                                     f"GradientTape.batch_jacobian's {arg} must be a single tensor, got "
+                                     f"{_short(t)}")
         tshape, sshape = tuple(target._v.shape), tuple(source._v.shape)
         if len(tshape) < 2:
             raise ValueError(f"Shape {_shape(tshape)} must have rank at least 2")
@@ -473,7 +492,7 @@ class GradientTape:
                                "with eager execution enabled and  with experimental_use_pfor set to False.")
         self._begin_use("batch_jacobian")
         _unconnected(unconnected_gradients)
-        _check_sources([source])
+        _check_sources([source], "batch_jacobian")
         b, ys, xs = tshape[0], tshape[1:], sshape[1:]
         m = _prod(ys)
         xp = _b.get_xp()
@@ -519,14 +538,23 @@ def _seed_from(og, t):
     return og
 
 
-def _check_sources(flat):
+def _short(v):
+    r = repr(v)
+    return r if len(r) <= 120 else r[:120] + "..."
+
+
+def _check_sources(flat, api="gradient"):
+    """Sources must be tensors or variables.  As TF 2.21: None and strings are TypeError ("Cannot
+    convert the argument `type_value`: None to a TensorFlow DType."), other objects (floats, numpy
+    arrays) AttributeError."""
     for s in flat:
         if isinstance(s, _Base):
             continue
-        if s is None:
-            raise AttributeError("'NoneType' object has no attribute '_id': a source passed to gradient() is None")
-        raise AttributeError(f"'{type(s).__name__}' object has no attribute '_id': gradient() sources must be "
-                             f"tensors or variables, got {type(s).__name__} (wrap it with gputape.constant and "
+        if s is None or isinstance(s, (str, bytes)):
+            raise TypeError(f"Cannot convert the argument `type_value`: {s!r} to a TensorFlow DType. "
+                            f"(GradientTape.{api}: a source is {s!r}; sources must be tensors or variables)")
+        raise AttributeError(f"'{type(s).__name__}' object has no attribute '_id': GradientTape.{api}: sources "
+                             f"must be tensors or variables, got {_short(s)} (wrap it with gputape.constant and "
                              f"tape.watch it before using it)")
 
 
@@ -692,7 +720,10 @@ def _explain(tape, target, source):
         return (f"source has integer/bool dtype {source._v.dtype.name}: only floating tensors have gradients "
                 f"(cast it to float before the computation)")
     if tape._entries is None:
-        return "the tape's records were released by an earlier gradient() call (use persistent=True)"
+        if tape._released is None:
+            return "the tape recorded nothing: use it as `with tape:` around the computation"
+        return "(from the ids, op names and sites kept after the earlier gradient() call) " + _explain_released(
+            tape, target, source)
     if id(source) not in tape._tracked:
         if isinstance(source, Variable) and not source.trainable:
             return f"variable '{source.name}' has trainable=False, so it is not watched automatically: tape.watch it"
@@ -711,5 +742,33 @@ def _explain(tape, target, source):
     if id(source) in cot:
         return "connected: the gradient is not None"
     why = "; ".join(f"{name} at {site}: {reason}" for name, site, reason in tape._cuts[-5:])
+    return ("no recorded path leads from the source to the target"
+            + (f"; operations that cut a path: {why}" if why else ""))
+
+
+def _explain_released(tape, target, source):
+    """``_explain`` for a non-persistent tape after gradient(), from what it kept: the tracked ids,
+    the cuts (op names and sites) and which sources that call reached from its targets."""
+    tracked, cuts, last = tape._released
+    if id(source) not in tracked:
+        if isinstance(source, Variable) and not source.trainable:
+            return f"variable '{source.name}' has trainable=False, so it is not watched automatically: tape.watch it"
+        if isinstance(source, Variable):
+            return (f"variable '{source.name}' was never read while the tape recorded "
+                    f"(or watch_accessed_variables=False and it was not watched)")
+        return ("source was never watched: tensors (unlike trainable Variables) must be passed to "
+                "tape.watch() before they are used")
+    why = "; ".join(f"{name} at {site}: {reason}" for name, site, reason in cuts[-5:])
+    targets = [t for t in nest.flatten(target) if isinstance(t, _Base)]
+    if not any(id(t) in tracked for t in targets):
+        return ("target was not computed on this tape from watched values"
+                + (f"; the path was cut: {why}" if why else
+                   " (built from .numpy(), gputape.constant(...) or outside the `with` block?)"))
+    if last is None or frozenset(map(id, targets)) != last[0] or id(source) not in last[1]:
+        return ("the source and target were both recorded, but the records were released by an earlier "
+                "call about other targets or sources (use GradientTape(persistent=True) to ask about more)"
+                + (f"; operations that cut a path: {why}" if why else ""))
+    if last[1][id(source)]:
+        return "connected: the gradient is not None"
     return ("no recorded path leads from the source to the target"
             + (f"; operations that cut a path: {why}" if why else ""))

@@ -169,7 +169,7 @@ class _Base:
     def __ne__(self, o): return ops.not_equal(self, o)
 
     def __getitem__(self, key):
-        return ops.getitem(self, key)
+        return ops.getitem(self, _index_key(key))
 
     # ``v[1].assign(5.)``: a slice read from a Variable remembers where it came from
     def assign(self, value, use_locking=False, name=None, read_value=True):
@@ -182,8 +182,9 @@ class _Base:
         return _slice_write(self, "assign_sub", delta, read_value)
 
     def __setitem__(self, key, value):
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '__setitem__': tensors are "
-                             "immutable (make a Variable and use v[i].assign(...), or build a new tensor with gputape.where)")
+        raise TypeError(f"'{type(self).__name__}' object does not support item assignment: tensors are "
+                        "immutable (TensorFlow: 'EagerTensor' object does not support item assignment); make a "
+                        "Variable and use v[i].assign(...), or build a new tensor with gputape.where")
 
     # a few methods TensorFlow tensors have
     def get_shape(self):
@@ -192,6 +193,61 @@ class _Base:
     def set_shape(self, shape):
         if not TensorShape(self._v.shape).is_compatible_with(shape):
             raise ValueError(f"Tensor's shape {tuple(self._v.shape)} is not compatible with supplied shape {shape}")
+
+
+_BAD_INDEX = ("Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and scalar tf.int32/tf.int64 "
+              "tensors are valid indices, got {!r}")
+
+
+def _index_part(k, what="index"):
+    """One element of an index (or of a slice) as TF's ``_check_index`` accepts it."""
+    if isinstance(k, (int, np.integer)):            # bools inside an index are ints, as in TF
+        return k
+    if isinstance(k, _Base) and k._v.ndim == 0 and k._v.dtype in (np.int32, np.int64):
+        return k
+    raise TypeError("tensor[...]: " + _BAD_INDEX.format(k))
+
+
+def _index_key(key):
+    """``tensor[key]`` checked with TensorFlow's rules before any compute.
+
+    A list is a tuple of indices (``x[[0, 1]]`` is ``x[0, 1]``, as in TF); each element is an int,
+    a slice of ints/None/scalar int tensors, None (tf.newaxis), Ellipsis or a scalar int32/int64
+    tensor.  Raises TypeError for anything else (floats, strings, arrays: TF's message), ValueError
+    for a scalar bool ("mask cannot be scalar."), InvalidArgumentError for two ellipses and for a
+    zero step.  Boolean masks go on to the op (which refuses them)."""
+    if isinstance(key, (bool, np.bool_)):
+        raise ValueError("tensor[...]: mask cannot be scalar.")
+    if isinstance(key, np.ndarray) and key.dtype == np.bool_ or \
+            isinstance(key, _Base) and key._v.dtype == np.bool_:
+        if key.ndim == 0:
+            raise ValueError("tensor[...]: mask cannot be scalar.")
+        return key
+    parts = key if isinstance(key, (tuple, list)) else (key,)
+    if any(isinstance(k, np.integer) for k in parts):
+        parts = tuple(int(k) if isinstance(k, np.integer) else k for k in parts)
+        key = parts
+    ell = 0
+    for k in parts:
+        if k is None:
+            continue
+        if k is Ellipsis:
+            ell += 1
+            if ell > 1:
+                from .errors import InvalidArgumentError
+                raise InvalidArgumentError("tensor[...]: Multiple ellipses in slice spec not allowed")
+            continue
+        if isinstance(k, slice):
+            for part in (k.start, k.stop, k.step):
+                if part is not None:
+                    _index_part(part)
+            if k.step is not None and int(k.step) == 0:
+                from .errors import InvalidArgumentError
+                raise InvalidArgumentError(f"tensor[...]: strides[{parts.index(k)}] must be non-zero "
+                                           f"(slice {k!r})")
+            continue
+        _index_part(k)
+    return tuple(parts) if isinstance(key, list) else key
 
 
 class Tensor(_Base):
@@ -241,9 +297,10 @@ class Variable(_Base):
         if isinstance(initial_value, _Base):
             v = initial_value._v
             if npd is not None and v.dtype != npd:
-                v = ops.cast(initial_value, npd)._v
+                raise ValueError(f"Variable: initial_value: Tensor conversion requested dtype {npd.name} for "
+                                 f"Tensor with dtype {v.dtype.name} (cast it with gputape.cast first)")
         else:
-            v = _to_array(initial_value, npd)
+            v = _to_array(initial_value, npd, "Variable")
         self._v = _b.get_xp().array(v, copy=True)      # the variable owns its buffer
         self._trainable = bool(trainable)
         self._name = (name if name is not None else "Variable") + ":0"
@@ -283,13 +340,19 @@ class Variable(_Base):
         self._reads.clear()
 
     def _coerce(self, value, opname):
+        """The array ``value`` writes into this variable, checked as TF converts it: a tensor of
+        another dtype is ValueError ("Tensor conversion requested dtype ..."), host values follow
+        ``_to_np``.  Under a tape, reading a variable value watches it, as TF's read does."""
+        if _state.stack:
+            _note_assign(self, value, opname)
         if isinstance(value, _Base):
             v = value._v
             if v.dtype != self._v.dtype:
-                raise TypeError(f"{opname}: cannot assign a {v.dtype} value to variable '{self._name}' "
-                                f"of dtype {self._v.dtype}")
+                raise ValueError(f"Variable.{opname}: Tensor conversion requested dtype {self._v.dtype.name} for "
+                                 f"Tensor with dtype {v.dtype.name} (variable '{self._name}'; cast the value "
+                                 f"with gputape.cast first)")
         else:
-            v = _to_array(value, self._v.dtype)
+            v = _to_array(value, self._v.dtype, f"Variable.{opname}")
         if tuple(v.shape) != tuple(self._v.shape):
             raise ValueError(f"Cannot assign value to variable ' {self._name}': Shape mismatch."
                              f"The variable shape {_shape_str(self._v.shape)}, and the assigned value "
@@ -301,6 +364,8 @@ class Variable(_Base):
         if self._reads:
             self._detach_reads()
         self._v[...] = v
+        if _state.stack:
+            _note_written(self)
         return self if read_value else None
 
     def assign_add(self, delta, use_locking=False, name=None, read_value=True):
@@ -308,6 +373,8 @@ class Variable(_Base):
         if self._reads:
             self._detach_reads()
         self._v += v
+        if _state.stack:
+            _note_written(self)
         return self if read_value else None
 
     def assign_sub(self, delta, use_locking=False, name=None, read_value=True):
@@ -315,6 +382,8 @@ class Variable(_Base):
         if self._reads:
             self._detach_reads()
         self._v -= v
+        if _state.stack:
+            _note_written(self)
         return self if read_value else None
 
     def __iadd__(self, other):
@@ -328,6 +397,7 @@ class Variable(_Base):
                            "if you need to get a new output Tensor.")
 
     def __getitem__(self, key):
+        key = _index_key(key)
         out = ops.getitem(self, key)
         k = id(out)
         _SLICES[k] = (weakref.ref(out, lambda _, k=k: _SLICES.pop(k, None)), self, key)
@@ -346,6 +416,28 @@ class Variable(_Base):
 _SLICES = {}    # id(tensor) -> (weakref to it, variable, key) for slices read from variables
 
 
+def _note_assign(var, value, how):
+    """Tell active recorders about an assignment, as TF's tape sees one: a Variable value is read
+    (so a tape watches it) and a tape that tracks either notes that the assignment carries no
+    gradient.  ``_note_written`` then reads the assigned variable back, as TF's assign does."""
+    from .op import _read_variable, user_site
+    stack = _state.stack
+    if isinstance(value, Variable):
+        _read_variable(value, stack)
+    for rec in stack:
+        cuts = getattr(rec, "_cuts", None)
+        tracked = getattr(rec, "_tracked", None)
+        if cuts is not None and tracked is not None and (id(var) in tracked or id(value) in tracked):
+            cuts.append((f"{var.name}.{how}", user_site(),
+                         "assigning to a variable records no gradient (the variable's new value is not "
+                         "connected to the assigned value)"))
+
+
+def _note_written(var):
+    from .op import _read_variable
+    _read_variable(var, _state.stack)
+
+
 def _slice_write(t, how, value, read_value):
     got = _SLICES.get(id(t))
     if got is None or got[0]() is not t:
@@ -355,13 +447,15 @@ def _slice_write(t, how, value, read_value):
     from .ops.shape import _norm_key
     k = _norm_key(key)
     cur = var._v[k]
+    if _state.stack:
+        _note_assign(var, value, how)
     if isinstance(value, _Base):
         v = value._v
         if v.dtype != var._v.dtype:
-            raise TypeError(f"{how}: cannot assign a {v.dtype} value to a slice of variable '{var.name}' "
-                            f"of dtype {var._v.dtype}")
+            raise ValueError(f"{how}: Tensor conversion requested dtype {var._v.dtype.name} for Tensor with "
+                             f"dtype {v.dtype.name} (a slice of variable '{var.name}'; cast the value first)")
     else:
-        v = _to_array(value, var._v.dtype)
+        v = _to_array(value, var._v.dtype, how)
     if tuple(v.shape) != tuple(getattr(cur, "shape", ())):
         raise ValueError(f"Cannot assign value to a slice of variable '{var.name}': the slice has shape "
                          f"{tuple(getattr(cur, 'shape', ()))} and the value shape {tuple(v.shape)}")
@@ -373,6 +467,8 @@ def _slice_write(t, how, value, read_value):
         var._v[k] += v
     else:
         var._v[k] -= v
+    if _state.stack:
+        _note_written(var)
     return var if read_value else None
 
 
@@ -458,41 +554,454 @@ def _note_host_read(t, how=".numpy()"):
 
 # ---------------------------------------------------------------- conversion
 
-def _infer_np(value):
-    """numpy array for a Python value with TensorFlow's default dtypes."""
-    a = np.asarray(value)
-    if isinstance(value, np.ndarray) or isinstance(value, np.generic):
-        return a
-    if a.dtype == np.float64:
-        return a.astype(np.float32)
-    if a.dtype == np.int64:
-        if a.size and (a.max() > 2**31 - 1 or a.min() < -2**31):
+# TF's names for dtypes in conversion messages ("Cannot convert 'a' to EagerTensor of dtype float")
+_TF_NAME = {"float32": "float", "float64": "double", "float16": "half"}
+_F32_MAX = float(np.finfo(np.float32).max)
+_I64 = (-2 ** 63, 2 ** 63 - 1)
+_I32 = (-2 ** 31, 2 ** 31 - 1)
+_SEQ = (list, tuple, range)
+
+
+class _Fail(Exception):
+    """A leaf a converter does not take: ``kind`` is "mixed", "range", "float" or "double"."""
+
+    def __init__(self, kind):
+        self.kind = kind
+
+
+_MSG = {
+    "mixed": "Can't convert Python sequence with mixed types to Tensor.",
+    "range": "Can't convert Python sequence with out-of-range integer to Tensor.",
+    "double": "Can't convert Python sequence with a value out of range for a double-precision float.",
+    "rect": "Can't convert non-rectangular Python sequence to Tensor.",
+}
+
+
+def _unsupported(v):
+    return ValueError(f"Attempt to convert a value ({v!r}) with an unsupported type ({type(v)!r}) to a Tensor.")
+
+
+def _cannot(value, npd):
+    return TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {_TF_NAME.get(npd.name, npd.name)}")
+
+
+def _no_string(value):
+    return TypeError(f"Cannot convert {value!r} to a tensor: gputape has no string dtype (TensorFlow would "
+                     f"make a tf.string tensor; gputape tensors are float16/32/64, int8/16/32/64, uint8 or bool)")
+
+
+def _is_seq(v):
+    return isinstance(v, _SEQ) or (isinstance(v, np.ndarray) and v.ndim > 0)
+
+
+def _leaf(v):
+    """A numpy 0-d array as its scalar (TF treats it as one)."""
+    return v[()] if isinstance(v, np.ndarray) else v
+
+
+def _shape_of(value):
+    """TF's shape for a nested sequence: the lengths along the first elements."""
+    shape = []
+    v = value
+    while _is_seq(v):
+        shape.append(len(v))
+        if not len(v):
+            return shape, None
+        v = v[0]
+    return shape, _leaf(v)
+
+
+def _leaves(value, shape, check):
+    """The leaves of ``value`` in order, each passed to ``check`` (which raises _Fail), with the
+    structure checked against ``shape`` as TF scans it: depth first, lengths on entry."""
+    out = []
+    nd = len(shape)
+
+    def rec(v, d):
+        if d == nd:
+            if _is_seq(v):
+                raise _Fail("mixed")
+            v = _leaf(v)
+            check(v)
+            out.append(v)
+            return
+        if not _is_seq(v) or len(v) != shape[d]:
+            raise _Fail("rect")
+        for e in v:
+            rec(e, d + 1)
+
+    rec(value, 0)
+    return out
+
+
+def _check_int(v):
+    if isinstance(v, (int, np.integer)):          # Python bools are ints here, as in TF
+        if (type(v) is int or type(v) is np.uint64) and not _I64[0] <= v <= _I64[1]:
+            raise _Fail("range")
+        return
+    if isinstance(v, (float, np.floating)):
+        raise _Fail("float")
+    raise _Fail("mixed")
+
+
+def _check_float(v):
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return
+    raise _Fail("mixed")
+
+
+def _overflows(v, npd):
+    """Whether the finite Python float ``v`` rounds to infinity in ``npd`` (TF's converters test this)."""
+    if v != v or abs(v) == float("inf"):
+        return False
+    with np.errstate(over="ignore"):
+        return bool(np.isinf(np.array(v).astype(npd)))
+
+
+def _check_float_ranged(v):
+    """A Python float meeting float32 by default: finite values that overflow float32 are TF's error."""
+    if type(v) is float:
+        if abs(v) > _F32_MAX and _overflows(v, np.float32):
+            raise _Fail("double")
+        return
+    _check_float(v)
+
+
+def _ranged_check(npd):
+    """The float converter's leaf check for ``npd``: a finite Python float that overflows it is TF's
+    "out of range" error (float64 never overflows from a Python float)."""
+    if npd == np.float64:
+        return _check_float
+    if npd == np.float32:
+        return _check_float_ranged
+    top = float(np.finfo(npd).max)
+
+    def check(v):
+        if type(v) is float and abs(v) > top and _overflows(v, npd):
+            raise _Fail("double")
+        _check_float(v)
+    return check
+
+
+def _check_bool(v):
+    if not isinstance(v, (bool, np.bool_)):
+        raise _Fail("mixed")
+
+
+def _check_str(v):
+    if not isinstance(v, (str, bytes, np.str_, np.bytes_)):
+        raise _Fail("mixed")
+
+
+def _float_array(leaves, npd, shape):
+    try:
+        a = np.array(leaves, dtype=np.float64)
+    except OverflowError:                     # a Python int beyond any float
+        raise ValueError(_MSG["range"]) from None
+    if npd != np.float64:
+        with np.errstate(over="ignore"):
+            a = a.astype(npd)
+    return a.reshape(shape)
+
+
+_INT_BOOL = frozenset((int, bool))
+_NUMS = frozenset((int, float, bool))
+
+
+def _infer_fast(value):
+    """``_infer_seq``'s answer for the common rectangular lists of plain Python numbers, at numpy's
+    speed; None for anything else (ragged, empty, None, strings, numpy scalars or arrays inside,
+    an error to report), which the exact walk then handles."""
+    shape, first = _shape_of(value)
+    if not shape or type(first) not in _NUMS or 0 in shape:
+        return None
+    rows = [value]
+    for n in shape[1:]:                 # every inner sequence a list/tuple of the right length
+        nxt = []
+        for r in rows:
+            for e in r:
+                if type(e) is not list and type(e) is not tuple or len(e) != n:
+                    return None
+            nxt.extend(r)
+        rows = nxt
+    n = shape[-1]
+    types = set()
+    for r in rows:
+        if type(r) is not list and type(r) is not tuple or len(r) != n:
+            return None
+        types.update(map(type, r))
+    if not types <= _NUMS:
+        return None
+    first = type(first)
+    try:
+        if types == _BOOL_SET:
+            return np.array(value, dtype=np.bool_)
+        if types <= _INT_BOOL and first is int:
+            a = np.array(value, dtype=np.int64)     # OverflowError beyond int64: the walk reports it
+            if a.max() > _I32[1] or a.min() < _I32[0]:
+                return a
+            return a.astype(np.int32)
+        if first is not bool and float in types:
+            a = np.array(value, dtype=np.float64)
+            mag = np.abs(a)
+            hi = np.fmax.reduce(mag, axis=None)             # NaN ignored
+            if first is int and hi >= 2.0 ** 63:
+                return None                 # an int beyond int64 before the first float is TF's error
+            if hi < _F32_MAX:
+                return a.astype(np.float32)
+            fin = a[(mag > _F32_MAX) & np.isfinite(a)]
+            with np.errstate(over="ignore"):
+                if np.isinf(fin.astype(np.float32)).any():
+                    return None             # the walk raises TF's out-of-range error, in TF's order
+                return a.astype(np.float32)
+    except (OverflowError, ValueError, TypeError):
+        return None
+    return None
+
+
+_BOOL_SET = frozenset((bool,))
+
+
+def _infer_seq(value, ranged=True):
+    """TF's dtype inference for Python scalars and nested sequences (the dtype of the first leaf
+    decides; ints meeting a float become floats; ints are int32 when every one fits, else int64;
+    Python floats are float32 and must fit it; empty sequences are float32)."""
+    if ranged:
+        a = _infer_fast(value)
+        if a is not None:
             return a
-        return a.astype(np.int32)
-    if a.dtype.kind in "UO":
-        raise TypeError(f"cannot convert {value!r} to a tensor (unsupported type {type(value).__name__})")
-    return a
+    shape, first = _shape_of(value)
+    if first is None and shape and 0 in shape:
+        return _empty(value, shape, np.float32)
+    try:
+        if isinstance(first, (bool, np.bool_)):
+            return np.array(_leaves(value, shape, _check_bool), dtype=np.bool_).reshape(shape)
+        if isinstance(first, (int, np.integer)):
+            try:
+                leaves = _leaves(value, shape, _check_int)
+            except _Fail as e:
+                if e.kind != "float":
+                    raise
+                return _float_array(_leaves(value, shape, _check_float_ranged if ranged else _check_float),
+                                    np.float32 if ranged else np.float64, shape)
+            a = np.array(leaves, dtype=np.int64).reshape(shape)
+            if a.size and (a.max() > _I32[1] or a.min() < _I32[0]):
+                return a
+            return a.astype(np.int32)
+        if isinstance(first, np.floating):          # (np.float64 is a float too: keep its dtype)
+            fd = first.dtype
+            return _float_array(_leaves(value, shape, _ranged_check(fd) if ranged else _check_float), fd, shape)
+        if isinstance(first, float):
+            return _float_array(_leaves(value, shape, _check_float_ranged if ranged else _check_float),
+                                np.float32 if ranged else np.float64, shape)
+        if isinstance(first, (str, bytes, np.str_, np.bytes_)):
+            _leaves(value, shape, _check_str)
+            raise _no_string(value)
+    except _Fail as e:
+        raise ValueError(_MSG["mixed" if e.kind == "float" else e.kind]) from None
+    if isinstance(first, complex):
+        raise TypeError(f"Cannot convert {value!r} to a tensor: gputape has no complex dtype")
+    raise _unsupported(first if shape else value)
 
 
-def _cast_checked(a, npd, value):
-    """Cast with TensorFlow's rules: numpy values are cast (floats truncate), but a Python float
-    never becomes an integer (not even 2.0) and a Python number never becomes a bool."""
-    if a.dtype == npd:
-        return a
-    if not isinstance(value, (np.ndarray, np.generic)):
-        if (npd.kind in "iu" and a.dtype.kind in "fc") or (npd.kind == "b" and a.dtype.kind != "b"):
-            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {npd.name}")
-    elif npd.kind in "iu" and a.dtype.kind == "f":
-        a = np.trunc(a)
-    if npd.kind in "iu" and a.dtype.kind in "iu" and a.size:
+def _empty(value, shape, npd):
+    """An empty array of ``shape``, the structure checked: TF 2.21 returns ``[[], []]`` for
+    ``[[], [1]]`` (dropping the 1); gputape raises its non-rectangular ValueError."""
+    try:
+        _leaves(value, shape, None)
+    except _Fail as e:
+        raise ValueError(_MSG[e.kind]) from None
+    return np.zeros(shape, npd)
+
+
+def _direct(value, npd):
+    """TF's converters for a requested float, int32/int64 or bool dtype: None where that converter
+    does not take the value (TF then infers the dtype and casts, or raises)."""
+    kind = npd.kind
+    shape, first = _shape_of(value)
+    if first is None and 0 in shape:
+        return _empty(value, shape, npd)
+    try:
+        if kind == "f":
+            # TF's float/half converters refuse a finite Python float beyond their range (then TF
+            # infers and casts: inf), so an int beyond int64 before it is still an error
+            return _float_array(_leaves(value, shape, _ranged_check(npd)), npd, shape)
+        if npd == np.int32 or npd == np.int64:
+            return np.array(_leaves(value, shape, _check_int), dtype=np.int64).reshape(shape)
+        if kind == "b" and isinstance(first, (bool, np.bool_)):
+            return np.array(_leaves(value, shape, _check_bool), dtype=np.bool_).reshape(shape)
+    except _Fail:
+        return None
+    return None
+
+
+def _narrow_int(a, npd, value):
+    """An integer array in ``npd``: TF wraps values out of range; gputape raises instead."""
+    if a.dtype != npd and a.size:
         info = np.iinfo(npd)
         if a.max() > info.max or a.min() < info.min:
-            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {npd.name}: out of range")
+            raise ValueError(f"Cannot convert {_short(value)} to EagerTensor of dtype {npd.name}: a value is "
+                             f"out of range [{info.min}, {info.max}] (TensorFlow wraps it around; gputape refuses "
+                             f"to change the value)")
     return a.astype(npd)
 
 
-def _to_array(value, npd=None):
-    """A backend array from a host value or a backend array (always a new array or the same one)."""
+def _short(value):
+    r = repr(value)
+    return r if len(r) <= 200 else r[:200] + "..."
+
+
+def _check_np(a, value):
+    """A numpy array or scalar gputape can hold: TF's errors for object and string arrays."""
+    k = a.dtype.kind
+    if k == "O":
+        first = next(iter(a.reshape(-1)), None)
+        raise ValueError(f"Failed to convert a NumPy array to a Tensor (Unsupported object type "
+                         f"{type(first).__name__}).")
+    if k in "USa":
+        raise _no_string(value)
+    if a.dtype not in _d._BY_NP:
+        raise TypeError(f"Cannot convert a numpy array of dtype {a.dtype.name} to a tensor: gputape supports "
+                        f"float16/32/64, int8/16/32/64, uint8 and bool")
+
+
+def _infer_np(value):
+    """A numpy array for a host value with TensorFlow's default dtypes.
+
+    numpy arrays and scalars keep their dtype; Python scalars and nested lists/tuples follow TF
+    2.21's inference (``_infer_seq``).  Raises ValueError for None, mixed types, ragged lists and
+    ints beyond int64 (TF's messages), ValueError for object arrays, TypeError for strings (gputape
+    has no string dtype) and for dtypes gputape lacks.
+    """
+    t = type(value)
+    if t is float:
+        if abs(value) > _F32_MAX and _overflows(value, np.float32):
+            raise ValueError(_MSG["double"])
+        return np.array(value, np.float32)
+    if t is int:
+        if _I32[0] <= value <= _I32[1]:
+            return np.array(value, np.int32)
+        if _I64[0] <= value <= _I64[1]:
+            return np.array(value, np.int64)
+        raise ValueError(_MSG["range"])
+    if t is bool:
+        return np.array(value)
+    if isinstance(value, (np.ndarray, np.generic)) or _array_like(value):
+        a = np.asarray(value)
+        _check_np(a, value)
+        return a
+    return _infer_seq(value)
+
+
+def _array_like(value):
+    """An object with ``__array__`` that is not a list or tuple (TF converts it through numpy)."""
+    return hasattr(value, "__array__") and not isinstance(value, _SEQ)
+
+
+def _cast_checked(a, npd, value):
+    """``a`` (from ``value``) in dtype ``npd`` with TensorFlow's rules: numpy values are cast
+    (floats truncate towards zero, as TF does); a Python float never becomes an integer (not even
+    2.0) and a Python number never becomes a bool (TypeError "Cannot convert ... to EagerTensor").
+    Integers outside ``npd``'s range and non-finite floats meeting an integer dtype raise
+    ValueError where TF would wrap them or produce an undefined value."""
+    if a.dtype == npd:
+        return a
+    k, nk = a.dtype.kind, npd.kind
+    if not isinstance(value, (np.ndarray, np.generic)):
+        if (nk in "iu" and k in "fc") or (nk == "b" and k != "b"):
+            raise _cannot(value, npd)
+    elif nk in "iu" and k == "f":
+        if a.size and not np.isfinite(a).all():
+            raise ValueError(f"Cannot convert {_short(value)} to EagerTensor of dtype {npd.name}: it holds "
+                             f"NaN or Inf, which no integer can represent")
+        a = np.trunc(a)
+        if a.size:
+            info = np.iinfo(npd)
+            if float(a.max()) > info.max or float(a.min()) < info.min:
+                raise ValueError(f"Cannot convert {_short(value)} to EagerTensor of dtype {npd.name}: a value "
+                                 f"is out of range [{info.min}, {info.max}]")
+    if nk in "iu" and k in "iub":
+        return _narrow_int(a, npd, value)
+    if nk == "f":
+        with np.errstate(over="ignore"):
+            return a.astype(npd)
+    return a.astype(npd)
+
+
+def _compatible(npd, have):
+    """TF's IsCompatible: an inferred dtype that may be cast to the requested one."""
+    nk, k = npd.kind, have.kind
+    if nk in "iu":
+        return k in "iu"
+    if nk == "f":
+        return k in "iuf"
+    return nk == k
+
+
+def _to_np(value, npd=None):
+    """A host numpy array of ``value`` (any host value gputape converts) in dtype ``npd`` (or
+    inferred when None), with TensorFlow 2.21's conversion rules and errors."""
+    if npd is None:
+        return _infer_np(value)
+    if isinstance(value, (np.ndarray, np.generic)) or _array_like(value):
+        a = np.asarray(value)
+        _check_np(a, value)
+        return _cast_checked(a, npd, value)
+    t = type(value)
+    if t is float:
+        if npd.kind != "f":
+            raise _cannot(value, npd)
+        with np.errstate(over="ignore"):
+            return np.array(value, np.float64).astype(npd)      # TF: 1e40 as float32 is inf
+    if t is int:
+        if npd.kind == "f":
+            return _float_array([value], npd, ())
+        if npd.kind == "b":
+            raise _cannot(value, npd)
+        return _cast_checked(_infer_np(value), npd, value)
+    if t is bool:
+        # TF's int32/int64/float converters take Python bools; int8/int16/uint8 infer bool and refuse it
+        if npd.kind == "b" or npd.kind == "f" or npd == np.int32 or npd == np.int64:
+            return np.array(value).astype(npd)
+        raise _cannot(value, npd)
+    if value is None:
+        raise _unsupported(None)
+    if isinstance(value, _SEQ):
+        a = _direct(value, npd)
+        if a is None:
+            try:
+                a = _infer_seq(value, ranged=False)     # as TF: inferred as double, then cast
+            except TypeError:                       # strings meeting a numeric dtype
+                raise _cannot(value, npd) from None
+            if not _compatible(npd, a.dtype):
+                raise _cannot(value, npd)
+        if a.dtype == npd:
+            return a
+        if npd.kind in "iu":
+            return _narrow_int(a, npd, value)
+        with np.errstate(over="ignore"):
+            return a.astype(npd)
+    if isinstance(value, (str, bytes)):
+        raise _cannot(value, npd)
+    if isinstance(value, complex):
+        raise _cannot(value, npd)
+    raise _unsupported(value)
+
+
+def _to_array(value, npd=None, api=None):
+    """A backend array from a host value or a backend array (always a new array or the same one).
+
+    ``api`` (e.g. "constant") is named in conversion errors, which keep TF's class and text."""
+    if api is None:
+        return _to_array_(value, npd)
+    try:
+        return _to_array_(value, npd)
+    except (ValueError, TypeError) as e:
+        raise type(e)(f"{e} ({api}: value {_short(value)}"
+                      f"{'' if npd is None else ', dtype ' + npd.name})") from None
+
+
+def _to_array_(value, npd=None):
     xp = _b.get_xp()
     if isinstance(value, _Base):
         v = value._v
@@ -503,18 +1012,19 @@ def _to_array(value, npd=None):
         if npd is not None and value.dtype != npd:
             value = value.astype(npd)
         return value
-    if isinstance(value, (list, tuple)) and any(isinstance(e, _Base) for e in _flat(value)):
+    if isinstance(value, _SEQ) and _has_tensor(value):
         return ops.stack(list(value))._v if npd is None else ops.cast(ops.stack(list(value)), npd)._v
-    a = _infer_np(value) if npd is None else _cast_checked(np.asarray(value), npd, value)
-    return xp.asarray(a)
+    return xp.asarray(_to_np(value, npd))
 
 
-def _flat(v):
+def _has_tensor(v):
     for e in v:
-        if isinstance(e, (list, tuple)):
-            yield from _flat(e)
-        else:
-            yield e
+        if isinstance(e, _SEQ):
+            if _has_tensor(e):
+                return True
+        elif isinstance(e, _Base):
+            return True
+    return False
 
 
 def constant(value, dtype=None, shape=None, name=None):
@@ -529,12 +1039,16 @@ def constant(value, dtype=None, shape=None, name=None):
             _note_host_read(value, "constant(...)")
         v = value._v
         if npd is not None and v.dtype != npd:
-            v = ops.cast(value, npd)._v
+            raise TypeError(f"constant: Expected tensor {_numpy_repr(value)} with dtype tf.{npd.name}, but got "
+                            f"dtype tf.{v.dtype.name} (TensorFlow does not cast here: use gputape.cast)")
         t = _wrap(v.copy() if isinstance(value, Variable) else v)
     else:
-        t = _wrap(_to_array(value, npd))
+        t = _wrap(_to_array(value, npd, "constant"))
     if shape is not None:
-        shape = tuple(shape)
+        from .checks import as_int_list
+        shape = tuple(as_int_list(shape, "constant", "shape"))
+        if any(d < 0 for d in shape):
+            raise ValueError(f"constant: Dimension {min(shape)} must be >= 0 (shape {list(shape)})")
         if t._v.size == 1 and int(np.prod(shape)) != 1:
             t = _wrap(_b.get_xp().full(shape, t._v.reshape(()), dtype=t._v.dtype))
         elif tuple(t._v.shape) != shape:
@@ -559,12 +1073,12 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
                              f"'{value.name}' with dtype {value._v.dtype.name}")
         return t
     if dtype is None and dtype_hint is not None:
-        a = _infer_np(value)
+        a = _to_array(value, None, "convert_to_tensor")
         hint = _d.np_dtype(dtype_hint)
         if a.dtype.kind == hint.kind or (a.dtype.kind in "iu" and hint.kind == "f"):
-            return _wrap(_to_array(value, hint))
-        return _wrap(_b.get_xp().asarray(a))
-    return _wrap(_to_array(value, _d.np_dtype(dtype)))
+            return _wrap(_to_array(value, hint, "convert_to_tensor"))
+        return _wrap(a)
+    return _wrap(_to_array(value, _d.np_dtype(dtype), "convert_to_tensor"))
 
 
 def is_tensor(x):
