@@ -91,9 +91,9 @@ def test_minimize_with_a_callable_loss():
 # ---------------------------------------------------------------- layers
 @pytest.fixture
 def fresh_names(monkeypatch):
-    """Layer names count per process, as in Keras (whose clear_session resets them)."""
-    import collections
-    monkeypatch.setattr(_layers, "_name_counts", collections.Counter())
+    """Layer names count per thread, as in Keras 3 (whose clear_session resets them)."""
+    from gputape.keras import naming
+    naming.reset_uids()
 
 
 def test_dense_names_shapes_and_build(fresh_names):
