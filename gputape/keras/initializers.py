@@ -106,5 +106,5 @@ def get(identifier):
         return identifier
     try:
         return _BY_NAME[identifier]()
-    except KeyError:
-        raise ValueError(f"Unknown initializer: {identifier!r}; known: {sorted(_BY_NAME)}") from None
+    except (KeyError, TypeError):
+        raise ValueError(f"Could not interpret initializer identifier: {identifier}") from None
