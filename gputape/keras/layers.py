@@ -290,11 +290,11 @@ class _InputSpec:
         self.shape = self.batch_shape
 
 
-def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None, name=None, tensor=None,
           optional=False):
     """A model input of ``shape`` (without the batch dimension) or ``batch_shape`` (Keras 3's
-    ``Input``); ``sparse``, ``tensor`` and ``optional`` raise NotImplementedError."""
-    _not_implemented("Input", sparse=sparse or None, tensor=tensor, optional=optional or None)
+    ``Input``); ``sparse``, ``ragged``, ``tensor`` and ``optional`` raise NotImplementedError."""
+    _not_implemented("Input", sparse=sparse or None, ragged=ragged or None, tensor=tensor, optional=optional or None)
     if shape is not None and batch_shape is not None:
         raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")
     if batch_shape is None:

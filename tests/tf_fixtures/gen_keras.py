@@ -18,7 +18,7 @@ sys.path.insert(0, str(HERE.parent))
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from keras_cases import CASES, run, to_jsonable  # noqa: E402
+from keras_cases import CASES, SIGNATURES, resolve, run, signature_of, to_jsonable  # noqa: E402
 from tf_fixture import encode  # noqa: E402
 
 
@@ -30,6 +30,8 @@ def main():
             out[name] = {"error": type(r).__name__, "message": str(r).splitlines()[0] if str(r) else ""}
         else:
             out[name] = {"value": encode(to_jsonable(r))}
+    for dotted in SIGNATURES:
+        out["signature:" + dotted] = {"value": signature_of(resolve(keras, dotted))}
     with open(HERE / "keras.json", "w") as f:
         json.dump(out, f, indent=1, sort_keys=True)
     print(f"{len(out)} cases, TF {tf.__version__}, Keras {keras.__version__}")

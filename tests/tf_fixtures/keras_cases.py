@@ -340,6 +340,55 @@ result = keras.losses.mean_squared_error(tf.constant([[1., 2.]]), tf.constant([[
 }
 
 
+# Public constructors and functions whose Keras 3.15 signature is recorded (``signature:<name>``
+# cases: [[parameter, kind, default or "<required>"], ...]; a layer's **kwargs stands for Keras's
+# base Layer keywords, listed in LAYER_BASE_KEYWORDS).
+SIGNATURES = [
+    "layers.Dense", "layers.Conv2D", "layers.MaxPooling2D", "layers.Flatten", "layers.Activation", "layers.Dropout",
+    "Sequential", "Input",
+    "losses.MeanSquaredError", "losses.MeanAbsoluteError", "losses.SparseCategoricalCrossentropy",
+    "losses.CategoricalCrossentropy", "losses.BinaryCrossentropy", "losses.categorical_crossentropy",
+    "losses.binary_crossentropy", "losses.sparse_categorical_crossentropy", "losses.mean_squared_error",
+    "losses.mean_absolute_error",
+    "optimizers.SGD", "optimizers.Adam", "optimizers.RMSprop", "optimizers.Adagrad",
+    "optimizers.schedules.ExponentialDecay", "optimizers.schedules.PiecewiseConstantDecay",
+    "optimizers.schedules.CosineDecay",
+    "initializers.Zeros", "initializers.Ones", "initializers.Constant", "initializers.RandomNormal",
+    "initializers.RandomUniform", "initializers.GlorotUniform", "initializers.GlorotNormal", "initializers.HeNormal",
+    "initializers.HeUniform",
+    "activations.relu", "activations.leaky_relu", "activations.relu6", "activations.elu", "activations.selu",
+    "activations.gelu", "activations.sigmoid", "activations.tanh", "activations.softplus", "activations.silu",
+    "activations.softmax", "activations.log_softmax", "activations.linear",
+]
+LAYER_BASE_KEYWORDS = ["activity_regularizer", "trainable", "dtype", "autocast", "name", "input_shape", "input_dim"]
+
+
+def resolve(keras, dotted):
+    obj = keras
+    for part in dotted.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def signature_of(obj):
+    """[[name, kind, default], ...] of a class's __init__ or a function, JSON-safe."""
+    import inspect
+    sig = inspect.signature(obj.__init__ if isinstance(obj, type) else obj)
+    out = []
+    for p in sig.parameters.values():
+        if p.name == "self":
+            continue
+        d = p.default
+        if d is inspect.Parameter.empty:
+            d = "<required>"
+        elif isinstance(d, tuple):
+            d = list(d)
+        elif not (d is None or isinstance(d, (bool, int, float, str))):
+            d = repr(d)
+        out.append([p.name, p.kind.name, d])
+    return out
+
+
 def to_jsonable(x):
     """Tensors/Variables -> nested lists; lists/tuples recursively; NumPy scalars -> Python."""
     import numpy as np
