@@ -302,6 +302,23 @@ class Optimizer:
         self._iterations._v[...] = self._t
         return self._iterations
 
+    def apply(self, grads, trainable_variables=None):
+        """Keras 3's ``apply``: ``grads`` in the order of ``trainable_variables``, or of the
+        variables the optimizer was built with; an empty ``grads`` is a no-op."""
+        grads = list(grads)
+        if not grads:
+            return
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError("When passing `grads` without `variables`, the optimizer must already be built on "
+                                 "a list of variables. Call `optimizer.build(trainable_variables)` first. ")
+            if len(grads) != len(self._trainable_variables):
+                raise ValueError(f"When passing `grads` as a list of gradient tensors, the gradients must match "
+                                 f"`optimizer.variables` one-to-on. Received a list of {len(grads)} gradients, but "
+                                 f"the optimizer is tracking {len(self._trainable_variables)} trainable variables.")
+            trainable_variables = self._trainable_variables
+        self.apply_gradients(zip(grads, list(trainable_variables)))
+
     def _step(self, grads, variables):
         """Clip, decay and update: Keras's ``_backend_apply_gradients`` without accumulation."""
         grads = self._clip_gradients(grads)

@@ -8,8 +8,11 @@ import pickle
 import sys
 import threading
 import tracemalloc
+import os
+
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import gputape as tf
 from tf_fixture import TF_ERROR_BUILTIN, load
@@ -174,3 +177,25 @@ def test_layer_names_are_per_thread_with_8_threads():
     assert all(got[i] == want for i in range(8))
     assert want[1] == ["sequential_1", "dense_2", "dense_3", "sequential_1/dense_2/kernel:0",
                        "sequential_1/dense_2/bias:0", "sequential_1/dense_3/kernel:0", "sequential_1/dense_3/bias:0"]
+
+
+# ---------------------------------------------------------------- property: clipping as Keras's formulas
+@settings(max_examples=int(os.environ.get("GPUTAPE_HYPOTHESIS_EXAMPLES", "60")), deadline=None, database=None)
+@given(st.lists(st.lists(st.floats(-1e3, 1e3, width=32), min_size=1, max_size=5), min_size=1, max_size=3),
+       st.sampled_from(["clipnorm", "global_clipnorm", "clipvalue"]), st.floats(0.015625, 100.0, width=32))
+def test_sgd_clipping_follows_keras_formula(grads, option, c):
+    """SGD(1.0, <option>=c) moves each variable by minus the clipped gradient: per-tensor norm,
+    global norm or element value, as Keras 3's base optimizer computes them (in float64 here)."""
+    gs = [np.array(g, np.float32) for g in grads]
+    vs = [tf.Variable(np.zeros_like(g)) for g in gs]
+    keras.optimizers.SGD(1.0, **{option: float(c)}).apply_gradients(zip([tf.constant(g) for g in gs], vs))
+    g64 = [g.astype(np.float64) for g in gs]
+    if option == "clipnorm":
+        want = [g * c / max(np.sqrt((g * g).sum()), c) for g in g64]
+    elif option == "global_clipnorm":
+        norm = np.sqrt(sum((g * g).sum() for g in g64))
+        want = [g * (c * min(1 / norm if norm else np.inf, 1 / c)) for g in g64]
+    else:
+        want = [np.clip(g, -c, c) for g in g64]
+    for v, w in zip(vs, want):
+        np.testing.assert_allclose(v.numpy(), -w, rtol=2e-5, atol=1e-5 * max(1.0, c))
