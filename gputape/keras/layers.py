@@ -226,16 +226,23 @@ class Dense(Layer):
             raise ValueError(f"Input 0 of layer \"{self.name}\" is incompatible with the layer: expected axis -1 "
                              f"of input shape to have value {self.kernel.shape[0]}, but received input with shape "
                              f"{tuple(inputs.shape)}")
-        if inputs.dtype != self.kernel.dtype and not inputs.dtype.is_floating:
-            inputs = _ops.cast(inputs, self.kernel.dtype)          # ints promote to the kernel's float dtype
+        kernel, bias = self.kernel, self.bias
+        if inputs.dtype != kernel.dtype:
+            if not inputs.dtype.is_floating:
+                inputs = _ops.cast(inputs, kernel.dtype)           # ints promote to the kernel's float dtype
+            else:                                                  # autocast=False: Keras's float promotion
+                d = np.promote_types(inputs.dtype.as_numpy_dtype, kernel.dtype.as_numpy_dtype)
+                inputs = _ops.cast(inputs, d) if inputs.dtype.as_numpy_dtype != d else inputs
+                kernel = _ops.cast(kernel, d) if kernel.dtype.as_numpy_dtype != d else kernel
+                bias = _ops.cast(bias, d) if bias is not None and bias.dtype.as_numpy_dtype != d else bias
         if inputs.ndim == 2:
-            z = _ops.matmul(inputs, self.kernel)
+            z = _ops.matmul(inputs, kernel)
         else:
-            z = _ops.tensordot(inputs, self.kernel, [[inputs.ndim - 1], [0]])
+            z = _ops.tensordot(inputs, kernel, [[inputs.ndim - 1], [0]])
         if self.use_bias and self._fused is not None:
-            return _ops.bias_act(z, self.bias, activation=self._fused)
+            return _ops.bias_act(z, bias, activation=self._fused)
         if self.use_bias:
-            z = _ops.bias_act(z, self.bias, activation="linear")
+            z = _ops.bias_act(z, bias, activation="linear")
         return self.activation(z)
 
 

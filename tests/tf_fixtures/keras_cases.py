@@ -199,6 +199,20 @@ result = [m.built, [[v.path, list(v.shape)] for v in m.weights]]""", False),
 d = keras.layers.Dense(2, dtype='float64')
 y = d(tf.ones((1, 3)))
 result = [d.dtype, y.dtype.name, d.kernel.dtype if isinstance(d.kernel.dtype, str) else d.kernel.dtype.name]""", False),
+    "dense_autocast_false_float64_input": ("""
+d = keras.layers.Dense(2, autocast=False)
+result = [d(tf.ones((1, 3), tf.float64)).dtype.name, d(tf.ones((1, 3), tf.float16)).dtype.name]""", False),
+    "dense_autocast_float64_input": ("""
+result = keras.layers.Dense(2)(tf.ones((1, 3), tf.float64)).dtype.name""", False),
+    "dense_int_input": ("""
+result = keras.layers.Dense(2)(tf.constant([[1, 2]])).dtype.name""", False),
+    "optimizer_apply_without_variables": ("""
+v = tf.Variable([1., 2.])
+opt = keras.optimizers.SGD(0.5)
+opt.build([v])
+opt.apply([tf.constant([1., 1.])])
+result = [v, int(opt.iterations.numpy())]""", False),
+    "optimizer_apply_unbuilt": ("keras.optimizers.SGD(0.5).apply([tf.constant([1., 1.])])", True),
     "dropout_unknown_kwarg": ("keras.layers.Dropout(0.5, foo=1)", True),
     "dropout_rate_out_of_range": ("keras.layers.Dropout(1.5)", True),
     "dropout_noise_shape_string": ("keras.layers.Dropout(0.5, noise_shape='ab')", True),
