@@ -63,7 +63,8 @@ FLAT_OPTIONS = [dict(clipnorm=1.0), dict(global_clipnorm=0.5), dict(clipvalue=0.
 
 
 @pytest.mark.parametrize("options", FLAT_OPTIONS, ids=lambda o: ",".join(o))
-@pytest.mark.parametrize("make", [keras.optimizers.SGD, keras.optimizers.Adam])
+@pytest.mark.parametrize("make", [keras.optimizers.SGD, keras.optimizers.Adam, keras.optimizers.RMSprop,
+                                  keras.optimizers.Adagrad])
 def test_flat_path_honours_base_options(make, options):
     rng = np.random.default_rng(3)
     ref = [tf.Variable(rng.normal(size=s).astype(np.float32)) for s in [(3, 2), (4,)]]
