@@ -85,10 +85,37 @@ class Layer:
 
     _input_shape_arg = None
 
-    def add_weight(self, name, shape, initializer="glorot_uniform", dtype=None, trainable=True):
+    def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none", overwrite_with_gradient=False, name=None):
+        """A Variable owned by this layer, named ``<outer layers>/<layer>/<name>`` (Keras 3's signature:
+        up to ``shape, initializer, dtype`` positionally, ``name`` by keyword only).  The default
+        initializer is glorot_uniform for floats, zeros otherwise; ``regularizer``, ``constraint``
+        and ``overwrite_with_gradient`` raise NotImplementedError; ``aggregation`` is accepted
+        (one replica: nothing to aggregate); ``autocast`` has no effect without mixed precision."""
+        if args:
+            if len(args) > 3:
+                raise TypeError(f"add_weight() takes at most 3 positional arguments but {len(args)} were given.")
+            if isinstance(args[0], str):
+                raise ValueError(f"`name` must be passed as a keyword argument. Received: add_weight('{args[0]}', "
+                                 f"...). Use: add_weight(shape=..., name='{args[0]}').")
+            given = dict(shape=shape, initializer=initializer, dtype=dtype)
+            for k, v in zip(("shape", "initializer", "dtype"), args):
+                if given[k] is not None:
+                    raise ValueError(f"`{k}` was passed both positionally and as a keyword argument.")
+                given[k] = v
+            shape, initializer, dtype = given["shape"], given["initializer"], given["dtype"]
+        _not_implemented(f"{type(self).__name__}.add_weight", regularizer=regularizer, constraint=constraint,
+                         overwrite_with_gradient=overwrite_with_gradient or None)
+        if aggregation not in ("none", None, "mean", "sum", "only_first_replica"):
+            raise ValueError(f"Invalid value for argument `aggregation`. Expected one of `None`, `'none'`, `'mean'`, "
+                             f"`'sum'`, `'only_first_replica'`. Received: aggregation={aggregation}")
+        dtype = _layer_dtype(dtype, type(self).__name__) if dtype is not None else self.dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if "float" in dtype else "zeros"
         init = _init.get(initializer)
+        name = name if name is not None else _naming.auto_name("Variable")
         path = "/".join(_naming.scope() + [self.name, name])   # 'sequential/dense/kernel' inside a Sequential
-        v = Variable(init(tuple(shape), dtype=dtype or self.dtype), trainable=trainable, name=path)
+        v = Variable(init(tuple(() if shape is None else shape), dtype=dtype), trainable=trainable, name=path)
         self._own_vars.append(v)
         return v
 
@@ -216,9 +243,10 @@ class Dense(Layer):
         if len(input_shape) < 2 or input_shape[-1] is None:
             raise ValueError(f"Input 0 of layer \"{self.name}\" is incompatible with the layer: expected "
                              f"min_ndim=2 and a known last dimension, got shape {tuple(input_shape)}")
-        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer)
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer=self.kernel_initializer,
+                                      name="kernel")
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer)
+            self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer, name="bias")
         self.built = True
 
     def call(self, inputs):
@@ -259,7 +287,8 @@ class Sequential(Layer):
         for l in layers or []:
             self.add(l)
 
-    def add(self, layer):
+    def add(self, layer, rebuild=True):
+        """Append ``layer``; with an input shape known (and ``rebuild``) the new layer is built at once."""
         if isinstance(layer, _InputSpec):
             if self.layers:
                 raise ValueError("Sequential.add: an Input must come first")
@@ -270,7 +299,7 @@ class Sequential(Layer):
         if not self.layers and self._input_spec_shape is None and getattr(layer, "_input_shape_arg", None):
             self._input_spec_shape = (None,) + tuple(layer._input_shape_arg)
         self.layers.append(layer)
-        if self._input_spec_shape is not None:
+        if rebuild and self._input_spec_shape is not None:
             self._build_from(self._input_spec_shape)
 
     def _build_from(self, batch_shape):
@@ -403,10 +432,10 @@ class Conv2D(Layer):
 
     def build(self, input_shape):
         _expect_rank4(self, input_shape)
-        self.kernel = self.add_weight("kernel", self.kernel_size + (input_shape[-1], self.filters),
-                                      self.kernel_initializer)
+        self.kernel = self.add_weight(shape=self.kernel_size + (input_shape[-1], self.filters),
+                                      initializer=self.kernel_initializer, name="kernel")
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer)
+            self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer, name="bias")
         self.built = True
 
     def call(self, inputs):
