@@ -213,6 +213,24 @@ opt.build([v])
 opt.apply([tf.constant([1., 1.])])
 result = [v, int(opt.iterations.numpy())]""", False),
     "optimizer_apply_unbuilt": ("keras.optimizers.SGD(0.5).apply([tf.constant([1., 1.])])", True),
+    "add_weight_name_positional": ("""
+class L(keras.layers.Layer):
+    def build(self, input_shape):
+        self.w = self.add_weight('w', (2,))
+    def call(self, x):
+        return x
+L()(tf.ones((1, 2)))""", True),
+    "add_weight_positional_shape_initializer_dtype": ("""
+class L(keras.layers.Layer):
+    def build(self, input_shape):
+        self.w = self.add_weight((input_shape[-1], 2), 'ones', 'float64', name='w')
+        self.n = self.add_weight(shape=(2,), dtype='int32', name='n')
+    def call(self, x):
+        return x
+l = L(name='l')
+l(tf.ones((1, 3)))
+result = [[v.path, list(v.shape), v.dtype if isinstance(v.dtype, str) else v.dtype.name, v.numpy().tolist()] for v in l.weights]""",
+                                                      False),
     "dropout_unknown_kwarg": ("keras.layers.Dropout(0.5, foo=1)", True),
     "dropout_rate_out_of_range": ("keras.layers.Dropout(1.5)", True),
     "dropout_noise_shape_string": ("keras.layers.Dropout(0.5, noise_shape='ab')", True),
