@@ -8,9 +8,13 @@ Every constructor takes Keras 3.15's arguments (``keras/src/optimizers/base_opti
 ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name``, all implemented
 with Keras's order of work in one step:
 
-    unscale (loss_scale_factor) -> accumulate (gradient_accumulation_steps) -> cast to the
-    variable dtype... clip (clipnorm | global_clipnorm | clipvalue) -> weight decay -> update rule
-    -> moving average (use_ema) -> iterations += 1
+    unscale (loss_scale_factor) -> accumulate (gradient_accumulation_steps) -> clip in the
+    gradient's dtype (clipnorm | global_clipnorm | clipvalue) -> cast to the variable's dtype ->
+    weight decay (w -= w * weight_decay * lr) -> update rule -> moving average (use_ema) ->
+    iterations += 1
+
+No step reads a device value back: the learning rate is the float32 ``learning_rate`` Variable's
+buffer, used on the device; the step count has a host copy.
 
 An unknown keyword raises ``ValueError("Argument(s) not recognized: {...}")`` as Keras does;
 ``decay`` warns and is ignored, as in Keras 3.  ``flat=True`` (gputape only) runs the update
