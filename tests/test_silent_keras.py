@@ -9,6 +9,7 @@ import pickle
 import sys
 import threading
 import tracemalloc
+import warnings
 import os
 
 import numpy as np
@@ -46,7 +47,9 @@ def _same(got, want, path="result"):
 def test_keras_example_matches_tensorflow(name):
     code, same_message = CASES[name]
     want = RECORDED[name]
-    kind, got = run(code, tf, keras)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)      # input_shape's advice, recorded where it matters
+        kind, got = run(code, tf, keras)
     if "error" in want:
         assert kind == "error", f"{name}: Keras raises {want['error']}: {want['message']}; gputape gave {got!r}"
         assert isinstance(got, TF_ERROR_BUILTIN[want["error"]]), f"{name}: {type(got).__name__}: {got}"
