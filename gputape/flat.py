@@ -10,9 +10,12 @@ optimizer updates all of them in one kernel launch.
   in-place writes then land in the flat buffer) and the optimizer's slots are views too, so
   the per-variable update of ``optimizers.py`` runs on the same memory whenever the one-launch
   update cannot (a variable without gradient this step);
-- the learning rate lives in a one-element device array per dtype and the step count is the
-  optimizer's ``iterations`` variable (device memory), so a captured CUDA graph can replay an
-  update with new values.
+- the learning rate lives in a one-element device array per dtype (copied on the device from
+  the optimizer's ``learning_rate`` variable) and the step count is the optimizer's
+  ``iterations`` variable (device memory), so a captured CUDA graph can replay an update with
+  new values;
+- clipping, weight decay, loss scaling, gradient accumulation and EMA are done by the optimizer
+  around this update (``Optimizer._step``), so the flat path honours them unchanged.
 
 The update rules below are the NumPy twins of ``kernels/optimizers.cu``: statement for
 statement the per-variable rules of ``optimizers.py`` over the flat buffers, so on NumPy the
@@ -57,6 +60,8 @@ class _Group:
         self.size = off
         self.params = self.grads = self.lr = None
         self.slots = {}            # slot name -> flat buffer
+        self.slot_vars = {}        # slot name -> the optimizer's slot Variable of each variable
+        self.slot_views = {}       # slot name -> the view each slot Variable's _v must be
         self.views = []            # the parameter view each variable's _v must be
         self._lr_host = None
 
@@ -77,23 +82,27 @@ class FlatState:
         for v in variables:
             by_dtype.setdefault(np.dtype(v._v.dtype), []).append(v)
         self.groups = [_Group(d, vs) for d, vs in by_dtype.items()]
-        self.ids = {id(v) for v in variables}
+        self.ids = {v._uid for v in variables}
+        self._it = xp.zeros((), np.int64)      # the update-step count when it is not ``iterations``
         for grp in self.groups:
             grp.params = _aligned(xp, grp.size, grp.dtype, 0)
             grp.grads = _aligned(xp, grp.size, grp.dtype, 0)
             grp.lr = xp.zeros((1,), grp.dtype)
             for k in range(len(grp.variables)):
                 grp.views.append(grp.segment(grp.params, k))
-            self._repoint(grp)
+            self._repoint(grp.variables, grp.views)
             for name, init in self.rule.slots(opt):
-                flat = _aligned(xp, grp.size, grp.dtype, init)
+                flat = _aligned(xp, grp.size, grp.dtype, init)    # padding: a value the rule maps to no change
                 grp.slots[name] = flat
-                for k, v in enumerate(grp.variables):
-                    opt._slots[(id(v), name)] = grp.segment(flat, k)
+                slot_vars = [opt._slot_lists[name][opt._get_variable_index(v)] for v in grp.variables]
+                grp.slot_vars[name] = slot_vars
+                grp.slot_views[name] = [grp.segment(flat, k) for k in range(len(grp.variables))]
+                self._repoint(slot_vars, grp.slot_views[name])   # the slot Variables keep their values
 
-    def _repoint(self, grp):
+    @staticmethod
+    def _repoint(variables, views):
         """Copy each variable's value into its segment and make ``_v`` that segment."""
-        for v, view in zip(grp.variables, grp.views):
+        for v, view in zip(variables, views):
             if v._v is view:
                 continue
             view[...] = v._v
@@ -101,25 +110,38 @@ class FlatState:
                 v._detach_reads()
             v._v = view
 
-    def step(self, pairs, lr):
-        """The update of every parameter, one launch per dtype.  False (nothing done) unless
-        ``pairs`` gives exactly one gradient to each variable of this state."""
-        if len(pairs) != len(self.ids) or {id(v) for _, v in pairs} != self.ids:
+    def step(self, pairs, lr, t):
+        """The update of every parameter, one launch per dtype, at update step ``t + 1`` with
+        learning rate ``lr`` (a float32 device scalar or a host number).  False (nothing done)
+        unless ``pairs`` gives exactly one gradient to each variable of this state."""
+        if len(pairs) != len(self.ids) or {v._uid for _, v in pairs} != self.ids:
             return False
         xp = _b.get_xp()
-        grads = {id(v): g for g, v in pairs}
-        it = self.opt.iterations._v
+        grads = {v._uid: g for g, v in pairs}
+        it = self.opt._iterations._v
+        if t != self.opt._t:
+            self._it[...] = t
+            it = self._it
         for grp in self.groups:
             if any(v._v is not view for v, view in zip(grp.variables, grp.views)):
-                self._repoint(grp)           # someone replaced a _v: bring it back into the buffer
+                self._repoint(grp.variables, grp.views)    # someone replaced a _v: bring it back
+            for name, slot_vars in grp.slot_vars.items():
+                if any(s._v is not view for s, view in zip(slot_vars, grp.slot_views[name])):
+                    self._repoint(slot_vars, grp.slot_views[name])
+                for s in slot_vars:
+                    if s._reads:
+                        s._detach_reads()
             for k, v in enumerate(grp.variables):
                 if v._reads:
                     v._detach_reads()
-                g = grads[id(v)]
-                _copy_into(xp, grp.segment(grp.grads, k), g._v if hasattr(g, "_v") else g)
-            if grp._lr_host != lr:
-                grp.lr[...] = lr
-                grp._lr_host = lr
+                _copy_into(xp, grp.segment(grp.grads, k), grads[v._uid])
+            if isinstance(lr, (float, int, np.generic)):
+                if grp._lr_host != lr:
+                    grp.lr[...] = lr
+                    grp._lr_host = lr
+            else:
+                grp.lr[...] = lr                 # device to device: no sync
+                grp._lr_host = None
             self.rule.update(xp, self.opt, grp, it)
         return True
 
@@ -197,12 +219,14 @@ _ADAM = kernel("optimizers.cu", "adam_update")
 
 def _adam(xp, opt, grp, it):
     s = grp.slots
-    _run(_ADAM, adam_update, xp, (grp.grads, grp.lr, it, grp.params, s["m"], s["v"], s.get("vhat")),
+    _run(_ADAM, adam_update, xp, (grp.grads, grp.lr, it, grp.params, s["momentum"], s["velocity"],
+                                  s.get("velocity_hat")),
          dict(beta_1=opt.beta_1, beta_2=opt.beta_2, one_minus_beta_1=1 - opt.beta_1,
               one_minus_beta_2=1 - opt.beta_2, epsilon=opt.epsilon, amsgrad=bool(opt.amsgrad)))
 
 
-ADAM_RULE = FlatRule(lambda opt: [("m", 0.0), ("v", 0.0)] + ([("vhat", 0.0)] if opt.amsgrad else []), _adam)
+ADAM_RULE = FlatRule(lambda opt: [("momentum", 0.0), ("velocity", 0.0)]
+                     + ([("velocity_hat", 0.0)] if opt.amsgrad else []), _adam)
 
 
 # ---------------------------------------------------------------- RMSprop

@@ -2,8 +2,27 @@
 
     opt = gputape.optimizers.SGD(learning_rate=0.1)
     opt.apply_gradients(zip(grads, variables))
+
+Every constructor takes Keras 3.15's arguments (``keras/src/optimizers/base_optimizer.py``):
+``weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name``, all implemented
+with Keras's order of work in one step:
+
+    unscale (loss_scale_factor) -> accumulate (gradient_accumulation_steps) -> clip in the
+    gradient's dtype (clipnorm | global_clipnorm | clipvalue) -> cast to the variable's dtype ->
+    weight decay (w -= w * weight_decay * lr) -> update rule -> moving average (use_ema) ->
+    iterations += 1
+
+No step reads a device value back: the learning rate is the float32 ``learning_rate`` Variable's
+buffer, used on the device; the step count has a host copy.
+
+An unknown keyword raises ``ValueError("Argument(s) not recognized: {...}")`` as Keras does;
+``decay`` warns and is ignored, as in Keras 3.  ``flat=True`` (gputape only) runs the update
+rule of all variables of one dtype in one kernel launch (``gputape.flat``); the other options
+work on it unchanged.
 """
 import math
+import re
 import warnings
 
 import numpy as np
@@ -12,26 +31,38 @@ from . import backend as _b
 from . import flat as _flat
 from .tensor import Variable, _Base
 
+_LR_MESSAGE = ("Argument `learning_rate` should be float, or an instance of LearningRateSchedule, or a callable "
+               "(that takes in the current iteration value and returns the corresponding learning rate value). "
+               "Received instead: learning_rate={}")
+
 
 class LearningRateSchedule:
     """Base class: ``schedule(step)`` gives the learning rate at an optimizer step."""
 
     def __call__(self, step):
-        raise NotImplementedError
+        raise NotImplementedError(f"Learning rate schedule '{type(self).__name__}' must override "
+                                  f"`__call__(self, step)`.")
 
 
-def _lr_value(lr, step):
-    if isinstance(lr, LearningRateSchedule):
-        return float(lr(step))
-    if callable(lr) and not isinstance(lr, _Base):
-        return float(lr())
-    if isinstance(lr, _Base):
-        return float(lr)
-    return float(lr)
+def _auto_name(cls_name):
+    from .keras.naming import auto_name
+    return auto_name(cls_name)
+
+
+def _check_name(name):
+    if not isinstance(name, str) or "/" in name:
+        raise ValueError(f"Argument `name` must be a string and cannot contain character `/`. Received: "
+                         f"name={name}")
+    return name
 
 
 class Optimizer:
-    """Shared machinery: variable binding, None-gradient handling, the step counter.
+    """Shared machinery of Keras 3's ``BaseOptimizer``: building, None gradients, clipping, weight
+    decay, EMA, gradient accumulation, the step counter and the learning-rate variable.
+
+    State: ``variables`` lists ``iterations``, the ``learning_rate`` variable (a float rate only),
+    then the slot variables in Keras's order; slots are found by the variable itself
+    (``_get_variable_index``), so an optimizer pickles, deep-copies and lists like Keras's.
 
     ``flat=True``: the variables are moved into flat buffers when the optimizer is built and
     each step updates all of them in one kernel launch per dtype (``gputape.flat``); the
@@ -39,31 +70,179 @@ class Optimizer:
     """
     _flat_rule = None                 # gputape.flat rule of the subclass
 
-    def __init__(self, learning_rate, name, flat=False):
+    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, *, flat=False, **kwargs):
+        if kwargs.pop("decay", None) is not None:
+            warnings.warn("Argument `decay` is no longer supported and will be ignored.", UserWarning, stacklevel=3)
+        if kwargs:
+            raise ValueError(f"Argument(s) not recognized: {kwargs}")
+        self.name = _check_name(_auto_name(type(self).__name__) if name is None else name)
+        self.weight_decay, self.clipnorm, self.clipvalue = weight_decay, clipnorm, clipvalue
+        self.global_clipnorm, self.use_ema, self.loss_scale_factor = global_clipnorm, use_ema, loss_scale_factor
+        if gradient_accumulation_steps and not gradient_accumulation_steps >= 2:
+            raise ValueError(f"`gradient_accumulation_steps` must be an integer >= 2. Received: "
+                             f"gradient_accumulation_steps={gradient_accumulation_steps}")
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        if use_ema:
+            if ema_momentum > 1 or ema_momentum < 0:
+                raise ValueError(f"`ema_momentum` must be in the range [0, 1]. Received: ema_momentum={ema_momentum}")
+            if ema_overwrite_frequency and (not isinstance(ema_overwrite_frequency, int)
+                                            or ema_overwrite_frequency < 1):
+                raise ValueError(f"`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
+                                 f"ema_overwrite_frequency={ema_overwrite_frequency}")
+        self.ema_momentum, self.ema_overwrite_frequency = ema_momentum, ema_overwrite_frequency
+        if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError(f"Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
+                             f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
         self.flat = bool(flat)
         self._flat = None             # gputape.flat.FlatState once built with flat=True
-        self._learning_rate = learning_rate
-        self.name = name
-        self._built = None            # ids of the variables this optimizer was built with
-        self._slots = {}
-        self.iterations = Variable(np.int64(0), trainable=False, name=f"{name}/iteration", dtype=np.int64)
+        self.built = False
+        self._variables = []          # Keras order: iterations, learning_rate, slots
+        self._trainable_variables = []
+        self._index = {}              # variable._uid -> position in _trainable_variables
+        self._slot_lists = {}         # slot name -> [Variable per trainable variable]
+        self._iterations = Variable(np.int64(0), trainable=False, name=f"{self.name}/iteration", dtype=np.int64)
+        self._variables.append(self._iterations)
         self._t = 0                   # host copy of iterations: reading the device one would sync
+        self._learning_rate = self._make_lr(learning_rate)
+
+    # ---------------------------------------------------------------- learning rate, iterations
+    def _make_lr(self, lr):
+        if isinstance(lr, LearningRateSchedule) or callable(lr) and not isinstance(lr, _Base):
+            return lr
+        if not isinstance(lr, float):
+            raise ValueError(_LR_MESSAGE.format(lr))
+        v = Variable(np.float32(lr), trainable=False, name=f"{self.name}/learning_rate")
+        self._variables.insert(1, v)
+        return v
 
     @property
     def learning_rate(self):
-        return self._learning_rate
+        """The rate of the next step: the ``learning_rate`` Variable, or the schedule's value at
+        ``iterations`` / the callable's value, as Keras 3 returns it."""
+        lr = self._learning_rate
+        if isinstance(lr, Variable):
+            return lr
+        from .tensor import constant
+        value = self._lr_now()
+        return value if isinstance(value, _Base) else constant(value)
 
     @learning_rate.setter
     def learning_rate(self, value):
-        self._learning_rate = value
+        old = self._learning_rate
+        if isinstance(value, LearningRateSchedule) or callable(value) and not isinstance(value, _Base):
+            self._learning_rate = value
+            if isinstance(old, Variable):
+                self._variables.remove(old)
+        elif isinstance(old, LearningRateSchedule):
+            raise TypeError("This optimizer was created with a `LearningRateSchedule` object as its "
+                            "`learning_rate` constructor argument, hence its learning rate is not settable. If you "
+                            "need the learning rate to be settable, you should instantiate the optimizer with a "
+                            "float `learning_rate` argument.")
+        elif isinstance(old, Variable):
+            old.assign(np.float32(value) if not isinstance(value, _Base) else value)
+        else:
+            self._learning_rate = self._make_lr(float(value) if isinstance(value, (int, float)) else value)
 
+    def _lr_now(self):
+        """The rate for this step: a float32 device scalar (a Variable's buffer, read without a
+        sync), a host float32 (schedules compute in float32 as Keras's do), or a callable's value."""
+        lr = self._learning_rate
+        if isinstance(lr, Variable):
+            return lr._v
+        if isinstance(lr, LearningRateSchedule):
+            value = lr(self._t)
+        else:
+            value = lr()
+        if isinstance(value, _Base):
+            return value._v
+        return np.float32(value) if isinstance(lr, LearningRateSchedule) else value
+
+    @property
+    def iterations(self):
+        """Steps taken (update steps when accumulating gradients, as Keras's property)."""
+        if self.gradient_accumulation_steps:
+            from .tensor import constant
+            return constant(np.int64(self._t // self.gradient_accumulation_steps))
+        return self._iterations
+
+    @property
+    def variables(self):
+        """``[iterations, learning_rate, *slots]`` in Keras 3's order (a copy of the list)."""
+        return self._variables[:]
+
+    # ---------------------------------------------------------------- building
+    def build(self, variables):
+        """Create the slots of ``variables`` (Keras's ``build``); the optimizer then accepts only them."""
+        if self.built:
+            return
+        variables = list(variables)
+        for v in variables:
+            if not isinstance(v, Variable):
+                raise TypeError(f"{type(self).__name__}.build: expected Variables, got a {type(v).__name__}")
+        self._trainable_variables = variables[:]
+        self._index = {v._uid: i for i, v in enumerate(variables)}
+        if self.use_ema:
+            self.add_optimizer_variables(variables, "average")
+        if self.gradient_accumulation_steps:
+            self.add_optimizer_variables(variables, "gradient_accumulator")
+        self._build_slots(variables)
+        self.built = True
+        if self.flat and self._flat_rule is not None:
+            self._flat = _flat.FlatState(self, variables)
+
+    def _build_slots(self, variables):
+        pass
+
+    def add_optimizer_variables(self, variables, names, initializer=0.0):
+        """One slot Variable per variable and name, named ``<var name>_<slot>`` as Keras names them
+        (``'w:0'`` -> ``'w_0_momentum'``), interleaved per variable when several names are given."""
+        names = [names] if isinstance(names, str) else list(names)
+        xp = _b.get_xp()
+        for n in names:
+            self._slot_lists[n] = []
+        for v in variables:
+            base = v.name.replace("/", "_").replace(":", "_")
+            for n in names:
+                s = Variable(xp.full(v._v.shape, initializer, dtype=v._v.dtype), trainable=False,
+                             name=f"{self.name}/{base}_{n}")
+                self._slot_lists[n].append(s)
+                self._variables.append(s)
+
+    def _get_variable_index(self, variable):
+        return self._index[variable._uid]
+
+    def _slot(self, v, name):
+        s = self._slot_lists[name][self._index[v._uid]]
+        if s._reads:
+            s._detach_reads()
+        return s._v
+
+    # ---------------------------------------------------------------- one step
     def _pairs(self, grads_and_vars):
         pairs = list(grads_and_vars)
-        for g, v in pairs:
-            if not isinstance(v, Variable):
+        if not pairs:
+            raise ValueError("apply_gradients: got no (gradient, variable) pairs")
+        for p in pairs:
+            if not (isinstance(p, (tuple, list)) and len(p) == 2):
+                raise ValueError(f"apply_gradients: expected (gradient, variable) pairs, got {p!r}")
+            if not isinstance(p[1], Variable):
                 raise TypeError(f"apply_gradients: expected (gradient, Variable) pairs, got a "
-                                f"{type(v).__name__} where a Variable belongs")
-        if pairs and all(g is None for g, _ in pairs):
+                                f"{type(p[1]).__name__} where a Variable belongs")
+        return pairs
+
+    def _check_known(self, variables):
+        for v in variables:
+            if v._uid not in self._index:
+                raise ValueError(f"Unknown variable: {v!r}. This optimizer can only be called for the variables "
+                                 f"it was originally built with. When working with a new set of variables, you "
+                                 f"should recreate a new optimizer instance.")
+
+    @staticmethod
+    def _filter_empty(pairs):
+        kept = [(g, v) for g, v in pairs if g is not None]
+        if not kept:
             names = [v.name for _, v in pairs]
             raise ValueError(f"No gradients provided for any variable. Variables: {names}. Typical causes: the "
                              f"loss was computed outside the GradientTape, from .numpy() values, or from "
@@ -72,58 +251,170 @@ class Optimizer:
         if missing:
             warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the loss. If using "
                           f"`model.compile()`, did you forget to provide a `loss` argument?", UserWarning,
-                          stacklevel=3)
-        return [(g, v) for g, v in pairs if g is not None]
+                          stacklevel=4)
+        return kept
 
-    def build(self, variables):
-        self._built = {id(v): v for v in variables}   # holding them: a dead variable's id cannot come back
-        if self.flat and self._flat_rule is not None:
-            self._flat = _flat.FlatState(self, variables)
-        for v in variables:
-            self._init_slots(v)
-
-    def _init_slots(self, v):
-        pass
-
-    def _slot(self, v, name, init=0.0):
-        key = (id(v), name)
-        s = self._slots.get(key)
-        if s is None:
-            s = _b.get_xp().full(v._v.shape, init, dtype=v._v.dtype)
-            self._slots[key] = s
-        return s
-
-    def apply_gradients(self, grads_and_vars, name=None, skip_gradients_aggregation=False, **kwargs):
-        """One update of each variable that has a gradient; returns ``iterations``."""
-        pairs = self._pairs(grads_and_vars)
-        if self._built is None:
-            self.build([v for _, v in pairs])
-        for g, v in pairs:
-            if id(v) not in self._built:
-                raise ValueError(f"Unknown variable: {v!r}. This optimizer can only be called for the variables "
-                                 f"it was originally built with. When working with a new set of variables, you "
-                                 f"should recreate a new optimizer instance.")
-            gv = g._v if isinstance(g, _Base) else _b.get_xp().asarray(g, dtype=v._v.dtype)
-            if tuple(gv.shape) != tuple(v._v.shape):
-                from .errors import InvalidArgumentError
-                raise InvalidArgumentError(f"Cannot update variable '{v.name}' with shape {list(v._v.shape)} using "
-                                           f"a Tensor with shape {list(gv.shape)}, shapes must be equal.")
-            if gv.dtype != v._v.dtype:
-                raise TypeError(f"apply_gradients: gradient dtype {gv.dtype} does not match variable "
-                                f"'{v.name}' dtype {v._v.dtype}")
-        step = self._t
-        lr = _lr_value(self._learning_rate, step)
+    @staticmethod
+    def _grad_array(g, v):
         xp = _b.get_xp()
-        arrays = [(g._v if isinstance(g, _Base) else xp.asarray(g, dtype=v._v.dtype), v) for g, v in pairs]
-        if self._flat is None or not self._flat.step(arrays, lr):
-            for gv, v in arrays:
+        gv = g._v if isinstance(g, _Base) else xp.asarray(g)
+        if gv.dtype.kind not in "biuf":
+            raise TypeError(f"apply_gradients: the gradient of variable '{v.name}' has dtype {gv.dtype}; a "
+                            f"numeric gradient is needed")
+        if gv.dtype.kind != "f":
+            gv = gv.astype(v._v.dtype)
+        if tuple(gv.shape) != tuple(v._v.shape):
+            from .errors import InvalidArgumentError
+            raise InvalidArgumentError(f"Cannot update variable '{v.name}' with shape {list(v._v.shape)} using "
+                                       f"a Tensor with shape {list(gv.shape)}, shapes must be equal.")
+        return gv
+
+    def apply_gradients(self, grads_and_vars):
+        """One update of each variable that has a gradient (Keras 3's ``apply_gradients``);
+        returns the ``iterations`` variable.
+
+        Builds the optimizer on the first call with every variable passed (a None gradient
+        included); later calls accept only those variables (ValueError "Unknown variable").
+        A gradient of another float dtype (or an int, list or NumPy gradient) is cast to the
+        variable's dtype, as Keras's ``update_step`` does."""
+        pairs = self._pairs(grads_and_vars)
+        variables = [v for _, v in pairs]
+        if not self.built:
+            self.build(variables)
+        self._check_known(variables)
+        pairs = [(self._grad_array(g, v), v) for g, v in self._filter_empty(pairs)]
+        if self.loss_scale_factor is not None:
+            pairs = [(g / g.dtype.type(self.loss_scale_factor) if g.dtype.kind == "f" else g / self.loss_scale_factor,
+                      v) for g, v in pairs]
+        steps = self.gradient_accumulation_steps
+        if steps and (self._t + 1) % steps != 0:
+            for g, v in pairs:
+                acc = self._slot(v, "gradient_accumulator")
+                acc += g.astype(acc.dtype, copy=False)
+        else:
+            if steps:
+                pairs = [(self._slot(v, "gradient_accumulator") + g.astype(v._v.dtype, copy=False), v)
+                         for g, v in pairs]
+                pairs = [(g / g.dtype.type(steps), v) for g, v in pairs]
+            self._step([g for g, _ in pairs], [v for _, v in pairs])
+            if steps:
+                for acc in self._slot_lists["gradient_accumulator"]:
+                    acc._v[...] = 0
+        if self.use_ema:
+            self._update_moving_average()
+        self._t += 1
+        self._iterations._v[...] = self._t
+        return self._iterations
+
+    def apply(self, grads, trainable_variables=None):
+        """Keras 3's ``apply``: ``grads`` in the order of ``trainable_variables``, or of the
+        variables the optimizer was built with; an empty ``grads`` is a no-op."""
+        grads = list(grads)
+        if not grads:
+            return
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError("When passing `grads` without `variables`, the optimizer must already be built on "
+                                 "a list of variables. Call `optimizer.build(trainable_variables)` first. ")
+            if len(grads) != len(self._trainable_variables):
+                raise ValueError(f"When passing `grads` as a list of gradient tensors, the gradients must match "
+                                 f"`optimizer.variables` one-to-on. Received a list of {len(grads)} gradients, but "
+                                 f"the optimizer is tracking {len(self._trainable_variables)} trainable variables.")
+            trainable_variables = self._trainable_variables
+        self.apply_gradients(zip(grads, list(trainable_variables)))
+
+    def _step(self, grads, variables):
+        """Clip, decay and update: Keras's ``_backend_apply_gradients`` without accumulation."""
+        grads = self._clip_gradients(grads)
+        grads = [g if g.dtype == v._v.dtype else g.astype(v._v.dtype) for g, v in zip(grads, variables)]
+        lr = self._lr_now()
+        if self.weight_decay is not None:
+            self._apply_weight_decay(variables, lr)
+        t = self._t // self.gradient_accumulation_steps if self.gradient_accumulation_steps else self._t
+        pairs = list(zip(grads, variables))
+        if self._flat is None or not self._flat.step(pairs, lr, t):
+            by_dtype = {}
+            for g, v in pairs:
                 if v._reads:
                     v._detach_reads()
-                self._update(v._v, gv, v, lr, step + 1)
-        self._t = step + 1
-        self.iterations._v[...] = self._t
-        return self.iterations
+                d = v._v.dtype
+                lr_d = by_dtype.get(d)
+                if lr_d is None:
+                    lr_d = by_dtype[d] = _in_dtype(lr, d)
+                self._update(v._v, g, v, lr_d, t + 1)
 
+    # ---------------------------------------------------------------- clipping, decay, EMA
+    def _clip_gradients(self, grads):
+        xp = _b.get_xp()
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if self.clipnorm and self.clipnorm > 0:
+                out = []
+                for g in grads:       # Keras's _clip_by_norm: g * c / max(||g||, c), in g's dtype
+                    l2sum = (g * g).sum(keepdims=True)
+                    pos = l2sum > 0
+                    l2norm = xp.where(pos, xp.sqrt(xp.where(pos, l2sum, xp.ones_like(l2sum))), l2sum)
+                    out.append((g * g.dtype.type(self.clipnorm)) / xp.maximum(l2norm, g.dtype.type(self.clipnorm)))
+                return out
+            if self.global_clipnorm and self.global_clipnorm > 0:
+                dt = np.result_type(*[g.dtype for g in grads])
+                norm = xp.sqrt(xp.stack([(g * g).sum().astype(dt) for g in grads]).sum())
+                c = dt.type(self.global_clipnorm)
+                scale = c * xp.minimum(dt.type(1.0) / norm, dt.type(1.0 / self.global_clipnorm))
+                scale = scale + (norm - norm)          # NaN for a non-finite norm, as Keras
+                return [g * scale.astype(g.dtype) for g in grads]
+            if self.clipvalue and self.clipvalue > 0:
+                return [xp.clip(g, -self.clipvalue, self.clipvalue).astype(g.dtype, copy=False) for g in grads]
+        return grads
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Variables (or names containing any of ``var_names``) that weight decay skips."""
+        self._exclude_ids = {v._uid for v in var_list or []}
+        self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
+
+    _exclude_ids = frozenset()
+    _exclude_pattern = None
+
+    def _use_weight_decay(self, v):
+        if v._uid in self._exclude_ids:
+            return False
+        return self._exclude_pattern is None or self._exclude_pattern.search(v.name) is None
+
+    def _apply_weight_decay(self, variables, lr):
+        """w -= w * weight_decay * lr (in the variable's dtype), before the update rule as Keras."""
+        for v in variables:
+            if self._use_weight_decay(v):
+                d = v._v.dtype
+                if v._reads:
+                    v._detach_reads()
+                v._v -= (v._v * d.type(self.weight_decay)) * _in_dtype(lr, d)
+
+    def _update_moving_average(self):
+        t = self._t // self.gradient_accumulation_steps if self.gradient_accumulation_steps else self._t
+        for v, avg in zip(self._trainable_variables, self._slot_lists["average"]):
+            d = v._v.dtype
+            m = d.type(self.ema_momentum if t != 0 else 0.0)
+            if avg._reads:
+                avg._detach_reads()
+            avg._v[...] = m * avg._v + (d.type(1) - m) * v._v
+        if self.ema_overwrite_frequency and (t + 1) % self.ema_overwrite_frequency == 0:
+            self._overwrite_with_average()
+
+    def _overwrite_with_average(self):
+        for v, avg in zip(self._trainable_variables, self._slot_lists["average"]):
+            if v._reads:
+                v._detach_reads()
+            v._v[...] = avg._v
+
+    def finalize_variable_values(self, var_list):
+        """With ``use_ema``: set the variables to their moving averages (Keras's end of training)."""
+        if self.use_ema:
+            self._overwrite_with_average()
+
+    def scale_loss(self, loss):
+        """``loss * loss_scale_factor`` when one is set (gradients are divided back in each step)."""
+        return loss * self.loss_scale_factor if self.loss_scale_factor is not None else loss
+
+    # ---------------------------------------------------------------- the rest of the API
     def minimize(self, loss, var_list, tape=None):
         """Compute gradients of ``loss`` (a callable, or a tensor with ``tape``) and apply them."""
         from .tape import GradientTape
@@ -138,28 +429,57 @@ class Optimizer:
         grads = tape.gradient(value, var_list)
         return self.apply_gradients(zip(grads, var_list))
 
-    def variables(self):
-        return [self.iterations]
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_flat"] = None         # views into flat buffers do not survive a copy: rebuilt on use
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if self.flat and self.built and self._flat_rule is not None:
+            self._flat = _flat.FlatState(self, self._trainable_variables)
+
+
+def _in_dtype(lr, d):
+    """The learning rate in the variable dtype ``d``, as Keras's ``ops.cast(learning_rate, dtype)``."""
+    if isinstance(lr, (float, int, np.generic)):
+        return d.type(lr)
+    return lr.astype(d)
 
 
 def _c(x, dtype):
     return dtype.type(x)
 
 
+_BASE_DOC = """
+    The Keras 3 base arguments (``weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema,
+    ema_momentum, ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name``)
+    are those of ``Optimizer``; ``flat=True`` is gputape's one-launch update.  Unknown keywords
+    raise ValueError as in Keras 3."""
+
+
 class SGD(Optimizer):
-    """Plain, momentum or Nesterov gradient descent."""
+    """Plain, momentum or Nesterov gradient descent (Keras 3's ``SGD``).""" + _BASE_DOC
     _flat_rule = _flat.SGD_RULE
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
-        super().__init__(learning_rate, name, flat=kwargs.get("flat", False))
-        if not 0 <= momentum <= 1:
-            raise ValueError(f"`momentum` must be a float between [0, 1], got {momentum}")
-        self.momentum = float(momentum)
-        self.nesterov = bool(nesterov)
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None, clipnorm=None,
+                 clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None,
+                 name=None, *, flat=False, **kwargs):
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+                         ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name, flat=flat,
+                         **kwargs)
+        if not isinstance(momentum, float) or momentum < 0 or momentum > 1:
+            raise ValueError("`momentum` must be a float between [0, 1].")
+        self.momentum = momentum
+        self.nesterov = nesterov
+
+    def _build_slots(self, variables):
+        if self.momentum != 0:
+            self.add_optimizer_variables(variables, "momentum")
 
     def _update(self, w, g, var, lr, t):
         d = w.dtype
-        lr = _c(lr, d)
         if self.momentum == 0:
             w -= g * lr
             return
@@ -174,32 +494,42 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba), with Keras's epsilon placement."""
+    """Adam (Kingma & Ba), with Keras's epsilon placement (Keras 3's ``Adam``).""" + _BASE_DOC
     _flat_rule = _flat.ADAM_RULE
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name="adam",
-                 **kwargs):
-        super().__init__(learning_rate, name, flat=kwargs.get("flat", False))
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
+                 ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, *, flat=False, **kwargs):
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+                         ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name, flat=flat,
+                         **kwargs)
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = float(beta_1), float(beta_2), float(epsilon), amsgrad
 
-    def _scalars(self, d, lr, t):
-        """Step constants in the variable dtype, as Keras computes them; once per dtype and step."""
-        key = (d, lr, t)
+    def _build_slots(self, variables):
+        self.add_optimizer_variables(variables, ["momentum", "velocity"])
+        if self.amsgrad:
+            self.add_optimizer_variables(variables, "velocity_hat")
+
+    def _scalars(self, d, t):
+        """Step constants in the variable dtype, as Keras computes them; once per dtype and step:
+        (sqrt(1 - beta_2^t), 1 - beta_1^t, 1 - beta_1, 1 - beta_2, epsilon)."""
+        key = (d, t)
         if self._cached is None or self._cached[0] != key:
-            xp = _b.get_xp()
             b1p = _c(self.beta_1, d) ** _c(t, d)
             b2p = _c(self.beta_2, d) ** _c(t, d)
-            alpha = _c(lr, d) * xp.sqrt(_c(1, d) - b2p) / (_c(1, d) - b1p)
-            self._cached = (key, (alpha, _c(1 - self.beta_1, d), _c(1 - self.beta_2, d), _c(self.epsilon, d)))
+            self._cached = (key, (np.sqrt(_c(1, d) - b2p), _c(1, d) - b1p, _c(1 - self.beta_1, d),
+                                  _c(1 - self.beta_2, d), _c(self.epsilon, d)))
         return self._cached[1]
 
     _cached = None
 
     def _update(self, w, g, var, lr, t):
         xp = _b.get_xp()
-        alpha, c1, c2, eps = self._scalars(w.dtype, lr, t)
-        m = self._slot(var, "m")
-        v = self._slot(var, "v")
+        s2, q1, c1, c2, eps = self._scalars(w.dtype, t)
+        alpha = lr * s2 / q1                 # Keras: lr * sqrt(1 - b2^t) / (1 - b1^t)
+        m = self._slot(var, "momentum")
+        v = self._slot(var, "velocity")
         tmp = g - m
         tmp *= c1
         m += tmp
@@ -208,7 +538,7 @@ class Adam(Optimizer):
         tmp *= c2
         v += tmp
         if self.amsgrad:
-            vh = self._slot(var, "vhat")
+            vh = self._slot(var, "velocity_hat")
             xp.maximum(vh, v, out=vh)
             v = vh
         den = xp.sqrt(v)
@@ -219,13 +549,24 @@ class Adam(Optimizer):
 
 
 class RMSprop(Optimizer):
-    """RMSprop (optionally centered, with momentum)."""
+    """RMSprop, optionally centered, with momentum (Keras 3's ``RMSprop``).""" + _BASE_DOC
     _flat_rule = _flat.RMSPROP_RULE
 
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name="rmsprop",
-                 **kwargs):
-        super().__init__(learning_rate, name, flat=kwargs.get("flat", False))
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
+                 ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, *, flat=False, **kwargs):
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+                         ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name, flat=flat,
+                         **kwargs)
         self.rho, self.momentum, self.epsilon, self.centered = float(rho), float(momentum), float(epsilon), centered
+
+    def _build_slots(self, variables):
+        self.add_optimizer_variables(variables, "velocity")
+        if self.momentum > 0:
+            self.add_optimizer_variables(variables, "momentum")
+        if self.centered:
+            self.add_optimizer_variables(variables, "average_gradient")
 
     def _update(self, w, g, var, lr, t):
         xp = _b.get_xp()
@@ -241,7 +582,7 @@ class RMSprop(Optimizer):
             den = vel - avg * avg + _c(self.epsilon, d)
         else:
             den = vel + _c(self.epsilon, d)
-        inc = _c(lr, d) * g / xp.sqrt(den)
+        inc = lr * g / xp.sqrt(den)
         if self.momentum > 0:
             mo = self._slot(var, "momentum")
             mo *= _c(self.momentum, d)
@@ -252,38 +593,56 @@ class RMSprop(Optimizer):
 
 
 class Adagrad(Optimizer):
-    """Adagrad."""
+    """Adagrad (Keras 3's ``Adagrad``).""" + _BASE_DOC
     _flat_rule = _flat.ADAGRAD_RULE
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, name="adagrad", **kwargs):
-        super().__init__(learning_rate, name, flat=kwargs.get("flat", False))
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, weight_decay=None,
+                 clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None,
+                 name=None, *, flat=False, **kwargs):
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+                         ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name, flat=flat,
+                         **kwargs)
         self.initial_accumulator_value, self.epsilon = float(initial_accumulator_value), float(epsilon)
+
+    def _build_slots(self, variables):
+        self.add_optimizer_variables(variables, "accumulator", self.initial_accumulator_value)
 
     def _update(self, w, g, var, lr, t):
         xp = _b.get_xp()
         d = w.dtype
-        acc = self._slot(var, "accumulator", self.initial_accumulator_value)
+        acc = self._slot(var, "accumulator")
         acc += g * g
-        w -= _c(lr, d) * g / xp.sqrt(acc + _c(self.epsilon, d))
+        w -= lr * g / xp.sqrt(acc + _c(self.epsilon, d))
 
 
+# ---------------------------------------------------------------- schedules (float32 arithmetic, as Keras)
 class ExponentialDecay(LearningRateSchedule):
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
-        self.initial_learning_rate, self.decay_steps = float(initial_learning_rate), decay_steps
-        self.decay_rate, self.staircase = float(decay_rate), staircase
+    """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored with ``staircase``)."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
+        if decay_steps <= 0:
+            raise ValueError(f"Argument `decay_steps` must be > 0. Received: decay_steps={decay_steps}")
+        self.initial_learning_rate, self.decay_steps = initial_learning_rate, decay_steps
+        self.decay_rate, self.staircase, self.name = decay_rate, staircase, name
 
     def __call__(self, step):
-        p = step / self.decay_steps
+        f = np.float32
+        p = f(step) / f(self.decay_steps)
         if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate * self.decay_rate ** p
+            p = np.floor(p)
+        return f(self.initial_learning_rate) * f(self.decay_rate) ** p
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
-    def __init__(self, boundaries, values, name=None):
+    """``values[i]`` for ``boundaries[i-1] < step <= boundaries[i]``."""
+
+    def __init__(self, boundaries, values, name="PiecewiseConstant"):
         if len(values) != len(boundaries) + 1:
-            raise ValueError("The length of boundaries should be 1 less than the length of values")
-        self.boundaries, self.values = list(boundaries), list(values)
+            raise ValueError(f"The length of boundaries should be 1 less than the length of values. Received: "
+                             f"boundaries={boundaries} of length {len(boundaries)}, and values={values} of "
+                             f"length {len(values)}.")
+        self.boundaries, self.values, self.name = list(boundaries), list(values), name
 
     def __call__(self, step):
         for b, v in zip(self.boundaries, self.values):
@@ -293,14 +652,31 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
 
 class CosineDecay(LearningRateSchedule):
-    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name=None, warmup_target=None,
+    """Cosine decay to ``alpha * rate`` over ``decay_steps``, after an optional linear warm-up from
+    ``initial_learning_rate`` to ``warmup_target`` over ``warmup_steps`` (Keras 3's formula)."""
+
+    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay", warmup_target=None,
                  warmup_steps=0):
-        self.initial_learning_rate, self.decay_steps, self.alpha = float(initial_learning_rate), decay_steps, alpha
+        if decay_steps <= 0:
+            raise ValueError(f"Argument `decay_steps` must be > 0. Received: decay_steps={decay_steps}")
+        self.initial_learning_rate, self.decay_steps, self.alpha = initial_learning_rate, decay_steps, alpha
+        self.name, self.warmup_target, self.warmup_steps = name, warmup_target, warmup_steps
+
+    def _decay(self, step, decay_from):
+        f = np.float32
+        cosine = f(0.5) * (f(1.0) + np.cos(f(math.pi) * (step / f(self.decay_steps))))
+        return decay_from * ((f(1) - f(self.alpha)) * cosine + f(self.alpha))
 
     def __call__(self, step):
-        s = min(step, self.decay_steps)
-        cos = 0.5 * (1 + math.cos(math.pi * s / self.decay_steps))
-        return self.initial_learning_rate * ((1 - self.alpha) * cos + self.alpha)
+        f = np.float32
+        lr0, step = f(self.initial_learning_rate), f(step)
+        if self.warmup_target is None:
+            return self._decay(min(step, f(self.decay_steps)), lr0)
+        target, warm = f(self.warmup_target), f(self.warmup_steps)
+        step = min(step, f(self.decay_steps) + warm)
+        if step < warm:
+            return (target - lr0) * (step / warm) + lr0
+        return self._decay(step - warm, target)
 
 
 class schedules:
@@ -311,6 +687,7 @@ class schedules:
 
 
 def get(identifier):
+    """An optimizer from an instance or a name ('sgd', 'adam', 'rmsprop', 'adagrad')."""
     if isinstance(identifier, Optimizer):
         return identifier
     table = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}

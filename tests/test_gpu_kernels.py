@@ -270,14 +270,14 @@ def test_flat_update_replays_in_a_cuda_graph_with_new_lr_and_step():
     grp.lr[...] = 0.003
     it[...] = 41
     cp.cuda.get_current_stream().synchronize()
-    hw, hm, hv = (cp.asnumpy(a) for a in (grp.params, grp.slots["m"], grp.slots["v"]))
+    hw, hm, hv = (cp.asnumpy(a) for a in (grp.params, grp.slots["momentum"], grp.slots["velocity"]))
     graph.launch(stream)
     stream.synchronize()
     flat.adam_update(np, hg, np.array([0.003], np.float32), np.array(41, np.int64), hw, hm, hv, None,
                      beta_1=opt.beta_1, beta_2=opt.beta_2, one_minus_beta_1=1 - opt.beta_1,
                      one_minus_beta_2=1 - opt.beta_2, epsilon=opt.epsilon, amsgrad=False)
     np.testing.assert_allclose(cp.asnumpy(grp.params), hw, rtol=4e-7, atol=1e-7)
-    np.testing.assert_allclose(cp.asnumpy(grp.slots["m"]), hm, rtol=1e-7)
+    np.testing.assert_allclose(cp.asnumpy(grp.slots["momentum"]), hm, rtol=1e-7)
 
 
 def test_training_step_runs_the_fused_kernels():

@@ -1,5 +1,5 @@
 """A small Keras: Dense, Sequential, losses, initializers, activations, and the optimizers."""
-from . import layers, losses, initializers, activations  # noqa: F401
+from . import layers, losses, initializers, activations, backend, naming  # noqa: F401
 from .. import optimizers  # noqa: F401
 from .layers import Sequential, Input  # noqa: F401
 from .models import Model  # noqa: F401

@@ -16,6 +16,13 @@ def _fans(shape):
     return shape[-2] * receptive, shape[-1] * receptive
 
 
+def _no_axes(owner, input_axes, output_axes):
+    """Keras 3.15's fan axes: gputape computes fans from the last two dimensions only."""
+    for k, v in (("input_axes", input_axes), ("output_axes", output_axes)):
+        if v is not None:
+            raise NotImplementedError(f"{owner}: argument `{k}` is not implemented in gputape (got {k}={v!r})")
+
+
 class Initializer:
     def __call__(self, shape, dtype=None):
         raise NotImplementedError
@@ -57,7 +64,8 @@ class RandomUniform(Initializer):
 
 
 class GlorotUniform(Initializer):
-    def __init__(self, seed=None):
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        _no_axes("GlorotUniform", input_axes, output_axes)
         self.seed = seed
 
     def __call__(self, shape, dtype=None):
@@ -67,7 +75,8 @@ class GlorotUniform(Initializer):
 
 
 class GlorotNormal(Initializer):
-    def __init__(self, seed=None):
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        _no_axes("GlorotNormal", input_axes, output_axes)
         self.seed = seed
 
     def __call__(self, shape, dtype=None):
@@ -77,7 +86,8 @@ class GlorotNormal(Initializer):
 
 
 class HeNormal(Initializer):
-    def __init__(self, seed=None):
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        _no_axes("HeNormal", input_axes, output_axes)
         self.seed = seed
 
     def __call__(self, shape, dtype=None):
@@ -87,7 +97,8 @@ class HeNormal(Initializer):
 
 
 class HeUniform(Initializer):
-    def __init__(self, seed=None):
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        _no_axes("HeUniform", input_axes, output_axes)
         self.seed = seed
 
     def __call__(self, shape, dtype=None):
@@ -106,5 +117,5 @@ def get(identifier):
         return identifier
     try:
         return _BY_NAME[identifier]()
-    except KeyError:
-        raise ValueError(f"Unknown initializer: {identifier!r}; known: {sorted(_BY_NAME)}") from None
+    except (KeyError, TypeError):
+        raise ValueError(f"Could not interpret initializer identifier: {identifier}") from None
