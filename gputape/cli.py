@@ -167,11 +167,14 @@ def _cmd_info(args):
 
 # ---------------------------------------------------------------- bench
 def _compare_script():
-    for root in (Path(__file__).resolve().parent.parent, Path.cwd()):
-        p = root / "benchmarks" / "compare.py"
-        if p.is_file():
-            return p
-    return None
+    """The checkout's own benchmarks/compare.py, or None: files from the current directory (or next to an
+    installed package in site-packages) are never run."""
+    from .kernels import source_checkout
+    root = source_checkout()
+    if root is None:
+        return None
+    p = root / "benchmarks" / "compare.py"
+    return p if p.is_file() else None
 
 
 def _cmd_bench(args):
@@ -181,9 +184,10 @@ def _cmd_bench(args):
 def _run_bench(rest):
     script = _compare_script()
     if script is None:
-        print("gputape bench: benchmarks/compare.py was not found. It ships with the source checkout, not with "
-              "the installed package: run `gputape bench` from a clone of the repository (or "
-              "`python benchmarks/compare.py` there).", file=sys.stderr)
+        print("gputape bench: benchmarks/compare.py was not found: it is not part of the installed package (the "
+              "benchmarks ship with the source checkout only), and files in the current directory are never run. "
+              "In a clone of the repository run `python benchmarks/compare.py [ARGS]` (or `gputape bench` with "
+              "gputape imported from that clone).", file=sys.stderr)
         return 2
     return subprocess.call([sys.executable, str(script), *rest])
 
