@@ -2,7 +2,7 @@
 
     python benchmarks/soak.py                        # every scenario, 10,000 steps each (a few minutes on a CPU)
     python benchmarks/soak.py --steps 2000 --scenarios function_new_float,dropout_seeded
-    python benchmarks/soak.py --save                 # also write benchmarks/results/soak-<date>.{json,md}
+    python benchmarks/soak.py --save    # also write benchmarks/results/soak-<date>-<commit>-<machine>.{json,md}
 
 Scenarios (each in a fresh Python process, so that one cannot inflate another's memory):
 
@@ -189,7 +189,7 @@ def _parser():
     p.add_argument("--no-trim", dest="trim", action="store_false", help="do not call malloc_trim(0) before samples")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no tqdm progress bars")
     p.add_argument("--json", default=None, help="write the results to this JSON file")
-    p.add_argument("--save", action="store_true", help="write benchmarks/results/soak-<date>.{json,md}")
+    p.add_argument("--save", action="store_true", help="write benchmarks/results/soak-<date>-<commit>-<machine>.{json,md}")
     p.add_argument("--check", action="store_true", help="exit with status 1 when a scenario is over the goal")
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
     return p
@@ -237,7 +237,8 @@ def main(argv=None):
     if a.json:
         Path(a.json).write_text(json.dumps(report, indent=1) + "\n")
     if a.save:
-        stem = HERE / "results" / f"soak-{datetime.date.today().isoformat()}"
+        machine = f"{report['backend']}-{platform.machine()}-{os.cpu_count()}cpu"
+        stem = HERE / "results" / f"soak-{datetime.date.today().isoformat()}-{report['commit'][:8] or 'nogit'}-{machine}"
         stem.with_suffix(".json").write_text(json.dumps(report, indent=1) + "\n")
         stem.with_suffix(".md").write_text(_markdown(report))
         print(f"wrote {stem}.json and {stem}.md")
