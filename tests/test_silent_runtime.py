@@ -396,3 +396,119 @@ def test_soak_script_runs_briefly(tmp_path):
     d = json.loads(out.read_text())
     assert [s["name"] for s in d["scenarios"]] == ["function_new_float"]
     assert np.isfinite(d["scenarios"][0]["bytes_per_step"])
+
+
+# ---------------------------------------------------------------- property tests: TF's retracing rule, the LRU bound
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+EXAMPLES = int(os.environ.get("GPUTAPE_HYPOTHESIS_EXAMPLES", "60"))
+OUTCOMES = {}                                       # outcome -> count, reported with -s
+
+
+def _tf_rule(pattern):
+    """TF 2.21's warnings for a call pattern (1 = the call traced), restated: at a tracing call, the runs kept
+    (a run = one tracing call and the calls after it that did not trace) are the longest suffix whose runs
+    after its first hold at most MAX_CALL_HISTORY calls; it warns when that suffix has >= THRESHOLD runs,
+    at most MAX_WARNING_PER_DETECTOR times.  Returns [(call number, N, M)] for "N out of the last M"."""
+    runs, out = [], []
+    for i, traced in enumerate(pattern, 1):
+        if not traced:
+            if not runs:
+                runs.append(0)
+            runs[-1] += 1
+            continue
+        runs.append(1)
+        j = len(runs) - 1
+        while j > 0 and sum(runs[j:]) <= F.FREQUENT_TRACING_WARNING_MAX_CALL_HISTORY:
+            j -= 1
+        if sum(runs[j + 1:]) > F.FREQUENT_TRACING_WARNING_MAX_CALL_HISTORY:
+            j += 1
+        kept = runs[j:]
+        if len(out) < F.FREQUENT_TRACING_WARNING_MAX_WARNING_PER_DETECTOR and \
+                len(kept) >= F.FREQUENT_TRACING_WARNING_THRESHOLD:
+            out.append((i, len(kept), sum(kept)))
+    return out
+
+
+def _ours(pattern, k):
+    """Run gputape.function on ``pattern`` (call 1 always traces); [(call number, N, M)] from its warnings."""
+    import re
+    scope = {}
+    exec(f"def body_{k}(x, lr):\n    return x\n", scope)     # a new code object: a fresh detector
+    fn = tf.function(scope[f"body_{k}"])
+    x = tf.constant([1.0])
+    h = _Catch()
+    log = logging.getLogger("gputape")
+    log.addHandler(h)
+    out = []
+    try:
+        for i, new in enumerate(pattern, 1):
+            n = len(h.messages)
+            fn(x, 1000.0 + i if new and i > 1 else 0.5)    # call 1 traces with 0.5, reused after
+            for m in h.messages[n:]:
+                a, b = re.match(r"(\d+) out of the last (\d+) calls to ", m).groups()
+                out.append((i, int(a), int(b)))
+    finally:
+        log.removeHandler(h)
+    return out, fn
+
+
+_patterns = [k for k in TF if k.startswith("retrace_pattern_")]
+
+
+@pytest.mark.parametrize("case", sorted(_patterns))
+def test_retracing_warning_matches_tf_on_recorded_patterns(case):
+    c = TF[case]
+    tf_out = [(i, n, m) for i, (n, m) in zip(c["value"], c["counts"])]
+    ours, fn = _ours(c["pattern"], case)
+    assert ours == tf_out
+    assert _tf_rule([1] + c["pattern"][1:]) == tf_out       # the restated rule agrees with TF as well
+    assert fn.experimental_get_tracing_count() == c["tracing_count"]
+
+
+_RUNS = [0]
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.lists(st.booleans(), min_size=1, max_size=45))
+def test_retracing_warning_follows_tfs_rule(pattern):
+    pattern = [True] + pattern                    # the first call always traces
+    expected = _tf_rule(pattern)
+    _RUNS[0] += 1
+    ours, _ = _ours(pattern, f"hyp{_RUNS[0]}")     # a new code object per example: a fresh detector
+    _ours_key = "warned" if expected else "silent"
+    OUTCOMES[_ours_key] = OUTCOMES.get(_ours_key, 0) + 1
+    assert ours == expected
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.integers(1, 6), st.lists(st.integers(0, 9), min_size=1, max_size=60))
+def test_trace_cache_is_an_lru_of_max_traces(bound, keys):
+    import collections
+    old = F.MAX_TRACES
+    F.MAX_TRACES = bound
+    logging.disable(logging.WARNING)
+    try:
+        f = tf.function(lambda x, k: x + float(k))
+        x = tf.constant([0.0])
+        model, traced = collections.OrderedDict(), 0
+        for k in keys:
+            assert f(x, k).numpy()[0] == float(k)
+            if k in model:
+                model.move_to_end(k)
+            else:
+                traced += 1
+                model[k] = True
+                if len(model) > bound:
+                    model.popitem(last=False)
+            assert f.trace_count == len(model) <= bound
+        assert f.experimental_get_tracing_count() == traced
+        OUTCOMES["evicted" if traced > len(set(keys)) else "no eviction"] = \
+            OUTCOMES.get("evicted" if traced > len(set(keys)) else "no eviction", 0) + 1
+    finally:
+        F.MAX_TRACES = old
+        logging.disable(logging.NOTSET)
+
+
+def test_zz_report_outcomes():
+    print("\nhypothesis outcomes (runtime):", OUTCOMES)

@@ -8,8 +8,13 @@ Writes tests/tf_fixtures/runtime.json.  Cases:
   by ``{function}``, ``tracing_count`` the final experimental_get_tracing_count();
 - ``retrace_mixed``: calls alternating a repeated and a new float (tracing only every other call): when it warns;
 - ``retrace_in_loop``: a new tf.function made in a loop around the same Python function, called once each;
-- ``variable_after_first_call``: TF's error when a call after the first creates a Variable.
+- ``variable_after_first_call``: TF's error when a call after the first creates a Variable;
+- ``retrace_pattern_<k>`` (k < 24): a fresh tf.function called 40 times, call i with a new Python float when
+  ``pattern[i]`` is 1 and with the first call's float (0.5) otherwise (seeded random patterns of varying density):
+  ``pattern``, ``value`` the warned call numbers and ``counts`` the "N out of the last M" pairs.
 """
+import random
+import re
 import json
 import logging
 import os
@@ -111,6 +116,21 @@ def main():
         cases["variable_after_first_call"] = {"value": None}
     except Exception as e:   # noqa: BLE001 -- recorded as the class TF raises
         cases["variable_after_first_call"] = {"error": type(e).__name__, "message": str(e).splitlines()[0]}
+
+    rnd = random.Random(7)
+    for k in range(24):
+        p = rnd.choice([0.2, 0.35, 0.5, 0.65, 0.8, 1.0])
+        pattern = [0] + [int(rnd.random() < p) for _ in range(39)]
+        scope = {}
+        # a function compiled anew: TF counts retracing per code object, at most two warnings each
+        exec(f"def body_{k}(x, lr):\n    return x * lr\n", scope)
+        fn = tf.function(scope[f"body_{k}"])
+        calls = [(lambda i=i, new=new: fn(x, 1000.0 + i) if new else fn(x, 0.5)) for i, new in enumerate(pattern)]
+        at, texts = _warned_calls(calls)
+        counts = [[int(a), int(b)] for a, b in (re.match(r"(\d+) out of the last (\d+)", t).groups() for t in texts)]
+        cases[f"retrace_pattern_{k}"] = {"value": at, "dtype": "int32", "shape": [len(at)], "pattern": pattern,
+                                          "counts": counts,
+                                          "tracing_count": int(fn.experimental_get_tracing_count())}
 
     OUT.write_text(json.dumps(cases, indent=1, sort_keys=True) + "\n")
     print(f"wrote {OUT} ({len(cases)} cases)")
