@@ -32,11 +32,16 @@ def _cupy_with_device():
     return cupy, None
 
 
-def set_backend(which):
-    """Choose ``'numpy'``, ``'cupy'`` or ``'auto'``; only before the first tensor exists."""
+def set_backend(which, _asked_by=None):
+    """Choose ``'numpy'``, ``'cupy'`` or ``'auto'``; only before the first tensor exists.
+
+    Raises ValueError for another name and BackendError when CuPy was asked for and cannot run; both
+    messages name what asked (``_asked_by``: ``"GPUTAPE_BACKEND=..."``, ``"--backend ..."``; by default
+    ``set_backend(...)``)."""
     global xp, name
+    asked = _asked_by or f"set_backend({which!r})"
     if which not in _VALID:
-        raise ValueError(f"backend must be one of {_VALID}, got {which!r}")
+        raise ValueError(f"{asked}: the backend must be one of {', '.join(_VALID)}, got {which!r}")
     if xp is not None:
         wanted = which if which != "auto" else name
         if wanted == name:
@@ -49,7 +54,7 @@ def set_backend(which):
     elif which == "cupy":
         cp, why = _cupy_with_device()
         if cp is None:
-            raise BackendError(f"GPUTAPE_BACKEND=cupy was asked for, but {why}")
+            raise BackendError(f"the cupy backend was asked for ({asked}), but {why}")
         xp, name = cp, "cupy"
     else:
         cp, _ = _cupy_with_device()
@@ -62,7 +67,8 @@ def set_backend(which):
 def get_xp():
     """The array module, choosing it from ``GPUTAPE_BACKEND`` on first use."""
     if xp is None:
-        set_backend(os.environ.get("GPUTAPE_BACKEND", "auto").strip().lower() or "auto")
+        raw = os.environ.get("GPUTAPE_BACKEND", "auto")
+        set_backend(raw.strip().lower() or "auto", f"GPUTAPE_BACKEND={raw}")
     return xp
 
 

@@ -7,9 +7,11 @@
 import argparse
 import json
 import os
+import math
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -49,7 +51,7 @@ def _parser():
     tr.add_argument("--epochs", type=_positive_int, default=20, help="passes over the training set (default 20)")
     tr.add_argument("--batch-size", type=_positive_int, default=64, help="examples per step (default 64)")
     tr.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="default adam")
-    tr.add_argument("--lr", type=float, default=None,
+    tr.add_argument("--lr", type=_positive_float, default=None,
                     help="learning rate (default: " + ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items()) + ")")
     tr.add_argument("--seed", type=int, default=0, help="seeds the split, the shuffling and the initial weights")
     mode = tr.add_mutually_exclusive_group()
@@ -71,10 +73,49 @@ def _parser():
 
 
 def _positive_int(s):
-    v = int(s)
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {s!r}") from None
     if v <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {s}")
     return v
+
+
+def _positive_float(s):
+    try:
+        v = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {s!r}") from None
+    if not (v > 0 and math.isfinite(v)):
+        raise argparse.ArgumentTypeError(f"must be a positive, finite number, got {s}")
+    return v
+
+
+class OutputDirError(ValueError):
+    """``--out`` cannot hold the results (checked before training)."""
+
+
+def prepare_out(out):
+    """Create ``out`` (and its parents) and check that curves.png and metrics.json can be written there.
+
+    Raises OutputDirError (a ValueError) with a one-line reason; called before any data is loaded."""
+    d = Path(out)
+    if d.exists() and not d.is_dir():
+        raise OutputDirError(f"--out {out}: exists and is not a directory")
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputDirError(f"--out {out}: cannot create the directory ({e.strerror or e})") from None
+    try:
+        with tempfile.TemporaryFile(dir=d):
+            pass
+    except OSError as e:
+        raise OutputDirError(f"--out {out}: cannot write to the directory ({e.strerror or e})") from None
+    for name in ("curves.png", "metrics.json"):
+        if (d / name).exists() and not (d / name).is_file():
+            raise OutputDirError(f"--out {out}: {d / name} exists and is not a file")
+    return d
 
 
 def main(argv=None):
@@ -92,11 +133,16 @@ def main(argv=None):
 
 
 def _choose_backend(which):
+    """The backend's name, or None after printing a one-line error (naming --backend or GPUTAPE_BACKEND)."""
     from . import backend as _b
-    which = which or os.environ.get("GPUTAPE_BACKEND", "auto").strip().lower() or "auto"
+    if which:
+        asked = f"--backend {which}"
+    else:
+        raw = os.environ.get("GPUTAPE_BACKEND", "auto")
+        which, asked = raw.strip().lower() or "auto", f"GPUTAPE_BACKEND={raw}"
     try:
-        return _b.set_backend(which)
-    except _b.BackendError as e:
+        return _b.set_backend(which, asked)
+    except (_b.BackendError, ValueError) as e:
         print(f"gputape: {e}", file=sys.stderr)
         return None
 
@@ -167,11 +213,14 @@ def _cmd_info(args):
 
 # ---------------------------------------------------------------- bench
 def _compare_script():
-    for root in (Path(__file__).resolve().parent.parent, Path.cwd()):
-        p = root / "benchmarks" / "compare.py"
-        if p.is_file():
-            return p
-    return None
+    """The checkout's own benchmarks/compare.py, or None: files from the current directory (or next to an
+    installed package in site-packages) are never run."""
+    from .kernels import source_checkout
+    root = source_checkout()
+    if root is None:
+        return None
+    p = root / "benchmarks" / "compare.py"
+    return p if p.is_file() else None
 
 
 def _cmd_bench(args):
@@ -181,9 +230,10 @@ def _cmd_bench(args):
 def _run_bench(rest):
     script = _compare_script()
     if script is None:
-        print("gputape bench: benchmarks/compare.py was not found. It ships with the source checkout, not with "
-              "the installed package: run `gputape bench` from a clone of the repository (or "
-              "`python benchmarks/compare.py` there).", file=sys.stderr)
+        print("gputape bench: benchmarks/compare.py was not found: it is not part of the installed package (the "
+              "benchmarks ship with the source checkout only), and files in the current directory are never run. "
+              "In a clone of the repository run `python benchmarks/compare.py [ARGS]` (or `gputape bench` with "
+              "gputape imported from that clone).", file=sys.stderr)
         return 2
     return subprocess.call([sys.executable, str(script), *rest])
 
@@ -223,6 +273,7 @@ def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam",
           out="out", quiet=False):
     """Train on the digits and return the metrics dict (also written to ``out``/metrics.json)."""
     t_start = time.perf_counter()
+    out_dir = prepare_out(out)              # before anything slow: a bad --out fails at once
     name = _choose_backend(backend)
     if name is None:
         raise SystemExit(2)
@@ -301,8 +352,6 @@ def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam",
         "traces": ({"train_step": train_step.experimental_get_tracing_count(),
                     "evaluate": evaluate.experimental_get_tracing_count()} if function else None),
     }
-    out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
     png = out_dir / "curves.png"
     _plot(hist, png, f"{model} on digits, {optimizer} lr={lr:g}, {name}")
     metrics["timing"] = {"train_s": round(train_s, 3), "per_epoch_s": [round(t, 4) for t in epoch_s],
@@ -337,11 +386,16 @@ def _plot(hist, path, title):
 
 
 def _cmd_train(args):
+    try:
+        prepare_out(args.out)
+    except OutputDirError as e:
+        print(f"gputape train: {e}", file=sys.stderr)
+        return 2
     m = train(model=args.model, backend=args.backend, epochs=args.epochs, batch_size=args.batch_size,
               optimizer=args.optimizer, lr=args.lr, seed=args.seed, function=args.function, out=args.out,
               quiet=args.quiet)
     acc = m["final_test_accuracy"]
-    print(f"test accuracy: {acc:.4f} ({round(acc * m['n_test'])}/{m['n_test']}) after {m['epochs']} epochs; "
+    print(f"test accuracy: {acc:.4f} ({round(acc * m['n_test'])}/{m['n_test']}) after {m['epochs']} epoch{'' if m['epochs'] == 1 else 's'}; "
           f"training took {m['timing']['train_s']:.1f} s on {m['backend']} ({m['device']})"
           + (f"; traces: {m['traces']['train_step']}" if m["traces"] else ""))
     print(f"wrote {m['files']['plot']} and {m['files']['metrics']}")

@@ -7,33 +7,33 @@
 """
 import contextlib
 
-from .op import debug
 from .state import state as _state
 from .errors import NumericsError  # noqa: F401
 
 
 def enable_check_numerics():
-    """Check every op output, forward and backward, for NaN/Inf (a host sync per op: debugging only)."""
-    debug.check_numerics = True
-    debug.record_sites = True
-    _state._sync()
+    """Check every op output of the calling thread, forward and backward, for NaN/Inf (a host sync per op:
+    debugging only).  Per thread, as TensorFlow's ``tf.debugging.enable_check_numerics`` (an op callback
+    kept in thread-local context): other threads are not affected."""
+    _state.check_numerics = True
+    _state.record_sites = True
 
 
 def disable_check_numerics():
-    debug.check_numerics = False
-    debug.record_sites = False
-    _state._sync()
+    """Stop checking in the calling thread (other threads keep their own setting)."""
+    _state.check_numerics = False
+    _state.record_sites = False
 
 
 @contextlib.contextmanager
 def check_numerics():
-    old = debug.check_numerics, debug.record_sites
+    """Check numerics inside the block, in this thread only; the thread's previous setting is restored."""
+    old = _state.check_numerics, _state.record_sites
     enable_check_numerics()
     try:
         yield
     finally:
-        debug.check_numerics, debug.record_sites = old
-        _state._sync()
+        _state.check_numerics, _state.record_sites = old
 
 
 def explain_none(tape, target, source):

@@ -12,17 +12,32 @@ TensorFlow program can observe about tracing:
   (the second shape seen for an argument relaxes it to ``None``);
 - ``experimental_get_tracing_count()``, ``trace_count``, ``pretty_printed_concrete_signatures()``;
 - Variables may be created on the first call only; a later call that creates one raises TF's
-  ValueError (checked when that call returns, since here the Python body runs on every call).
+  ValueError (checked when that call returns, since here the Python body runs on every call).  Only
+  Variables made by the calling thread count (a per-thread count, ``gputape.state``), so other threads
+  creating Variables meanwhile never make a call fail; calls that started before any call finished
+  are all first calls.
+- The retracing warning, by TF 2.21's rule: when 5 (``FREQUENT_TRACING_WARNING_THRESHOLD``) of the last
+  10 or so calls (``FREQUENT_TRACING_WARNING_MAX_CALL_HISTORY``) traced, TF's text is logged with
+  ``logging.getLogger("gputape").warning``, at most twice (``..._MAX_WARNING_PER_DETECTOR``) per Python
+  function: the count is kept per code object, so ``gputape.function`` made anew in a loop around one
+  Python function warns too.
 
-A trace costs nothing here (no graph is built), so there is no retracing warning.
+Deliberate difference: the traces are an LRU cache of at most ``MAX_TRACES`` (256) per function
+(TensorFlow keeps every trace forever, so a new Python float per call grows memory without end).
+A call whose trace was evicted traces again (``experimental_get_tracing_count()`` counts every trace
+ever made, as TF's; ``trace_count`` and ``pretty_printed_concrete_signatures()`` show the traces kept).
+A trace record here holds the key (shapes, dtypes, Python values), the argument names and a short
+description of the outputs: no tensors.
 """
+import collections
 import functools
 import inspect
+import logging
+import threading
 import weakref
 
 import numpy as np
 
-from . import tensor as _tensor
 from .dtypes import as_dtype, float32
 from .state import state as _state
 from .tensor import Variable, TensorShape, _Base, convert_to_tensor
@@ -219,10 +234,10 @@ def _describe_output(out):
 # ---------------------------------------------------------------- traces
 class _Trace:
     """One input signature this function was traced for, and what the tracing call saw."""
-    __slots__ = ("key", "names", "relaxed", "outputs", "ops", "host_reads", "calls", "concrete")
+    __slots__ = ("key", "names", "relaxed", "outputs", "ops", "host_reads", "calls", "concrete", "seq")
 
-    def __init__(self, key, names, relaxed):
-        self.key, self.names, self.relaxed = key, names, relaxed
+    def __init__(self, key, names, relaxed, seq):
+        self.key, self.names, self.relaxed, self.seq = key, names, relaxed, seq
         self.outputs = None           # description of the first call's result
         self.ops = self.host_reads = None
         self.calls = 0
@@ -248,13 +263,81 @@ class _TraceRecorder:
             self.parent.host_read(tensor)
 
 
-def _variables_created():
-    """How many Variables have been created so far."""
-    return _tensor.variables_created()
-
-
 _SINGLETON = ("tf.function only supports singleton tf.Variables created on the first call. Make sure the "
               "tf.Variable is only created once or created outside tf.function.")
+_NON_FIRST = "Creating variables on a non-first call to a function decorated with tf.function."
+
+MAX_TRACES = 256
+"""The most traces one Function keeps (least recently used ones are dropped; see the module docstring)."""
+
+# TF 2.21's frequent-retracing rule (tensorflow/python/eager/polymorphic_function), recorded in
+# tests/tf_fixtures/runtime.json
+FREQUENT_TRACING_WARNING_MAX_CALL_HISTORY = 10
+FREQUENT_TRACING_WARNING_THRESHOLD = 5
+FREQUENT_TRACING_WARNING_MAX_WARNING_PER_DETECTOR = 2
+_RETRACING = ("{} out of the last {} calls to {} triggered tf.function retracing. Tracing is expensive and the "
+              "excessive number of tracings could be due to (1) creating @tf.function repeatedly in a loop, (2) "
+              "passing tensors with different shapes, (3) passing Python objects instead of tensors. For (1), "
+              "please define your @tf.function outside of the loop. For (2), @tf.function has "
+              "reduce_retracing=True option that can avoid unnecessary retracing. For (3), please refer to "
+              "https://www.tensorflow.org/guide/function#controlling_retracing and "
+              "https://www.tensorflow.org/api_docs/python/tf/function for  more details.")
+logger = logging.getLogger("gputape")
+
+
+class _RetraceDetector:
+    """Recent calls of one Python function: a list of runs, each a tracing call and the calls after it
+    that did not trace (only the runs within the last ``..._MAX_CALL_HISTORY`` calls are kept)."""
+    __slots__ = ("runs", "calls", "warned")
+
+    def __init__(self):
+        self.runs = collections.deque()
+        self.calls = 0
+        self.warned = 0
+
+    def called(self, traced, function):
+        if not traced:
+            if not self.runs:
+                self.runs.append(0)     # a trace made by get_concrete_function: not counted as tracing
+            self.runs[-1] += 1
+            self.calls += 1
+            return
+        self.calls += 1
+        self.runs.append(1)
+        while self.runs and self.calls - self.runs[0] > FREQUENT_TRACING_WARNING_MAX_CALL_HISTORY:
+            self.calls -= self.runs.popleft()
+        if self.warned < FREQUENT_TRACING_WARNING_MAX_WARNING_PER_DETECTOR and \
+                len(self.runs) >= FREQUENT_TRACING_WARNING_THRESHOLD:
+            self.warned += 1
+            logger.warning(_RETRACING.format(len(self.runs), self.calls, function))
+
+
+_detectors = weakref.WeakKeyDictionary()   # code object (or the Function) -> _RetraceDetector
+_detectors_lock = threading.Lock()
+
+
+def _detector_key(fn, function):
+    """As TF: the code object of the innermost wrapped function, so that functions made anew in a loop
+    around one Python function share their count."""
+    while True:
+        if hasattr(fn, "__wrapped__"):
+            fn = fn.__wrapped__
+        elif isinstance(fn, functools.partial):
+            fn = fn.func
+        else:
+            break
+    fn = getattr(fn, "__func__", fn)
+    code = getattr(fn, "__code__", None)
+    return code if code is not None else function
+
+
+def _note_call(function, traced):
+    with _detectors_lock:
+        key = function._stats_key
+        det = _detectors.get(key)
+        if det is None:
+            det = _detectors[key] = _RetraceDetector()
+        det.called(traced, function._python_function)
 
 
 class Function:
@@ -271,14 +354,20 @@ class Function:
         self._autograph = autograph
         self._jit_compile = jit_compile
         self._reduce_retracing = bool(reduce_retracing)
-        self._traces = []
-        self._exact = {}
+        self._traces = collections.OrderedDict()  # key -> _Trace, least recently used first
+        self._n_traced = 0                        # traces ever made (TF's tracing count)
+        self._lock = threading.Lock()             # guards _traces (threads may share a Function)
         self._initialized = False
         self._bound = {}
         try:
             self._signature = inspect.signature(python_function)
         except (TypeError, ValueError):
             self._signature = None
+        try:
+            self._stats_key = _detector_key(python_function, self)
+            weakref.ref(self._stats_key)
+        except TypeError:
+            self._stats_key = self
 
     # -- tf.function's attributes
     @property
@@ -295,11 +384,12 @@ class Function:
 
     @property
     def trace_count(self):
-        """How many traces (concrete signatures) this function holds."""
+        """How many traces (concrete signatures) this function holds now (at most ``MAX_TRACES``)."""
         return len(self._traces)
 
     def experimental_get_tracing_count(self):
-        return len(self._traces)
+        """How many times this function has traced (as TF: every trace made, kept or since dropped)."""
+        return self._n_traced
 
     def __repr__(self):
         return f"<gputape.function {self._name}: {len(self._traces)} trace(s)>"
@@ -326,14 +416,16 @@ class Function:
         if bound is None:                       # the arguments do not fit: let Python say why
             return self._python_function(*args, **kwargs)
         args, kwargs, key, names = bound
-        trace = self._lookup(key)
-        new = trace is None or trace.concrete
-        if trace is None:
-            trace = self._add_trace(key, names)
+        with self._lock:
+            trace = self._lookup(key)
+            new = trace is None or trace.concrete
+            if trace is None:
+                trace = self._add_trace(key, names)
         return self._run(trace, new, args, kwargs)
 
-    def _run(self, trace, new, args, kwargs):
-        before = _variables_created()
+    def _run(self, trace, new, args, kwargs, note=True):
+        first = not self._initialized        # calls that start before any call has finished are first calls
+        before = _state.variables_created     # this thread's count: other threads' Variables do not matter
         prev = _state.capture
         rec = _TraceRecorder(prev) if new else None
         if rec is not None:
@@ -343,9 +435,12 @@ class Function:
         finally:
             if rec is not None:
                 _state.capture = prev
-        after = _variables_created()
-        if self._initialized and before is not None and after != before:
-            raise ValueError(f"{_SINGLETON} (gputape.function '{self._name}' created {after - before} "
+        after = _state.variables_created
+        if note:                              # calls of a ConcreteFunction do not count, as in TF
+            _note_call(self, new)
+        if not first and after != before:
+            text = _NON_FIRST if new else _SINGLETON
+            raise ValueError(f"{text} (gputape.function '{self._name}' created {after - before} "
                              f"Variable(s) on a call after the first; create them on the first call only, for "
                              f"example behind `if self.v is None:`, or outside the function.)")
         self._initialized = True
@@ -398,27 +493,36 @@ class Function:
         return ba
 
     def _lookup(self, key):
-        t = self._exact.get(key)
-        if t is not None:
-            return t
-        for t in reversed(self._traces):
-            if t.relaxed and _fits(t.key, key):
-                return t
-        return None
+        """The trace for ``key`` (marked most recently used), or None.  Call with ``_lock`` held."""
+        traces = self._traces
+        t = traces.get(key)
+        if t is None:
+            for t in reversed(traces.values()):
+                if t.relaxed and _fits(t.key, key):
+                    break
+            else:
+                return None
+        if next(reversed(traces)) is not t.key:
+            traces.move_to_end(t.key)
+        return t
 
     def _add_trace(self, key, names):
         spec = key
         if self._input_signature is not None:
             spec = _relax_to_signature(key, names, self._signature, self._input_signature)
         elif self._reduce_retracing:
-            for t in reversed(self._traces):
+            for t in reversed(self._traces.values()):
                 r = _relax(t.key, key)
                 if r is not None:
                     spec = r
                     break
-        t = _Trace(spec, names, relaxed=_has_unknown(spec))
-        self._traces.append(t)
-        self._exact[spec] = t
+        self._n_traced += 1
+        t = _Trace(spec, names, relaxed=_has_unknown(spec), seq=self._n_traced)
+        traces = self._traces
+        traces[spec] = t
+        traces.move_to_end(spec)
+        while len(traces) > MAX_TRACES:       # bounded: drop the least recently used trace
+            traces.popitem(last=False)
         return t
 
     # -- concrete functions and the report
@@ -431,17 +535,20 @@ class Function:
             raise TypeError(f"{self._name}: get_concrete_function arguments do not match the parameters "
                             f"{self._signature}")
         _, _, key, names = bound
-        t = self._lookup(key)
-        if t is None:
-            t = self._add_trace(key, names)
-            t.concrete = True
+        with self._lock:
+            t = self._lookup(key)
+            if t is None:
+                t = self._add_trace(key, names)
+                t.concrete = True
         return ConcreteFunction(self, t)
 
     def pretty_printed_concrete_signatures(self, verbose=True):
         """One block per trace: the argument specs and values it was made for, and what it returned."""
         blocks = []
-        n = len(self._traces)
-        for i, t in enumerate(self._traces, 1):
+        with self._lock:
+            traces = sorted(self._traces.values(), key=lambda t: t.seq)   # in the order they were made
+        n = len(traces)
+        for i, t in enumerate(traces, 1):
             blocks.append(_trace_block(self._name, t, i, n, verbose))
         return "\n\n".join(blocks)
 
@@ -466,7 +573,7 @@ class ConcreteFunction:
             got = "" if bound is None else ", ".join(_describe_key(k) for k in bound[2])
             raise TypeError(f"{f._name}: this concrete function takes ({', '.join(_describe_key(k) for k in self._trace.key)}), "
                             f"got ({got})")
-        return f._run(self._trace, self._trace.concrete, bound[0], bound[1])
+        return f._run(self._trace, self._trace.concrete, bound[0], bound[1], note=False)
 
 
 def _trace_block(name, t, i, n, verbose):

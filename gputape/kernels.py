@@ -18,13 +18,16 @@ xp forward instead.  The xp forward is the reference: each kernel computes the s
   two; other broadcasts are copied to the full shape first (one extra copy).
 - Empty outputs launch nothing.
 - ``launch_counts`` counts launches per kernel name (tests use it to see the fused path ran).
-- The source directory is the package's ``kernels_src`` in an installed wheel, else the
-  checkout's top-level ``kernels/`` (``GPUTAPE_KERNEL_DIR`` overrides both).
+- Sources come only from the package itself: its ``kernels_src`` in an installed wheel, else the top-level ``kernels/`` of the source checkout the package was
+  imported from (recognised by its ``pyproject.toml`` naming gputape) -- never from the current
+  directory, nor from a ``kernels/`` that happens to sit next to the package in site-packages.
+  ``GPUTAPE_KERNEL_DIR`` puts one more directory first, only when set explicitly; its use is logged
+  once (``logging.getLogger("gputape").warning``), and a value that is not a directory is a KernelError.
 
 Only this module and ``backend.py`` import CuPy, and only when a kernel first runs.  Functions
 are cached per process for the device current at their first launch (gputape uses one device).
 """
-import importlib.util
+import logging
 import os
 import re
 from pathlib import Path
@@ -52,21 +55,46 @@ class KernelError(RuntimeError):
 
 # ---------------------------------------------------------------- sources
 
+_override_logged = set()       # GPUTAPE_KERNEL_DIR values already logged
+
+
+def source_checkout():
+    """The root of the source checkout this package was imported from, or None for an installed package.
+
+    A checkout is the package's parent directory when it holds a ``pyproject.toml`` for the project
+    ``gputape`` (an installed package's parent is site-packages, which has none)."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        text = (root / "pyproject.toml").read_text()
+    except OSError:
+        return None
+    return root if re.search(r'^name\s*=\s*"gputape"\s*$', text, re.M) else None
+
+
 def source_dirs():
-    """The directories searched for ``.cu`` files, in order."""
+    """The directories searched for ``.cu`` files, in order: ``GPUTAPE_KERNEL_DIR`` when set, then the
+    package's own (see the module docstring)."""
     here = Path(__file__).resolve().parent
     dirs = []
     env = os.environ.get("GPUTAPE_KERNEL_DIR")
     if env:
-        dirs.append(Path(env))
-    dirs += [here / "kernels_src", here.parent / "kernels"]
-    try:                                   # an editable install may map the package elsewhere
-        spec = importlib.util.find_spec("gputape.kernels_src")
-        for p in (spec.submodule_search_locations or []) if spec else []:
-            if Path(p) not in dirs:
-                dirs.append(Path(p))
-    except (ImportError, ValueError):
-        pass
+        d = Path(env).expanduser()
+        if not d.is_dir():
+            raise KernelError(f"GPUTAPE_KERNEL_DIR={env!r} is not a directory; unset it to use the kernels "
+                              f"shipped with gputape")
+        if env not in _override_logged:
+            _override_logged.add(env)
+            logging.getLogger("gputape").warning(
+                "gputape: GPUTAPE_KERNEL_DIR is set: CUDA kernel sources are taken from %s first "
+                "(before the package's own)", d)
+        dirs.append(d)
+    if (here / "kernels_src").is_dir():
+        dirs.append(here / "kernels_src")
+    root = source_checkout()
+    if root is not None:
+        dirs.append(root / "kernels")
+    # (not importlib's find_spec("gputape.kernels_src"): an editable install's finder answers it with
+    # that install's directory even when this gputape was imported from somewhere else)
     return dirs
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import backend as _b
 from .errors import InvalidArgumentError, NumericsError, describe
-from .state import state as _state, hooked_anywhere as _hooked
+from .state import state as _state, hooked_anywhere as _hooked, debug  # noqa: F401 (debug: per-thread switches)
 from .tensor import Tensor, Variable, _Base, _infer_np, _cast_checked, _wrap
 from .tensor import _to_np   # TF's conversion rules for non-scalar arguments (_const)
 
@@ -20,12 +20,6 @@ _new = object.__new__
 _getv = operator.attrgetter("_v")
 _ALL_OPS = weakref.WeakSet()
 _PAIR = (0, 1)
-
-
-class debug:
-    """Switches read by the dispatch (set through ``gputape.debugging``)."""
-    check_numerics = False
-    record_sites = False
 
 
 class Op:
@@ -191,7 +185,7 @@ def _replan_all():
 
 def _hooks(op, args, vals, out, params, st):
     """The slow tail of a dispatch: numerics checks, recording, function capture."""
-    if debug.check_numerics:
+    if st.check_numerics:
         _check_numerics(op, out, "forward")
     stack = st.stack
     if stack:

@@ -269,11 +269,8 @@ _var_ids = itertools.count()
 
 
 def variables_created():
-    """How many Variables this process has created (gputape.function checks it around a call)."""
-    return _created[0]
-
-
-_created = [0]
+    """How many Variables the calling thread has created (gputape.function checks it around a call)."""
+    return _state.variables_created
 
 
 class Variable(_Base):
@@ -305,7 +302,7 @@ class Variable(_Base):
         self._trainable = bool(trainable)
         self._name = (name if name is not None else "Variable") + ":0"
         self._uid = next(_var_ids)
-        _created[0] += 1
+        _state.variables_created += 1     # per thread: gputape.function's check
         self._reads = []      # weakrefs to live read snapshots sharing self._v (copied before a write)
 
     @property

@@ -132,3 +132,78 @@ def test_bench_passes_arguments_through(tmp_path, monkeypatch, capfd):
     monkeypatch.setattr(cli, "_compare_script", lambda: None)
     assert cli.main(["bench"]) == 2
     assert "benchmarks/compare.py was not found" in capfd.readouterr().err
+
+
+# ---------------------------------------------------------------- issue 14: fail fast, one line, before training
+def _one_line_error(r, *words):
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    err = r.stderr.strip()
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    for w in words:
+        assert w in err, err
+    return err
+
+
+def test_train_out_an_existing_file_fails_before_training(tmp_path):
+    f = tmp_path / "a_file"
+    f.write_text("keep me")
+    r = _run("train", "--epochs", "50", "--out", str(f))
+    _one_line_error(r, "--out", str(f), "not a directory")
+    assert f.read_text() == "keep me" and "test accuracy" not in r.stdout and "epoch" not in r.stderr
+    r = _run("train", "--epochs", "50", "--out", str(f / "sub"))      # a file where a parent should be
+    _one_line_error(r, "--out", "cannot create the directory")
+
+
+def test_train_out_unwritable_fails_before_training(tmp_path):
+    r = _run("train", "--epochs", "50", "--out", "/proc/gputape_cannot_be_here")   # refused even to root
+    _one_line_error(r, "--out", "cannot create the directory")
+    if hasattr(os, "geteuid") and os.geteuid() != 0:                # permissions bind only non-root users
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o500)
+        try:
+            _one_line_error(_run("train", "--out", str(ro)), "--out", "cannot write")
+        finally:
+            ro.chmod(0o700)
+
+
+def test_prepare_out_is_checked_first_in_the_python_api(tmp_path, monkeypatch):
+    f = tmp_path / "x"
+    f.write_text("")
+    monkeypatch.setattr(cli, "_digits", lambda *a: pytest.fail("data loaded before --out was checked"))
+    with pytest.raises(cli.OutputDirError, match="not a directory"):
+        cli.train(out=str(f))
+    assert cli.prepare_out(tmp_path / "new" / "deeper").is_dir()
+
+
+def test_bogus_backend_env_is_a_one_line_error():
+    env_bogus = dict(os.environ, GPUTAPE_BACKEND="bogus")
+    for args in (("info",), ("train", "--epochs", "1", "--quiet")):
+        r = subprocess.run([sys.executable, "-m", "gputape", *args], capture_output=True, text=True, cwd=ROOT,
+                           env=dict(env_bogus, PYTHONPATH=str(ROOT)), timeout=120)
+        _one_line_error(r, "GPUTAPE_BACKEND=bogus", "numpy, cupy, auto")
+
+
+def test_backend_flag_is_named_when_cupy_cannot_run():
+    from gputape import backend
+    if backend._cupy_with_device()[0] is not None:
+        pytest.skip("CuPy runs here")
+    err = _one_line_error(_run("info", "--backend", "cupy"), "--backend cupy")
+    assert "GPUTAPE_BACKEND" not in err
+
+
+@pytest.mark.parametrize("argv", [["--lr", "-1"], ["--lr", "0"], ["--lr", "nan"], ["--lr", "inf"], ["--lr", "x"],
+                                  ["--batch-size", "0"], ["--batch-size", "-4"], ["--batch-size", "2.5"],
+                                  ["--epochs", "-1"]])
+def test_non_positive_numbers_are_rejected_by_argparse(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(["train", *argv])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage:" in err and argv[0] in err and "must be a positive" in err
+
+
+def test_one_epoch_is_singular(tmp_path, capsys):
+    _train(tmp_path)
+    out = capsys.readouterr().out
+    assert "after 1 epoch;" in out and "1 epochs" not in out
