@@ -310,7 +310,7 @@ def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam",
 
     n, n_test = len(ytr), len(yte)
     steps = -(-n // batch_size)
-    hist = {"train_loss": [], "train_accuracy": [], "test_loss": [], "test_accuracy": []}
+    hist = {"train_loss": [], "train_accuracy": [], "test_loss": [], "test_accuracy": [], "train_running_loss": []}
     epoch_s = []
     t_train = time.perf_counter()
     for epoch in range(1, epochs + 1):
@@ -330,9 +330,13 @@ def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam",
             bar.update(1)
             if not quiet and (i % 10 == 9 or i == steps - 1):   # a host read: not every step on a GPU
                 bar.set_postfix(loss=f"{float(loss_sum) / seen:.4f}", acc=f"{float(correct_sum) / seen:.4f}")
+        # both sets measured the same way, with the weights at the end of the epoch (the running mean
+        # over the epoch's batches, shown by the progress bar, is kept as train_running_loss)
+        train_loss, train_correct = evaluate(x_train, y_train)
         test_loss, test_correct = evaluate(x_test, y_test)
-        hist["train_loss"].append(float(loss_sum) / n)
-        hist["train_accuracy"].append(float(correct_sum) / n)
+        hist["train_running_loss"].append(float(loss_sum) / n)
+        hist["train_loss"].append(float(train_loss))
+        hist["train_accuracy"].append(float(train_correct) / n)
         hist["test_loss"].append(float(test_loss))
         hist["test_accuracy"].append(float(test_correct) / n_test)
         if not quiet:
@@ -363,26 +367,39 @@ def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam",
 
 
 def _plot(hist, path, title):
+    """Write ``_figure(hist, title)`` to ``path`` (PNG)."""
+    import matplotlib.pyplot as plt
+    fig = _figure(hist, title)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def _figure(hist, title):
+    """Two panels, loss (log scale, so the late epochs and the train/test gap stay visible) and
+    accuracy; both sets are measured at the end of each epoch with the same weights, and the
+    final values are written next to the last points."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    epochs = range(1, len(hist["train_loss"]) + 1)
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
-    a.plot(epochs, hist["train_loss"], marker="o", label="train")
-    a.plot(epochs, hist["test_loss"], marker="o", label="test")
-    a.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
-    b.plot(epochs, hist["train_accuracy"], marker="o", label="train")
-    b.plot(epochs, hist["test_accuracy"], marker="o", label="test")
-    b.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
     from matplotlib.ticker import MaxNLocator
-    for ax in (a, b):
+    epochs = list(range(1, len(hist["train_loss"]) + 1))
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for ax, key, ylabel, fmt in ((a, "loss", "cross-entropy (log scale)", "{:.3g}"),
+                                 (b, "accuracy", "accuracy", "{:.2%}")):
+        for split, colour in (("train", "C0"), ("test", "C1")):
+            ys = hist[f"{split}_{key}"]
+            ax.plot(epochs, ys, marker="o", ms=3, color=colour, label=f"{split} (end of epoch)")
+            ax.annotate(fmt.format(ys[-1]), (epochs[-1], ys[-1]), textcoords="offset points",
+                        xytext=(4, 6 if split == "train" else -12), color=colour, fontsize=9)
+        ax.set(xlabel="epoch", ylabel=ylabel, title=key)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.grid(alpha=0.3)
+        ax.grid(alpha=0.3, which="both")
+        ax.margins(x=0.15)
         ax.legend()
+    a.set_yscale("log")
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    return fig
 
 
 def _cmd_train(args):

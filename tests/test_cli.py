@@ -207,3 +207,24 @@ def test_one_epoch_is_singular(tmp_path, capsys):
     _train(tmp_path)
     out = capsys.readouterr().out
     assert "after 1 epoch;" in out and "1 epochs" not in out
+
+
+def test_plot_loss_axis_is_log_and_final_values_are_written():
+    from gputape import cli
+    hist = {"train_loss": [1.0, 0.1, 0.01], "test_loss": [0.9, 0.2, 0.15],
+            "train_accuracy": [0.5, 0.9, 1.0], "test_accuracy": [0.5, 0.8, 0.9]}
+    fig = cli._figure(hist, "t")
+    loss_ax, acc_ax = fig.axes
+    assert loss_ax.get_yscale() == "log" and acc_ax.get_yscale() == "linear"
+    assert {t.get_text() for t in loss_ax.texts} == {"0.01", "0.15"}
+    assert {t.get_text() for t in acc_ax.texts} == {"100.00%", "90.00%"}
+    assert all("end of epoch" in line.get_label() for line in loss_ax.lines)
+
+
+def test_train_and_test_are_measured_the_same_way(tmp_path):
+    """train_loss is evaluated with the end-of-epoch weights, like test_loss (the running mean is kept apart)."""
+    from gputape import cli
+    m = cli.train(epochs=1, out=str(tmp_path), quiet=True)
+    h = m["history"]
+    assert len(h["train_loss"]) == len(h["train_running_loss"]) == 1
+    assert h["train_loss"][0] < h["train_running_loss"][0]      # the first epoch's running mean starts untrained
