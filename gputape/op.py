@@ -6,14 +6,23 @@ happens only in ``_record``, and only when a recorder is active.
 """
 import operator
 import sys
+import warnings
 import weakref
 
 import numpy as np
 
 from . import backend as _b
+from . import dtype_rules as _rules
 from .errors import InvalidArgumentError, NumericsError, describe
 from .state import state as _state, hooked_anywhere as _hooked
 from .tensor import Tensor, Variable, _Base, _infer_np, _cast_checked, _wrap
+
+# NumPy's RuntimeWarnings from gputape's own array calls (log(0), x/0, inf - inf, overflow) stay
+# off the user's stderr, as TensorFlow prints none.  NumPy attributes a ufunc's warning to the
+# Python module that called the ufunc, so this filter matches only calls made from gputape's
+# modules: it costs nothing per op, leaves NumPy's error state (np.seterr) alone and hides
+# no warning of the user's own NumPy code.
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"gputape(\.|$)")
 
 _new = object.__new__
 _getv = operator.attrgetter("_v")
@@ -38,7 +47,8 @@ class Op:
       transpose of the VJP.
     """
     __slots__ = ("name", "fwd", "cuda", "vjps", "vjp_all", "jvp", "nout", "nondiff", "linear",
-                 "elementwise", "same_dtype", "_convert_ref", "aliases", "check", "_plain", "ufunc", "_ufn", "__weakref__")
+                 "elementwise", "same_dtype", "_convert_ref", "aliases", "check", "_plain", "ufunc", "_ufn", "allowed",
+                 "__weakref__")
 
     def __init__(self, name, fwd, *, cuda=None, nout=1, nondiff=False, linear=False,
                  elementwise=False, same_dtype=None, aliases=False, check=None, ufunc=None):
@@ -59,6 +69,12 @@ class Op:
         self._convert_ref = same_dtype      # positions whose non-tensor args take the tensors' dtype
         self.aliases = aliases              # forward may return a view of an input
         self.check = check                  # check(*arrays, **params) raises before any compute
+        # the dtypes TF allows (gputape.dtype_rules, found by the op's name): input 0 is checked
+        # inline by the dispatch (one set lookup); another typed input goes through ``check``
+        rule = _rules.RULES.get(name)
+        self.allowed = rule.allowed if rule is not None and rule.arg == 0 else None
+        if rule is not None and rule.arg != 0:
+            self.check = _arg_dtype_check(name, rule, check)
         self._plain = False
         self.ufunc = ufunc                  # name of an xp function equal to fwd(xp, *arrays)
         self._ufn = None
@@ -97,14 +113,21 @@ class Op:
         except AttributeError:
             args, vals = _convert_args(self, args)
         sd = self.same_dtype
+        al = self.allowed
         if sd is not None:
             if sd is _PAIR:
                 d0 = vals[0].dtype
                 d = vals[1].dtype
                 if d is not d0 and d != d0:
                     _dtype_mismatch(self, args, vals, 0, 1)
+                if al is not None and d0 not in al:
+                    _rules.raise_for(self.name, d0, vals[0].shape)
             else:
                 _check_same(self, args, vals, sd)
+                if al is not None and vals[0].dtype not in al:
+                    _rules.raise_for(self.name, vals[0].dtype, vals[0].shape)
+        elif al is not None and vals[0].dtype not in al:
+            _rules.raise_for(self.name, vals[0].dtype, vals[0].shape)
         if self._plain:
             try:
                 f = self._ufn
@@ -165,6 +188,18 @@ class Op:
                 out_v = _own(out_v, args)
             return _wrap(out_v)
         return tuple(_wrap(v) for v in out_v)
+
+
+def _arg_dtype_check(name, rule, inner):
+    """A ``check`` hook refusing the dtypes ``rule`` does not allow at input ``rule.arg``, then ``inner``."""
+    i, allowed = rule.arg, rule.allowed
+
+    def check(*vals, **params):
+        if vals[i].dtype not in allowed:
+            _rules.raise_for(name, vals[i].dtype, vals[i].shape)
+        if inner is not None:
+            inner(*vals, **params)
+    return check
 
 
 def _check_same(op, args, vals, sd):
