@@ -75,7 +75,7 @@ RULES["where"] = Rule(ALL, arg=1)
 _rule("reduce_sum reduce_mean reduce_max reduce_min reduce_prod cumsum reduce_euclidean_norm", NUM)
 _rule("reduce_any reduce_all", B)
 _rule("argmax argmin count_nonzero", ALL)
-_rule("reduce_logsumexp clip_by_norm global_norm", F)
+_rule("reduce_logsumexp clip_by_norm global_norm clip_by_global_norm", F)
 _rule("reduce_variance reduce_std", F, errors=_err(TypeError, I + U))   # "Input must be either real or complex"
 _rule("norm", F, errors=_err(TypeError, B))                              # "Expected numeric or variant tensor"
 
