@@ -19,10 +19,23 @@ from .tensor import Tensor, Variable, _Base, _infer_np, _cast_checked, _wrap
 
 # NumPy's RuntimeWarnings from gputape's own array calls (log(0), x/0, inf - inf, overflow) stay
 # off the user's stderr, as TensorFlow prints none.  NumPy attributes a ufunc's warning to the
-# Python module that called the ufunc, so this filter matches only calls made from gputape's
-# modules: it costs nothing per op, leaves NumPy's error state (np.seterr) alone and hides
-# no warning of the user's own NumPy code.
-warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"gputape(\.|$)")
+# Python module that called the ufunc, so one "ignore" filter for gputape's modules hides them
+# and nothing else: NumPy's error state (np.seterr) is left alone and the user's own NumPy
+# warnings are kept.  ``warnings.catch_warnings`` swaps the filter list (pytest does so around
+# collection and every test), so the dispatch puts the filter back whenever the list is not
+# the one it was put in (one identity test per op).  A filter the user adds ahead of it later
+# (``simplefilter("error")``) would turn the warning into an exception: the dispatch then
+# computes the op again quietly (``_quiet``), at no cost to calls that raise nothing.
+_wmod = warnings
+_wlist = [None]
+
+
+def _filter_warnings():
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"gputape(\.|$)")
+    _wlist[0] = warnings.filters
+
+
+_filter_warnings()
 
 _new = object.__new__
 _getv = operator.attrgetter("_v")
@@ -103,6 +116,8 @@ class Op:
         return f"<gputape op {self.name}>"
 
     def __call__(self, *args, **params):
+        if _wmod.filters is not _wlist[0]:
+            _filter_warnings()
         try:
             if len(args) == 2:
                 vals = (args[0]._v, args[1]._v)
@@ -139,6 +154,8 @@ class Op:
                     out_v = self.fwd(_b.xp, *vals)
             except (ValueError, TypeError, IndexError) as e:
                 _reraise(self, e, vals, params)
+            except RuntimeWarning:
+                out_v = _quiet(self, _b.xp, vals, params)
             out = _new(Tensor)
             out._v = out_v
         else:
@@ -183,6 +200,8 @@ class Op:
                 out_v = self.fwd(xp, *vals, **params)
         except (ValueError, TypeError, IndexError) as e:
             _reraise(self, e, vals, params)
+        except RuntimeWarning:
+            out_v = _quiet(self, xp, vals, params)
         if self.nout == 1:
             if self.aliases:
                 out_v = _own(out_v, args)
@@ -208,6 +227,14 @@ def _check_same(op, args, vals, sd):
         d = vals[i].dtype
         if d is not d0 and d != d0:
             _dtype_mismatch(op, args, vals, sd[0], i)
+
+
+def _quiet(op, xp, vals, params):
+    """The forward again with NumPy's floating-point warnings off: reached only when a warnings filter
+    of the user's ("error") put ahead of op.py's turned a NumPy RuntimeWarning into an exception."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return op.fwd(xp, *vals, **params)
 
 
 def _reraise(op, e, vals, params):

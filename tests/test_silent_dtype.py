@@ -86,3 +86,194 @@ def test_refusal_names_the_op_and_dtype():
         gt.sqrt(gt.constant([4, 9]))
     with pytest.raises(InvalidArgumentError, match=r"selu: .*int32"):
         gt.nn.selu(gt.constant([1, 2]))
+
+
+# ---------------------------------------------------------------- one test per example of the issue
+inf = np.inf
+A = np.ones((1, 2), np.float32)
+c = gt.constant
+i8, u8, i64 = gt.int8, gt.uint8, gt.int64
+
+EXAMPLES = {
+    # kind 3
+    "sqrt_int": lambda: gt.sqrt(c([4, 9])),
+    "exp_bool": lambda: gt.exp(c([True])),
+    "add_bool": lambda: gt.add(c([True]), c([False])),
+    "matmul_bool": lambda: gt.linalg.matmul(c([[True]]), c([[True]])),
+    "matmul_int32": lambda: gt.linalg.matmul(c([[1, 2]]), c([[3], [4]])),
+    "softmax_int_msg": lambda: gt.nn.softmax(c([1, 2])),
+    "sqrt_int_list": lambda: gt.sqrt([4, 9]),
+    # kind 4
+    "reduce_sum_int32": lambda: gt.reduce_sum(c([1, 2])),
+    "reduce_sum_int32_plus_1": lambda: gt.reduce_sum(c([1, 2])) + c(1),
+    "reduce_sum_int8_wraps": lambda: gt.reduce_sum(c([100, 100], i8)),
+    "reduce_sum_uint8_wraps": lambda: gt.reduce_sum(c([200, 100], u8)),
+    "reduce_prod_int8": lambda: gt.reduce_prod(c([3, 4], i8)),
+    "cumsum_uint8": lambda: gt.cumsum(c([200, 100], u8)),
+    "reduce_mean_int32": lambda: gt.reduce_mean(c([1, 2])),
+    "reduce_mean_int32_neg": lambda: gt.reduce_mean(c([-1, -2])),
+    "divide_int8": lambda: gt.math.divide(c([1], i8), c([2], i8)),
+    "count_nonzero_default": lambda: gt.math.count_nonzero(c([1., 0.])),
+    # kind 6
+    "floordiv_int_zero": lambda: gt.math.floordiv(c([1, 2]), c([0, 1])),
+    "floormod_int_zero": lambda: gt.math.floormod(c([1, 2]), c([0, 1])),
+    "floordiv_int64_zero": lambda: gt.math.floordiv(c([1], i64), c([0], i64)),
+    "floordiv_uint8_zero": lambda: gt.math.floordiv(c([1], u8), c([0], u8)),
+    "floordiv_float_zero": lambda: gt.math.floordiv(c([1., -1., 0.]), c([0., 0., 0.])),
+    "floormod_float_zero": lambda: gt.math.floormod(c([1., -1.]), c([0., 0.])),
+    "divide_float_zero": lambda: gt.math.divide(c([1., -1., 0.]), c([0., 0., 0.])),
+    "log_zero": lambda: gt.math.log(c([0., -1.])),
+    "reduce_mean_empty": lambda: gt.reduce_mean(gt.zeros([0])),
+    "reduce_mean_empty_int": lambda: gt.reduce_mean(gt.zeros([0], gt.int32)),
+    "reduce_mean_empty_axis": lambda: gt.reduce_mean(gt.zeros([0, 2]), axis=0),
+    "reduce_max_empty": lambda: gt.reduce_max(gt.zeros([0])),
+    "reduce_max_empty_int": lambda: gt.reduce_max(gt.zeros([0], gt.int32)),
+    "reduce_logsumexp_neg_inf": lambda: gt.reduce_logsumexp(c([-inf, -inf])),
+    "reduce_logsumexp_pos_inf": lambda: gt.reduce_logsumexp(c([inf, 1.])),
+    "reduce_logsumexp_neg_inf/grad": grad_of(gt.reduce_logsumexp, [-inf, -inf]),
+    "reduce_logsumexp_pos_inf/grad": grad_of(gt.reduce_logsumexp, [inf, 1.]),
+    "reduce_logsumexp_mixed": lambda: gt.reduce_logsumexp(c([[-inf, 0.], [-inf, -inf]]), axis=1),
+    "reduce_logsumexp_mixed/grad": grad_of(lambda x: gt.reduce_logsumexp(x, axis=1), [[-inf, 0.], [-inf, -inf]]),
+    "reduce_logsumexp_keepdims": lambda: gt.reduce_logsumexp(c([[1., 2.]]), axis=-1, keepdims=True),
+    "sparse_xent_neg_inf": lambda: gt.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=c([1]), logits=c([[0., 1., -inf]])),
+    "sparse_xent_neg_inf/grad": grad_of(lambda lg: gt.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=c([1]), logits=lg), [[0., 1., -inf]]),
+    "keras_sparse_cce_neg_inf": lambda: gt.keras.losses.sparse_categorical_crossentropy(
+        c([1]), c([[0., 1., -inf]]), from_logits=True),
+    "dense_xent_neg_inf": lambda: gt.nn.softmax_cross_entropy_with_logits(
+        labels=c([[0., 1., 0.]]), logits=c([[0., 1., -inf]])),
+    "dense_xent_neg_inf/grad": grad_of(lambda lg: gt.nn.softmax_cross_entropy_with_logits(
+        labels=c([[0., 1., 0.]]), logits=lg), [[0., 1., -inf]]),
+    "sigmoid_xent_neg_inf": lambda: gt.nn.sigmoid_cross_entropy_with_logits(labels=c([1.]), logits=c([-inf])),
+    "sigmoid_xent_neg_inf/grad": grad_of(lambda lg: gt.nn.sigmoid_cross_entropy_with_logits(
+        labels=c([1.]), logits=lg), [-inf]),
+    "sigmoid_xent_pos_inf": lambda: gt.nn.sigmoid_cross_entropy_with_logits(
+        labels=c([0., 1.]), logits=c([inf, inf])),
+    "sigmoid_xent_pos_inf/grad": grad_of(lambda lg: gt.nn.sigmoid_cross_entropy_with_logits(
+        labels=c([0., 1.]), logits=lg), [inf, inf]),
+    "softmax_neg_inf": lambda: gt.nn.softmax(c([0., -inf])),
+    "log_softmax_neg_inf": lambda: gt.nn.log_softmax(c([0., -inf])),
+    "dropout_rate_1": lambda: gt.nn.dropout(c([1., inf]), rate=1.0),
+    "dropout_rate_1_int": lambda: gt.nn.dropout(c([1., inf]), rate=1),
+    "relu_inf": lambda: gt.nn.relu(c([-inf, inf])),
+    "relu6_inf": lambda: gt.nn.relu6(c([-inf, inf])),
+    "relu6_inf/grad": grad_of(gt.nn.relu6, [-inf, inf, 6., 0.]),
+    "selu_neg_inf": lambda: gt.nn.selu(c([-inf, inf])),
+    "l2_normalize_zero": lambda: gt.nn.l2_normalize(c([0., 0.])),
+    "clip_by_norm_inf": lambda: gt.clip_by_norm(c([inf, 1.]), 1.0),
+    "xlogy_zero": lambda: gt.math.xlogy(c([0., 0., 1.]), c([0., inf, 0.])),
+    "divide_no_nan_inf": lambda: gt.math.divide_no_nan(c([inf, 1.]), c([0., inf])),
+    # kind 2
+    "softmax_axis_2": lambda: gt.nn.softmax(c(A), axis=2),
+    "softmax_axis_m3": lambda: gt.nn.softmax(c(A), axis=-3),
+    "softmax_0d": lambda: gt.nn.softmax(c(1.0)),
+    "log_softmax_axis_2": lambda: gt.nn.log_softmax(c(A), axis=2),
+    "log_softmax_0d": lambda: gt.nn.log_softmax(c(1.0)),
+    "softmax_axis_0": lambda: gt.nn.softmax(c([[1., 2.], [3., 5.]]), axis=0),
+    "reduce_sum_dup_axis": lambda: gt.reduce_sum(c(A), axis=[1, 1]),
+    "reduce_sum_dup_axis_neg": lambda: gt.reduce_sum(c(A), axis=[1, -1]),
+    "reduce_sum_axis_2": lambda: gt.reduce_sum(c(A), axis=2),
+    "reduce_sum_0d_axis_0": lambda: gt.reduce_sum(c(1.0), axis=0),
+    "reduce_sum_0d_axis_empty": lambda: gt.reduce_sum(c(1.0), axis=[]),
+    "reduce_max_axis_m3": lambda: gt.reduce_max(c(A), axis=-3),
+    "reduce_mean_float_axis": lambda: gt.reduce_mean(c(A), axis=1.0),
+    "reduce_logsumexp_dup_axis": lambda: gt.reduce_logsumexp(c(A), axis=[1, 1]),
+    "reduce_any_axis_2": lambda: gt.reduce_any(c([[True, False]]), axis=2),
+    "argmax_0d": lambda: gt.argmax(c(1.0)),
+    "argmin_0d": lambda: gt.argmin(c(1.0)),
+    "argmax_axis_2": lambda: gt.argmax(c(A), axis=2),
+    "argmax_axis_m1": lambda: gt.argmax(c([[1., 3.], [4., 2.]]), axis=-1),
+    "argmax_float_axis": lambda: gt.argmax(c(A), axis=1.0),
+    "argmax_int32_output": lambda: gt.argmax(c([1., 3.]), output_type=gt.int32),
+    "argmax_float_output": lambda: gt.argmax(c([1., 3.]), output_type=gt.float32),
+    "cumsum_axis_2": lambda: gt.cumsum(c(A), axis=2),
+    "cumsum_axis_m3": lambda: gt.cumsum(c(A), axis=-3),
+    "cumsum_0d": lambda: gt.cumsum(c(1.0)),
+    "cumsum_list": lambda: gt.cumsum([1., 2.]),
+    "cumsum_int_list": lambda: gt.cumsum([1, 2]),
+    "cumsum_exclusive_reverse": lambda: gt.cumsum(c([1., 2., 3.]), exclusive=True, reverse=True),
+    "cumsum_float_axis": lambda: gt.cumsum(c(A), axis=1.0),
+    "moments_axis_2": lambda: gt.nn.moments(c(A), axes=[2]),
+    "moments_axes_neg": lambda: gt.nn.moments(c([[1., 2.], [3., 5.]]), axes=[-1]),
+    "moments_dup_axes": lambda: gt.nn.moments(c(A), axes=[1, 1]),
+    "l2_normalize_axis_2": lambda: gt.nn.l2_normalize(c(A), axis=2),
+    "xent_axis_2": lambda: gt.nn.softmax_cross_entropy_with_logits(labels=c(A), logits=c(A), axis=2),
+    "xent_axis_0": lambda: gt.nn.softmax_cross_entropy_with_logits(
+        labels=c([[1., 0.], [0., 1.]]), logits=c([[1., 2.], [3., 5.]]), axis=0),
+    "reduce_sum_list": lambda: gt.reduce_sum([1., 2.]),
+    "softmax_list": lambda: gt.nn.softmax([1., 2.]),
+    "argmax_list": lambda: gt.argmax([1., 3.]),
+    "relu_list": lambda: gt.nn.relu([1., -2.]),
+    "sqrt_list": lambda: gt.sqrt([4., 9.]),
+    # kind 8
+    "cast_none": lambda: gt.cast(c([1.]), None),
+    "cast_bad_name": lambda: gt.cast(c([1.]), "floaty"),
+    "cast_float_to_int": lambda: gt.cast(c([-1.7, 2.7]), gt.int32),
+    "cast_float_to_uint8": lambda: gt.cast(c([1.7, 300.]), gt.uint8),
+    "cast_bool_to_float": lambda: gt.cast(c([True, False]), gt.float32),
+    "cast_float_to_bool": lambda: gt.cast(c([0.5, 0.]), gt.bool),
+    "cast_list": lambda: gt.cast([1, 2], gt.float32),
+    "floordiv_mixed": lambda: gt.math.floordiv(c([1.]), c([1])),
+}
+
+
+def test_every_recorded_example_has_a_test():
+    recorded = {k for k in CASES if not k.startswith("table/")}
+    assert recorded == set(EXAMPLES), recorded ^ set(EXAMPLES)
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_example(name):
+    """Each example of issue 7 in these ops: TF's value, dtype and shape, or TF's exception class."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)   # also: no NumPy warning escapes gputape
+        expect(name, EXAMPLES[name])
+
+
+def test_errors_name_the_op():
+    for fn, op in [(EXAMPLES["floordiv_int_zero"], "floordiv"), (EXAMPLES["softmax_axis_2"], "softmax"),
+                   (EXAMPLES["reduce_sum_dup_axis"], "reduce_sum"), (EXAMPLES["argmax_0d"], "argmax"),
+                   (EXAMPLES["cumsum_axis_2"], "cumsum"), (EXAMPLES["moments_axis_2"], "moments"),
+                   (EXAMPLES["cast_none"], "cast"), (EXAMPLES["exp_bool"], "exp"),
+                   (EXAMPLES["xent_axis_2"], "softmax_cross_entropy_with_logits")]:
+        with pytest.raises((ValueError, TypeError), match=op):
+            fn()
+
+
+# ---------------------------------------------------------------- kind 6: no NumPy warning reaches the user
+_NOISY = ["log_zero", "divide_float_zero", "floordiv_float_zero", "floormod_float_zero", "reduce_mean_empty",
+          "reduce_mean_empty_axis", "reduce_logsumexp_neg_inf", "reduce_logsumexp_pos_inf/grad",
+          "reduce_logsumexp_mixed/grad", "dense_xent_neg_inf", "sigmoid_xent_pos_inf", "sigmoid_xent_pos_inf/grad",
+          "relu6_inf/grad", "clip_by_norm_inf", "xlogy_zero", "cast_float_to_uint8"]
+
+
+@pytest.mark.parametrize("name", _NOISY)
+def test_no_runtime_warning_with_default_filters(name):
+    """log(0), x/0, inf - inf, inf * 0 inside gputape: nothing recorded, the result is TF's."""
+    with warnings.catch_warnings(record=True) as rec:
+        expect(name, EXAMPLES[name])
+    assert not [w for w in rec if issubclass(w.category, RuntimeWarning)], [str(w.message) for w in rec]
+
+
+def test_users_own_numpy_warnings_are_kept():
+    """The filter is scoped to gputape's modules: the user's own np.log(0) still warns."""
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always", RuntimeWarning)
+        np.log(np.zeros(1))
+    assert any(issubclass(w.category, RuntimeWarning) for w in rec)
+    assert np.geterr()["divide"] == "warn"          # NumPy's error state untouched
+
+
+def test_stderr_is_clean_in_a_fresh_process():
+    code = ("import gputape as tf\n"
+            "x = tf.constant([0., -1., float('inf')])\n"
+            "tf.math.log(x); tf.math.divide(x, tf.zeros([3])); x - x; x * 0.\n"
+            "tf.reduce_mean(tf.zeros([0])); tf.reduce_sum(tf.constant([float('inf'), -float('inf')]))\n"
+            "tf.nn.softmax(tf.constant([float('inf'), 1.]))\n"
+            "tf.reduce_logsumexp(tf.constant([-float('inf'), -float('inf')]))\n"
+            "tf.cast(tf.constant([300., float('nan')]), tf.uint8)\n"
+            "print('ok')\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+    assert r.stderr == "", r.stderr

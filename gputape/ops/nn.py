@@ -32,12 +32,12 @@ relu_grad.def_vjp(None, lambda gg, out, y, g: relu_grad(y, gg))
 
 
 def relu6(features, name=None):
-    """min(max(x, 0), 6); the derivative is 0 at both 0 and 6 (TF).  Floats and integers (TF)."""
-    from .math import less, minimum
+    """min(max(x, 0), 6); the derivative is 0 at both 0 and 6 (TF).  Floats and integers (TF).
+    Written with ``where`` (not a 0/1 mask times x), so +-inf give 6 and 0 as in TF."""
+    from .math import less
     x = _tensor(features)
-    if _rules.check("relu6", x).kind in "iu":
-        return minimum(relu(x), 6)
-    return add(multiply(relu(x), cast(less(x, 6.0), x._v.dtype)), multiply(cast(greater_equal(x, 6.0), x._v.dtype), 6.0))
+    six = 6 if _rules.check("relu6", x).kind in "iu" else 6.0
+    return where(less(x, six), relu(x), six)
 
 
 def _leaky(xp, x, alpha):
