@@ -28,7 +28,7 @@ def _same(out, want, name):
     a = _np(out)
     assert a.dtype.name == want["dtype"], f"{name}: dtype {a.dtype.name}, TF {want['dtype']}"
     assert list(a.shape) == want["shape"], f"{name}: shape {a.shape}, TF {want['shape']}"
-    w = np.asarray(want["value"], dtype=a.dtype)
+    w = np.asarray(want["value"], dtype=a.dtype).reshape(want["shape"])
     if a.dtype.kind == "f":
         tol = 2e-3 if a.dtype == np.float16 else 1e-5
         np.testing.assert_allclose(a, w, rtol=tol, atol=tol, equal_nan=True, err_msg=name)
@@ -206,6 +206,11 @@ EXAMPLES = {
     "argmax_list": lambda: gt.argmax([1., 3.]),
     "relu_list": lambda: gt.nn.relu([1., -2.]),
     "sqrt_list": lambda: gt.sqrt([4., 9.]),
+    "argmax_empty": lambda: gt.argmax(gt.zeros([0])),
+    "argmax_empty_axis1": lambda: gt.argmax(gt.zeros([2, 0]), axis=1),
+    "argmax_empty_other_axis": lambda: gt.argmax(gt.zeros([0, 2]), axis=1),
+    "softmax_empty": lambda: gt.nn.softmax(gt.zeros([2, 0])),
+    "cumsum_empty": lambda: gt.cumsum(gt.zeros([0, 2]), axis=1),
     # kind 8
     "cast_none": lambda: gt.cast(c([1.]), None),
     "cast_bad_name": lambda: gt.cast(c([1.]), "floaty"),
@@ -277,3 +282,180 @@ def test_stderr_is_clean_in_a_fresh_process():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
     assert r.stderr == "", r.stderr
+
+
+# ---------------------------------------------------------------- property tests (TF's recorded rules as oracle)
+# GPUTAPE_HYPOTHESIS_EXAMPLES raises the example count for a longer run; outcomes are hypothesis
+# events (see them with --hypothesis-show-statistics).
+import os  # noqa: E402
+
+from hypothesis import event  # noqa: E402
+
+_N = int(os.environ.get("GPUTAPE_HYPOTHESIS_EXAMPLES", "40"))
+_SETTINGS = settings(max_examples=_N, deadline=None, derandomize=True,
+                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+_SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, np.inf, -np.inf, np.nan, 1e30, -1e30, 1e-30]
+
+
+def _tf_rule(op, dt):
+    """TF's recorded outcome for ``op`` on ``dt``: ('ok', output dtype) or ('error', builtin class)."""
+    w = CASES[f"table/{op}/{dt}"]
+    if "error" in w:
+        return "error", BUILTIN[w["error"]]
+    return "ok", w["dtype"]
+
+
+@st.composite
+def arrays(draw, dtype, min_dims=0, max_dims=3, shape=None):
+    if shape is None:
+        shape = tuple(draw(st.lists(st.integers(0, 3), min_size=min_dims, max_size=max_dims)))
+    n = int(np.prod(shape))
+    if dtype == "bool":
+        vals = draw(st.lists(st.booleans(), min_size=n, max_size=n))
+    elif dtype.startswith("float"):
+        vals = draw(st.lists(st.sampled_from(_SPECIAL) | st.floats(-100, 100, width=16), min_size=n, max_size=n))
+    else:
+        info = np.iinfo(dtype)
+        vals = draw(st.lists(st.integers(max(int(info.min), -100), min(int(info.max), 100)), min_size=n, max_size=n))
+    with np.errstate(all="ignore"):
+        return np.array(vals, dtype=np.float64 if dtype.startswith("float") else None).astype(dtype).reshape(shape)
+
+
+def _run(fn, outcome, op, dt):
+    """Call ``fn`` and check it against TF's outcome; no NumPy RuntimeWarning may escape."""
+    with warnings.catch_warnings(record=True) as rec:
+        if outcome[0] == "error":
+            with pytest.raises(outcome[1]):
+                fn()
+            event(f"refused ({outcome[1].__name__})")
+            out = None
+        else:
+            out = fn()
+            outs = out if isinstance(out, tuple) else (out,)
+            for o in outs:
+                assert _np(o).dtype.name == outcome[1], (op, dt, _np(o).dtype.name, outcome[1])
+            event("computed")
+    assert not [w for w in rec if issubclass(w.category, RuntimeWarning)], (op, dt, [str(w.message) for w in rec])
+    return out
+
+
+_UNARY = [op for op, (k, _) in dtype_ops.OPS.items() if k == "u"]
+_BINARY = [op for op, (k, _) in dtype_ops.OPS.items() if k == "b" and op not in ("add_n", "clip_by_value")]
+
+
+@_SETTINGS
+@given(st.sampled_from(_UNARY), st.sampled_from(dtype_ops.DTYPES), st.data())
+def test_property_unary_dtype_rules(op, dt, data):
+    """Every public unary op, any dtype, any shape and special values: TF's dtype legality and
+    output dtype, the input's shape, and no RuntimeWarning."""
+    x = data.draw(arrays(dt))
+    call = dtype_ops.OPS[op][1]
+    out = _run(lambda: call(gt, gt.constant(x)), _tf_rule(op, dt), op, dt)
+    if out is not None:
+        assert tuple(_np(out).shape) == x.shape
+
+
+@_SETTINGS
+@given(st.sampled_from(_BINARY), st.sampled_from(dtype_ops.DTYPES), st.data())
+def test_property_binary_dtype_rules(op, dt, data):
+    """Every public binary op on two tensors of one dtype (broadcast shapes): TF's rules; integer
+    division by zero raises (TF's CPU kernels)."""
+    shape = tuple(data.draw(st.lists(st.integers(1, 3), max_size=3)))
+    x = data.draw(arrays(dt, shape=shape))
+    y = data.draw(arrays(dt, shape=shape[data.draw(st.integers(0, len(shape))):]))
+    outcome = _tf_rule(op, dt)
+    if (outcome[0] == "ok" and op in ("floordiv", "floormod") and dt not in ("float16", "float32", "float64")
+            and (y == 0).any()):
+        outcome = ("error", ValueError)
+        event("integer division by zero")
+    if outcome[0] == "ok" and op == "pow" and dt.startswith("int") and (y < 0).any():
+        outcome = ("error", ValueError)      # TF: "Integers to negative integer powers are not allowed"
+    out = _run(lambda: dtype_ops.OPS[op][1](gt, gt.constant(x), gt.constant(y)), outcome, op, dt)
+    if out is not None:
+        assert tuple(_np(out).shape) == np.broadcast_shapes(x.shape, y.shape)
+
+
+_REDUCE = {"reduce_sum": "reduce_sum", "reduce_mean": "reduce_mean", "reduce_max": "reduce_max",
+           "reduce_min": "reduce_min", "reduce_prod": "reduce_prod", "reduce_any": "reduce_any",
+           "reduce_all": "reduce_all", "reduce_logsumexp": "reduce_logsumexp",
+           "reduce_euclidean_norm": "reduce_euclidean_norm", "reduce_variance": "reduce_variance",
+           "reduce_std": "reduce_std", "count_nonzero": "count_nonzero"}
+
+
+@st.composite
+def axis_specs(draw, ndim):
+    return draw(st.none() | st.integers(-ndim - 2, ndim + 1)
+                | st.lists(st.integers(-ndim - 1, ndim), max_size=3))
+
+
+@_SETTINGS
+@given(st.sampled_from(sorted(_REDUCE)), st.sampled_from(dtype_ops.DTYPES), st.data())
+def test_property_reductions(op, dt, data):
+    """Every public reduction: any axis spec (None, int, list; out of range, duplicates), keepdims:
+    TF's error for bad axes (InvalidArgumentError), TF's output dtype (int8 sums stay int8) and the
+    reduced shape."""
+    x = data.draw(arrays(dt, max_dims=3))
+    axis = data.draw(axis_specs(x.ndim))
+    keep = data.draw(st.booleans())
+    outcome = _tf_rule(op if op != "reduce_min" else "reduce_min", dt)
+    axes = None
+    if outcome[0] == "ok" and axis is not None:
+        lst = [axis] if isinstance(axis, int) else axis
+        norm = [a + x.ndim if a < 0 else a for a in lst]
+        if any(not -x.ndim <= a < x.ndim for a in lst) or len(set(norm)) != len(norm):
+            outcome = ("error", InvalidArgumentError)
+            event("bad axis")
+        axes = tuple(norm)
+    out = _run(lambda: getattr(gt.math, _REDUCE[op])(gt.constant(x), axis=axis, keepdims=keep), outcome, op, dt)
+    if out is not None:
+        want = np.sum(np.zeros(x.shape), axis=axes, keepdims=keep).shape
+        assert tuple(_np(out).shape) == want, (op, x.shape, axis, keep)
+
+
+_AXIS_OPS = {
+    "softmax": lambda x, a: gt.nn.softmax(x, axis=a),
+    "log_softmax": lambda x, a: gt.nn.log_softmax(x, axis=a),
+    "cumsum": lambda x, a: gt.math.cumsum(x, axis=a),
+    "argmax": lambda x, a: gt.math.argmax(x, axis=a),
+    "argmin": lambda x, a: gt.math.argmin(x, axis=a),
+    "l2_normalize": lambda x, a: gt.nn.l2_normalize(x, axis=a),
+}
+
+
+@_SETTINGS
+@given(st.sampled_from(sorted(_AXIS_OPS)), st.sampled_from(("float32", "int32", "float16")), st.data())
+def test_property_single_axis_ops(op, dt, data):
+    """softmax/log_softmax/cumsum/argmax/argmin/l2_normalize: an axis outside [-rank, rank) or a 0-d
+    input raises (TF), never wraps; otherwise TF's dtype and shape."""
+    x = data.draw(arrays(dt, max_dims=3))
+    axis = data.draw(st.integers(-x.ndim - 2, x.ndim + 1))
+    outcome = _tf_rule(op, dt)
+    if outcome[0] == "ok" and not -x.ndim <= axis < x.ndim:
+        outcome = ("error", InvalidArgumentError)
+        event("bad axis")
+    elif outcome[0] == "ok" and op.startswith("arg") and x.shape[axis] == 0:
+        outcome = ("error", InvalidArgumentError)       # TF: "Reduction axis 0 is empty in shape [0]"
+        event("empty reduction axis")
+    out = _run(lambda: _AXIS_OPS[op](gt.constant(x), axis), outcome, op, dt)
+    if out is not None:
+        a = axis % x.ndim
+        want = x.shape[:a] + x.shape[a + 1:] if op.startswith("arg") else x.shape
+        assert tuple(_np(out).shape) == want
+
+
+@_SETTINGS
+@given(st.sampled_from([op for op, (k, _) in dtype_ops.OPS.items() if k in ("u", "m")]),
+       st.sampled_from(("float32", "int32", "bool")), st.data())
+def test_property_plain_list_inputs(op, dt, data):
+    """Every public unary/reduction op given a plain Python list behaves as given the tensor TF makes
+    of that list (float32 / int32 / bool)."""
+    kind, call = dtype_ops.OPS[op]
+    x = data.draw(arrays(dt, min_dims=1 if kind == "u" else 2, max_dims=1 if kind == "u" else 2,
+                         shape=(2,) if kind == "u" else (2, 2)))
+    outcome = _tf_rule(op, dt)
+    lst = x.tolist()
+    out = _run(lambda: call(gt, lst), outcome, op, dt)
+    if out is not None:
+        ref = call(gt, gt.constant(x))
+        for o, r in zip(out if isinstance(out, tuple) else (out,), ref if isinstance(ref, tuple) else (ref,)):
+            np.testing.assert_array_equal(_np(o), _np(r))

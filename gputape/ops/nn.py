@@ -161,6 +161,8 @@ def softsign(features, name=None):
 
 # ---------------------------------------------------------------- softmax
 def _softmax_fwd(xp, x, axis):
+    if x.size == 0:
+        return xp.empty_like(x)
     e = xp.exp(x - _ureduce(xp, "maximum", x, (axis,), True))
     return e / _ureduce(xp, "add", e, (axis,), True)
 
@@ -215,6 +217,8 @@ def softmax(logits, axis=None, name=None):
 
 
 def _log_softmax_fwd(xp, x, axis):
+    if x.size == 0:
+        return xp.empty_like(x)
     s = x - _ureduce(xp, "maximum", x, (axis,), True)
     return s - xp.log(_ureduce(xp, "add", xp.exp(s), (axis,), True))
 

@@ -389,6 +389,8 @@ def _arg(op, name, input, axis, output_type):
     if axis is not None and not isinstance(axis, _Base) and not isinstance(axis, (int, np.integer)):
         raise TypeError(f"{name}: axis must be int or Tensor with integer datatype, got {axis!r}")
     ax = normalize_axis(0 if axis is None else axis, x._v.ndim, name)
+    if x._v.shape[ax] == 0:
+        raise InvalidArgumentError(f"{name}: Reduction axis {ax} is empty in shape {list(x._v.shape)}")
     dt = np.dtype(np.int64) if output_type is None else np_dtype(output_type)
     if dt not in _ARG_TYPES:
         raise InvalidArgumentError(f"{name}: Value for attr 'output_type' of {dt.name} is not in the "

@@ -186,6 +186,12 @@ rec("relu_list", lambda: tf.nn.relu([1., -2.]))
 rec("sqrt_list", lambda: tf.sqrt([4., 9.]))
 rec("sqrt_int_list", lambda: tf.sqrt([4, 9]))
 
+rec("argmax_empty", lambda: tf.argmax(tf.zeros([0])))
+rec("argmax_empty_axis1", lambda: tf.argmax(tf.zeros([2, 0]), axis=1))
+rec("argmax_empty_other_axis", lambda: tf.argmax(tf.zeros([0, 2]), axis=1))
+rec("softmax_empty", lambda: tf.nn.softmax(tf.zeros([2, 0])))
+rec("cumsum_empty", lambda: tf.cumsum(tf.zeros([0, 2]), axis=1))
+
 # ---- kind 8
 rec("cast_none", lambda: tf.cast(tf.constant([1.]), None))
 rec("cast_bad_name", lambda: tf.cast(tf.constant([1.]), "floaty"))
