@@ -27,12 +27,13 @@ from .tensor import Tensor, Variable, _Base, _infer_np, _cast_checked, _wrap
 # (``simplefilter("error")``) would turn the warning into an exception: the dispatch then
 # computes the op again quietly (``_quiet``), at no cost to calls that raise nothing.
 _wmod = warnings
-_wlist = [None]
+_WF = None
 
 
 def _filter_warnings():
+    global _WF
     warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"gputape(\.|$)")
-    _wlist[0] = warnings.filters
+    _WF = warnings.filters
 
 
 _filter_warnings()
@@ -41,6 +42,7 @@ _new = object.__new__
 _getv = operator.attrgetter("_v")
 _ALL_OPS = weakref.WeakSet()
 _PAIR = (0, 1)
+_F32 = np.dtype(np.float32)
 
 
 class debug:
@@ -61,7 +63,7 @@ class Op:
     """
     __slots__ = ("name", "fwd", "cuda", "vjps", "vjp_all", "jvp", "nout", "nondiff", "linear",
                  "elementwise", "same_dtype", "_convert_ref", "aliases", "check", "_plain", "ufunc", "_ufn", "allowed",
-                 "__weakref__")
+                 "_dfast", "__weakref__")
 
     def __init__(self, name, fwd, *, cuda=None, nout=1, nondiff=False, linear=False,
                  elementwise=False, same_dtype=None, aliases=False, check=None, ufunc=None):
@@ -86,6 +88,7 @@ class Op:
         # inline by the dispatch (one set lookup); another typed input goes through ``check``
         rule = _rules.RULES.get(name)
         self.allowed = rule.allowed if rule is not None and rule.arg == 0 else None
+        self._dfast = _F32 if self.allowed and _F32 in self.allowed else None   # skips the set lookup
         if rule is not None and rule.arg != 0:
             self.check = _arg_dtype_check(name, rule, check)
         self._plain = False
@@ -116,7 +119,7 @@ class Op:
         return f"<gputape op {self.name}>"
 
     def __call__(self, *args, **params):
-        if _wmod.filters is not _wlist[0]:
+        if _wmod.filters is not _WF:
             _filter_warnings()
         try:
             if len(args) == 2:
@@ -135,14 +138,16 @@ class Op:
                 d = vals[1].dtype
                 if d is not d0 and d != d0:
                     _dtype_mismatch(self, args, vals, 0, 1)
-                if al is not None and d0 not in al:
+                if al is not None and d0 is not self._dfast and d0 not in al:
                     _rules.raise_for(self.name, d0, vals[0].shape)
             else:
                 _check_same(self, args, vals, sd)
                 if al is not None and vals[0].dtype not in al:
                     _rules.raise_for(self.name, vals[0].dtype, vals[0].shape)
-        elif al is not None and vals[0].dtype not in al:
-            _rules.raise_for(self.name, vals[0].dtype, vals[0].shape)
+        elif al is not None:
+            d0 = vals[0].dtype
+            if d0 is not self._dfast and d0 not in al:
+                _rules.raise_for(self.name, d0, vals[0].shape)
         if self._plain:
             try:
                 f = self._ufn
