@@ -112,6 +112,12 @@ EXAMPLES = {
     "cumsum_uint8": lambda: gt.cumsum(c([200, 100], u8)),
     "reduce_mean_int32": lambda: gt.reduce_mean(c([1, 2])),
     "reduce_mean_int32_neg": lambda: gt.reduce_mean(c([-1, -2])),
+    "reduce_mean_int8_no_wrap": lambda: gt.reduce_mean(gt.fill([100], gt.constant(2, i8))),
+    "reduce_mean_int8_200": lambda: gt.reduce_mean(gt.ones([200], i8)),
+    "reduce_mean_uint8_300": lambda: gt.reduce_mean(gt.fill([300], gt.constant(3, u8))),
+    "reduce_mean_int16_70000": lambda: gt.reduce_mean(gt.fill([70000], gt.constant(-2, gt.int16))),
+    "reduce_mean_int32_big": lambda: gt.reduce_mean(c([2 ** 30, 2 ** 30, 2 ** 30 + 3])),
+    "reduce_mean_int8_trunc": lambda: gt.reduce_mean(c([-3, -4], i8)),
     "divide_int8": lambda: gt.math.divide(c([1], i8), c([2], i8)),
     "count_nonzero_default": lambda: gt.math.count_nonzero(c([1., 0.])),
     # kind 6

@@ -127,13 +127,14 @@ def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
 
 def _mean_fwd(xp, x, axes, keepdims):
     n = int(np.prod([x.shape[a] for a in axes])) if axes else 1
-    if x.dtype.kind in "iu":       # TF: summed in the input's dtype, truncated; an empty mean is 0
-        s = _ureduce(xp, "add", x, axes, keepdims, dtype=x.dtype)
+    if x.dtype.kind in "iu":       # TF: the exact mean truncated toward 0 (no wrap in the sum); empty: 0
+        wide = np.dtype(np.int64 if x.dtype.kind == "i" else np.uint64)
+        s = _ureduce(xp, "add", x, axes, keepdims, dtype=wide)
         if n == 0:
-            return xp.zeros_like(s)
+            return xp.zeros_like(s).astype(x.dtype)
         if x.dtype.kind == "u":
-            return s // x.dtype.type(n)
-        return (xp.sign(s) * (xp.abs(s) // x.dtype.type(n))).astype(x.dtype)
+            return (s // wide.type(n)).astype(x.dtype)
+        return (xp.sign(s) * (xp.abs(s) // wide.type(n))).astype(x.dtype)
     # floats: sum / n, so an empty mean is 0/0 = NaN (TF); float16 accumulates in float32
     if xp is np and x.dtype in _PACKET:
         return np.asarray(_sum_fwd(xp, x, axes, keepdims) / x.dtype.type(n), dtype=x.dtype)
