@@ -1,6 +1,12 @@
 """Issue 7, kinds 2, 3, 4, 6 and 8 in the elementwise, reduction and nn ops: TensorFlow 2.21's
 dtype rules, output dtypes, axis checks and edge values, recorded as fixtures by
-``tests/tf_fixtures/gen_dtype.py`` (no TensorFlow needed here)."""
+``tests/tf_fixtures/gen_dtype.py`` (no TensorFlow needed here).
+
+A longer property run with outcome counts:
+
+    GPUTAPE_HYPOTHESIS_EXAMPLES=2000 python -m pytest -q tests/test_silent_dtype.py -k property \
+        -p no:cacheprovider --hypothesis-show-statistics
+"""
 import subprocess
 import sys
 import warnings
