@@ -21,12 +21,13 @@ from .tensor import Tensor, Variable, _Base, _infer_np, _cast_checked, _wrap
 # off the user's stderr, as TensorFlow prints none.  NumPy attributes a ufunc's warning to the
 # Python module that called the ufunc, so one "ignore" filter for gputape's modules hides them
 # and nothing else: NumPy's error state (np.seterr) is left alone and the user's own NumPy
-# warnings are kept.  ``warnings.catch_warnings`` swaps the filter list (pytest does so around
-# collection and every test), so the dispatch puts the filter back whenever the list is not
-# the one it was put in (one identity test per op).  A filter the user adds ahead of it later
-# (``simplefilter("error")``) would turn the warning into an exception: the dispatch then
-# computes the op again quietly (``_quiet``), at no cost to calls that raise nothing.
-_wmod = warnings
+# warnings are kept.  A ``warnings.catch_warnings`` block around gputape's import (pytest's
+# collection is one) drops the filter when it exits: ``ensure_warning_filter`` puts it back and
+# runs on the paths that are not per-elementwise-op hot (the checked and multi-output dispatch,
+# argument conversion, recording, and the Python wrappers of reductions and nn ops) -- an
+# identity test per call there would cost W1 ~2% if made on every op.  A filter the user adds
+# ahead of it later (``simplefilter("error")``) turns the warning into an exception: the
+# dispatch then computes the op again quietly (``_quiet``), at no cost to calls that raise nothing.
 _WF = None
 
 
@@ -34,6 +35,12 @@ def _filter_warnings():
     global _WF
     warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"gputape(\.|$)")
     _WF = warnings.filters
+
+
+def ensure_warning_filter():
+    """Put op.py's RuntimeWarning filter back if ``warnings.filters`` was swapped since it was set."""
+    if warnings.filters is not _WF:
+        _filter_warnings()
 
 
 _filter_warnings()
@@ -119,8 +126,6 @@ class Op:
         return f"<gputape op {self.name}>"
 
     def __call__(self, *args, **params):
-        if _wmod.filters is not _WF:
-            _filter_warnings()
         try:
             if len(args) == 2:
                 vals = (args[0]._v, args[1]._v)
@@ -194,6 +199,8 @@ class Op:
 
     def _full(self, args, vals, params):
         """Dispatch with argument checks, a CUDA kernel, aliasing or several outputs."""
+        if warnings.filters is not _WF:
+            _filter_warnings()
         if self.check is not None:
             self.check(*vals, **params)
         xp = _b.xp or _b.get_xp()
@@ -257,6 +264,8 @@ def _replan_all():
 
 def _hooks(op, args, vals, out, params, st):
     """The slow tail of a dispatch: numerics checks, recording, function capture."""
+    if warnings.filters is not _WF:
+        _filter_warnings()
     if debug.check_numerics:
         _check_numerics(op, out, "forward")
     stack = st.stack
@@ -291,6 +300,8 @@ def _dtype_mismatch(op, args, vals, i, j):
 
 def _convert_args(op, args):
     """Arrays for mixed arguments: non-tensors take the dtype of the op's tensor arguments."""
+    if warnings.filters is not _WF:
+        _filter_warnings()
     if len(args) == 2 and op._convert_ref:
         a, b = args
         tb = type(b)

@@ -23,6 +23,17 @@ import dtype_ops
 from tf_fixture import TF_ERROR_BUILTIN, load
 
 CASES = load("dtype")
+
+
+@pytest.fixture(autouse=True)
+def _gputape_warning_filter():
+    """pytest imports gputape inside its collection-time ``catch_warnings`` and gives every test a
+    fresh copy of the filter list, so op.py's RuntimeWarning filter (set at import) is not in it;
+    gputape restores it on its next wrapper call (``ensure_warning_filter``).  Do that first here,
+    as a program that imports gputape at its top has the filter from the start
+    (``test_stderr_is_clean_in_a_fresh_process`` checks that case in a subprocess)."""
+    from gputape.op import ensure_warning_filter
+    ensure_warning_filter()
 BUILTIN = dict(TF_ERROR_BUILTIN, NotFoundError=ValueError)
 
 
@@ -280,6 +291,20 @@ def test_users_own_numpy_warnings_are_kept():
         np.log(np.zeros(1))
     assert any(issubclass(w.category, RuntimeWarning) for w in rec)
     assert np.geterr()["divide"] == "warn"          # NumPy's error state untouched
+
+
+def test_filter_restored_after_import_inside_catch_warnings():
+    """Imported inside a ``catch_warnings`` block (as pytest's collection does), the filter is gone
+    when the block exits; the next reduction/nn wrapper call puts it back."""
+    code = ("import warnings\n"
+            "with warnings.catch_warnings():\n"
+            "    import gputape as tf\n"
+            "tf.reduce_sum(tf.constant([1.]))\n"
+            "tf.math.log(tf.constant([0., -1.])); tf.constant([1.]) / tf.constant([0.])\n"
+            "print('ok')\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+    assert r.stderr == "", r.stderr
 
 
 def test_stderr_is_clean_in_a_fresh_process():

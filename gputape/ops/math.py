@@ -6,7 +6,7 @@ TensorFlow's values at kinks are kept (see TF_SEMANTICS.md section 2.1).
 """
 import numpy as np
 
-from ..op import defop, _const
+from ..op import defop, _const, ensure_warning_filter
 from .. import backend as _b
 from .. import dtype_rules as _rules
 from ..errors import InvalidArgumentError
@@ -436,6 +436,7 @@ def stop_gradient(input, name=None):
 
 def _tensor(x, like=None):
     from ..tensor import _Base, convert_to_tensor
+    ensure_warning_filter()
     if isinstance(x, _Base):
         return x
     return convert_to_tensor(x, dtype=None if like is None else like._v.dtype)

@@ -7,7 +7,7 @@ forwards call ``ufunc.reduce`` themselves, so a RuntimeWarning (inf - inf in a s
 attributed to gputape and silenced by op.py's filter, not to NumPy's ``fromnumeric``."""
 import numpy as np
 
-from ..op import defop
+from ..op import defop, ensure_warning_filter
 from ..tensor import _Base, convert_to_tensor
 from ..checks import normalize_axes, normalize_axis
 from ..errors import InvalidArgumentError
@@ -27,6 +27,9 @@ def _axes(x, axis, op="reduction"):
 
 
 def _tensor(x):
+    """``x`` as a tensor (lists and arrays converted, as TF); also the Python wrappers' point for
+    restoring op.py's RuntimeWarning filter."""
+    ensure_warning_filter()
     return x if isinstance(x, _Base) else convert_to_tensor(x)
 
 
