@@ -135,6 +135,12 @@ rec("sigmoid_xent_pos_inf/grad", grad(lambda lg: tf.nn.sigmoid_cross_entropy_wit
     labels=tf.constant([0., 1.]), logits=lg), np.array([inf, inf], f32)))
 rec("softmax_neg_inf", lambda: tf.nn.softmax(tf.constant([0., -inf])))
 rec("log_softmax_neg_inf", lambda: tf.nn.log_softmax(tf.constant([0., -inf])))
+rec("softmax_neg_inf/grad", grad(lambda x: tf.nn.softmax(x) * tf.constant([1., 2.]), np.array([0., -inf], f32)))
+rec("log_softmax_neg_inf/grad", grad(lambda x: tf.nn.log_softmax(x) * tf.constant([1., 2.]),
+                                     np.array([0., -inf], f32)))
+rec("reduce_mean_empty/grad", grad(tf.reduce_mean, np.zeros([0], f32)))
+rec("reduce_max_inf/grad", grad(tf.reduce_max, np.array([inf, inf, 1.], f32)))
+rec("sigmoid_tanh_inf/grad", grad(lambda x: tf.sigmoid(x) + tf.tanh(x), np.array([-inf, inf], f32)))
 rec("dropout_rate_1", lambda: tf.nn.dropout(tf.constant([1., inf]), rate=1.0))
 rec("dropout_rate_1_int", lambda: tf.nn.dropout(tf.constant([1., inf]), rate=1))
 rec("relu_inf", lambda: tf.nn.relu(tf.constant([-inf, inf])))
