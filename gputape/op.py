@@ -6,20 +6,51 @@ happens only in ``_record``, and only when a recorder is active.
 """
 import operator
 import sys
+import warnings
 import weakref
 
 import numpy as np
 
 from . import backend as _b
+from . import dtype_rules as _rules
 from .errors import InvalidArgumentError, NumericsError, describe
 from .state import state as _state, hooked_anywhere as _hooked, debug  # noqa: F401 (debug: per-thread switches)
 from .tensor import Tensor, Variable, _Base, _infer_np, _cast_checked, _wrap
 from .tensor import _to_np   # TF's conversion rules for non-scalar arguments (_const)
 
+# NumPy's RuntimeWarnings from gputape's own array calls (log(0), x/0, inf - inf, overflow) stay
+# off the user's stderr, as TensorFlow prints none.  NumPy attributes a ufunc's warning to the
+# Python module that called the ufunc, so one "ignore" filter for gputape's modules hides them
+# and nothing else: NumPy's error state (np.seterr) is left alone and the user's own NumPy
+# warnings are kept.  A ``warnings.catch_warnings`` block around gputape's import (pytest's
+# collection is one) drops the filter when it exits: ``ensure_warning_filter`` puts it back and
+# runs on the paths that are not per-elementwise-op hot (the checked and multi-output dispatch,
+# argument conversion, recording, and the Python wrappers of reductions and nn ops) -- an
+# identity test per call there would cost W1 ~2% if made on every op.  A filter the user adds
+# ahead of it later (``simplefilter("error")``) turns the warning into an exception: the
+# dispatch then computes the op again quietly (``_quiet``), at no cost to calls that raise nothing.
+_WF = None
+
+
+def _filter_warnings():
+    global _WF
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"gputape(\.|$)")
+    _WF = warnings.filters
+
+
+def ensure_warning_filter():
+    """Put op.py's RuntimeWarning filter back if ``warnings.filters`` was swapped since it was set."""
+    if warnings.filters is not _WF:
+        _filter_warnings()
+
+
+_filter_warnings()
+
 _new = object.__new__
 _getv = operator.attrgetter("_v")
 _ALL_OPS = weakref.WeakSet()
 _PAIR = (0, 1)
+_F32 = np.dtype(np.float32)
 
 
 class Op:
@@ -33,7 +64,8 @@ class Op:
       transpose of the VJP.
     """
     __slots__ = ("name", "fwd", "cuda", "vjps", "vjp_all", "jvp", "nout", "nondiff", "linear",
-                 "elementwise", "same_dtype", "_convert_ref", "aliases", "check", "_plain", "ufunc", "_ufn", "__weakref__")
+                 "elementwise", "same_dtype", "_convert_ref", "aliases", "check", "_plain", "ufunc", "_ufn", "allowed",
+                 "_dfast", "__weakref__")
 
     def __init__(self, name, fwd, *, cuda=None, nout=1, nondiff=False, linear=False,
                  elementwise=False, same_dtype=None, aliases=False, check=None, ufunc=None):
@@ -54,6 +86,13 @@ class Op:
         self._convert_ref = same_dtype      # positions whose non-tensor args take the tensors' dtype
         self.aliases = aliases              # forward may return a view of an input
         self.check = check                  # check(*arrays, **params) raises before any compute
+        # the dtypes TF allows (gputape.dtype_rules, found by the op's name): input 0 is checked
+        # inline by the dispatch (one set lookup); another typed input goes through ``check``
+        rule = _rules.RULES.get(name)
+        self.allowed = rule.allowed if rule is not None and rule.arg == 0 else None
+        self._dfast = _F32 if self.allowed and _F32 in self.allowed else None   # skips the set lookup
+        if rule is not None and rule.arg != 0:
+            self.check = _arg_dtype_check(name, rule, check)
         self._plain = False
         self.ufunc = ufunc                  # name of an xp function equal to fwd(xp, *arrays)
         self._ufn = None
@@ -92,14 +131,23 @@ class Op:
         except AttributeError:
             args, vals = _convert_args(self, args)
         sd = self.same_dtype
+        al = self.allowed
         if sd is not None:
             if sd is _PAIR:
                 d0 = vals[0].dtype
                 d = vals[1].dtype
                 if d is not d0 and d != d0:
                     _dtype_mismatch(self, args, vals, 0, 1)
+                if al is not None and d0 is not self._dfast and d0 not in al:
+                    _rules.raise_for(self.name, d0, vals[0].shape)
             else:
                 _check_same(self, args, vals, sd)
+                if al is not None and vals[0].dtype not in al:
+                    _rules.raise_for(self.name, vals[0].dtype, vals[0].shape)
+        elif al is not None:
+            d0 = vals[0].dtype
+            if d0 is not self._dfast and d0 not in al:
+                _rules.raise_for(self.name, d0, vals[0].shape)
         if self._plain:
             try:
                 f = self._ufn
@@ -111,6 +159,8 @@ class Op:
                     out_v = self.fwd(_b.xp, *vals)
             except (ValueError, TypeError, IndexError) as e:
                 _reraise(self, e, vals, params)
+            except RuntimeWarning:
+                out_v = _quiet(self, _b.xp, vals, params)
             out = _new(Tensor)
             out._v = out_v
         else:
@@ -144,6 +194,8 @@ class Op:
 
     def _full(self, args, vals, params):
         """Dispatch with argument checks, a CUDA kernel, aliasing or several outputs."""
+        if warnings.filters is not _WF:
+            _filter_warnings()
         if self.check is not None:
             self.check(*vals, **params)
         xp = _b.xp or _b.get_xp()
@@ -155,11 +207,25 @@ class Op:
                 out_v = self.fwd(xp, *vals, **params)
         except (ValueError, TypeError, IndexError) as e:
             _reraise(self, e, vals, params)
+        except RuntimeWarning:
+            out_v = _quiet(self, xp, vals, params)
         if self.nout == 1:
             if self.aliases:
                 out_v = _own(out_v, args)
             return _wrap(out_v)
         return tuple(_wrap(v) for v in out_v)
+
+
+def _arg_dtype_check(name, rule, inner):
+    """A ``check`` hook refusing the dtypes ``rule`` does not allow at input ``rule.arg``, then ``inner``."""
+    i, allowed = rule.arg, rule.allowed
+
+    def check(*vals, **params):
+        if vals[i].dtype not in allowed:
+            _rules.raise_for(name, vals[i].dtype, vals[i].shape)
+        if inner is not None:
+            inner(*vals, **params)
+    return check
 
 
 def _check_same(op, args, vals, sd):
@@ -168,6 +234,14 @@ def _check_same(op, args, vals, sd):
         d = vals[i].dtype
         if d is not d0 and d != d0:
             _dtype_mismatch(op, args, vals, sd[0], i)
+
+
+def _quiet(op, xp, vals, params):
+    """The forward again with NumPy's floating-point warnings off: reached only when a warnings filter
+    of the user's ("error") put ahead of op.py's turned a NumPy RuntimeWarning into an exception."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return op.fwd(xp, *vals, **params)
 
 
 def _reraise(op, e, vals, params):
@@ -185,6 +259,8 @@ def _replan_all():
 
 def _hooks(op, args, vals, out, params, st):
     """The slow tail of a dispatch: numerics checks, recording, function capture."""
+    if warnings.filters is not _WF:
+        _filter_warnings()
     if st.check_numerics:
         _check_numerics(op, out, "forward")
     stack = st.stack
@@ -219,6 +295,8 @@ def _dtype_mismatch(op, args, vals, i, j):
 
 def _convert_args(op, args):
     """Arrays for mixed arguments: non-tensors take the dtype of the op's tensor arguments."""
+    if warnings.filters is not _WF:
+        _filter_warnings()
     if len(args) == 2 and op._convert_ref:
         a, b = args
         tb = type(b)

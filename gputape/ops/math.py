@@ -6,8 +6,10 @@ TensorFlow's values at kinks are kept (see TF_SEMANTICS.md section 2.1).
 """
 import numpy as np
 
-from ..op import defop, _const
+from ..op import defop, _const, ensure_warning_filter
 from .. import backend as _b
+from .. import dtype_rules as _rules
+from ..errors import InvalidArgumentError
 from ..kernels import kernel
 
 E = dict(elementwise=True)
@@ -35,9 +37,14 @@ multiply = defop("multiply", lambda xp, x, y: x * y, ufunc="multiply", **B)
 multiply.def_vjp(lambda g, out, x, y: multiply(g, y), lambda g, out, x, y: multiply(g, x))
 
 
+_TRUEDIV = {np.dtype(np.int8): np.float32, np.dtype(np.int16): np.float32, np.dtype(np.uint8): np.float32,
+            np.dtype(np.int32): np.float64, np.dtype(np.int64): np.float64}
+
+
 def _div(xp, x, y):
-    if x.dtype.kind in "iub":          # TF: int true division gives float64
-        return xp.true_divide(x, y).astype(np.float64)
+    if x.dtype.kind in "iu":           # TF's truediv: 8/16-bit ints in float32, 32/64-bit in float64
+        f = _TRUEDIV[x.dtype]
+        return x.astype(f) / y.astype(f)
     return x / y
 
 
@@ -69,14 +76,23 @@ realdiv = divide
 negative = defop("negative", lambda xp, x: -x, ufunc="negative", linear=True, **E)
 negative.def_vjp(lambda g, out, x: negative(g))
 
-floordiv = defop("floordiv", lambda xp, x, y: xp.floor_divide(x, y), nondiff=True, same_dtype=(0, 1))
+def _int_div_check(x, y, op):
+    """TF's CPU kernels refuse an integer division by zero ("Integer division by zero").  On CuPy
+    this reads one flag back from the device: TF's CPU semantics demand the check."""
+    if y.dtype.kind in "iu" and y.size and bool((y == 0).any()):
+        raise InvalidArgumentError(f"{op}: Integer division by zero (divisor of shape {tuple(y.shape)} and "
+                                   f"dtype {y.dtype.name} holds a 0)")
+
+
+floordiv = defop("floordiv", lambda xp, x, y: xp.floor_divide(x, y), nondiff=True, same_dtype=(0, 1),
+                 check=lambda x, y: _int_div_check(x, y, op="floordiv"))
 
 
 def _floormod_fwd(xp, x, y):
     return xp.mod(x, y)
 
 
-floormod = defop("floormod", _floormod_fwd, **B)
+floormod = defop("floormod", _floormod_fwd, check=lambda x, y: _int_div_check(x, y, op="floormod"), **B)
 floormod.def_vjp(lambda g, out, x, y: g,
                  lambda g, out, x, y: multiply(negative(g), floor(divide(x, y))))
 mod = floormod
@@ -385,7 +401,12 @@ _cast_op.def_vjp(lambda g, out, x, dtype: _cast_op(g, dtype=x._v.dtype) if x._v.
 def cast(x, dtype, name=None):
     """Convert ``x`` to ``dtype``; float->int truncates and cuts the gradient path."""
     from ..dtypes import np_dtype
-    npd = np_dtype(dtype)
+    if dtype is None:
+        raise TypeError("cast: Cannot convert the argument `type_value`: None to a TensorFlow DType.")
+    try:
+        npd = np_dtype(dtype)
+    except TypeError as e:
+        raise TypeError(f"cast: {e}") from None
     from ..tensor import _Base, convert_to_tensor
     if not isinstance(x, _Base):
         x = convert_to_tensor(x)
@@ -413,16 +434,43 @@ def stop_gradient(input, name=None):
     return _stop_gradient_op(input)
 
 
+def _tensor(x, like=None):
+    from ..tensor import _Base, convert_to_tensor
+    ensure_warning_filter()
+    if isinstance(x, _Base):
+        return x
+    return convert_to_tensor(x, dtype=None if like is None else like._v.dtype)
+
+
+def _pair(x, y):
+    """Two operands as tensors, a Python number taking the other's dtype (as TF converts them)."""
+    from ..tensor import _Base
+    if not isinstance(x, _Base) and isinstance(y, _Base):
+        return _tensor(x, y), y
+    x = _tensor(x)
+    return x, _tensor(y, x)
+
+
 def squared_difference(x, y, name=None):
+    """(x - y)**2; float16/32/64, int32 and int64 as TF's SquaredDifference (others: InvalidArgumentError)."""
+    x, y = _pair(x, y)
+    _rules.check("squared_difference", x)
     d = subtract(x, y)
     return multiply(d, d)
 
 
 def divide_no_nan(x, y, name=None):
-    """x / y, and 0 wherever y == 0 (both in value and gradient)."""
-    z = equal(y, zeros_like(y) if hasattr(y, "_v") else 0.0)
+    """x / y, and 0 wherever y == 0 (both in value and gradient); integers divide as ``divide``
+    (float32 for 8/16-bit, float64 for 32/64-bit), bool is a TypeError (TF)."""
+    x, y = _pair(x, y)
+    d = _rules.check("divide_no_nan", x)
+    if d.kind in "iu":
+        f = _TRUEDIV[d]
+        x, y = cast(x, f), cast(y, f)
+    z = equal(y, zeros_like(y))
     safe = where(z, ones_like_(y), y)
-    return where(z, zeros_like(divide(x, safe)), divide(x, safe))
+    q = divide(x, safe)
+    return where(z, zeros_like(q), q)
 
 
 def ones_like_(y):
@@ -431,12 +479,18 @@ def ones_like_(y):
 
 
 def xlogy(x, y, name=None):
+    """x * log(y), and 0 wherever x == 0 (floats only, as TF)."""
+    x, y = _pair(x, y)
+    _rules.check("xlogy", x)
     z = equal(x, 0.0)
     safe = where(z, ones_like_(y), y)
     return where(z, zeros_like(x), multiply(x, log(safe)))
 
 
 def reciprocal_no_nan(x, name=None):
+    """1 / x, and 0 where x == 0 (floats only, as TF)."""
+    x = _tensor(x)
+    _rules.check("reciprocal_no_nan", x)
     return divide_no_nan(1.0, x)
 
 
@@ -453,6 +507,8 @@ def add_n(inputs, name=None):
     inputs = list(inputs)
     if not inputs:
         raise ValueError("add_n: inputs must be a non-empty list of tensors")
+    inputs[0] = _tensor(inputs[0])
+    _rules.check("add_n", inputs[0])
     r = inputs[0]
     for x in inputs[1:]:
         r = add(r, x)

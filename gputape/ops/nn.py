@@ -12,10 +12,12 @@ from ..op import defop
 from ..kernels import kernel
 from ..tensor import _Base, convert_to_tensor
 from ..errors import InvalidArgumentError
+from ..checks import normalize_axis
+from .. import dtype_rules as _rules
 from .math import (multiply, add, subtract, negative, where, greater, greater_equal, exp, log, log1p, abs,
                    maximum, sigmoid, tanh, softplus, tanh_grad, sigmoid_grad, select_grad, cast, erf,
-                   square, divide, _sigmoid, _k)
-from .reduce import reduce_sum, reduce_max, reduce_mean
+                   square, divide, _sigmoid, _k, zeros_like, stop_gradient, squared_difference)
+from .reduce import reduce_sum, reduce_max, reduce_mean, _ureduce, _axes, _tensor
 from .shape import reshape, _nb, one_hot
 
 E = dict(elementwise=True)
@@ -30,10 +32,12 @@ relu_grad.def_vjp(None, lambda gg, out, y, g: relu_grad(y, gg))
 
 
 def relu6(features, name=None):
-    """min(max(x, 0), 6); the derivative is 0 at both 0 and 6 (TF)."""
+    """min(max(x, 0), 6); the derivative is 0 at both 0 and 6 (TF).  Floats and integers (TF).
+    Written with ``where`` (not a 0/1 mask times x), so +-inf give 6 and 0 as in TF."""
     from .math import less
-    x = features
-    return add(multiply(relu(x), cast(less(x, 6.0), x._v.dtype)), multiply(cast(greater_equal(x, 6.0), x._v.dtype), 6.0))
+    x = _tensor(features)
+    six = 6 if _rules.check("relu6", x).kind in "iu" else 6.0
+    return where(less(x, six), relu(x), six)
 
 
 def _leaky(xp, x, alpha):
@@ -49,8 +53,12 @@ leaky_relu_grad.def_vjp(None, lambda gg, out, x, g, alpha: leaky_relu_grad(x, gg
 
 
 def leaky_relu(features, alpha=0.2, name=None):
-    """x if x > 0 else alpha*x; the derivative at 0 is alpha (TF)."""
-    return _leaky_relu(features, alpha=float(alpha))
+    """x if x > 0 else alpha*x; the derivative at 0 is alpha (TF).  Integer features are cast to
+    float32 first, as TF does; bool is refused."""
+    x = _tensor(features)
+    if _rules.check("leaky_relu", x).kind in "iu":
+        x = cast(x, np.float32)
+    return _leaky_relu(x, alpha=float(alpha))
 
 
 def _elu(xp, x):
@@ -69,7 +77,9 @@ _SELU_A, _SELU_S = 1.6732632423543772848170429916717, 1.050700987355480493419334
 
 
 def selu(features, name=None):
-    x = features
+    """scale * (x if x >= 0 else alpha * (exp(x) - 1)); floats only (TF)."""
+    x = _tensor(features)
+    _rules.check("selu", x)
     # x == 0 takes the linear branch, so selu'(0) = scale as in TF's SeluGrad
     return multiply(_SELU_S, where(greater_equal(x, 0.0), x, multiply(_SELU_A, elu(x))))
 
@@ -125,11 +135,17 @@ gelu_grad.def_vjp(gelu_grad_dx, lambda gg, out, x, g, approximate: gelu_grad(x, 
 
 
 def gelu(features, approximate=False, name=None):
-    """Gaussian error linear unit (exact erf form, or the tanh approximation)."""
-    return _gelu_op(features, approximate=bool(approximate))
+    """Gaussian error linear unit (exact erf form, or the tanh approximation); floats only
+    (others: ValueError, as TF's wrapper)."""
+    x = _tensor(features)
+    _rules.check("gelu", x)
+    return _gelu_op(x, approximate=bool(approximate))
 
 
 def silu(features, beta=1.0, name=None):
+    """x * sigmoid(beta * x); floats only (TF)."""
+    features = _tensor(features)
+    _rules.check("silu", features)
     return multiply(features, sigmoid(multiply(features, beta) if beta != 1.0 else features))
 
 
@@ -137,13 +153,18 @@ swish = silu
 
 
 def softsign(features, name=None):
+    """x / (|x| + 1); floats only (TF)."""
+    features = _tensor(features)
+    _rules.check("softsign", features)
     return divide(features, add(abs(features), 1.0))
 
 
 # ---------------------------------------------------------------- softmax
 def _softmax_fwd(xp, x, axis):
-    e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
-    return e / xp.sum(e, axis=axis, keepdims=True)
+    if x.size == 0:
+        return xp.empty_like(x)
+    e = xp.exp(x - _ureduce(xp, "maximum", x, (axis,), True))
+    return e / _ureduce(xp, "add", e, (axis,), True)
 
 
 _softmax = defop("softmax", _softmax_fwd)
@@ -180,14 +201,26 @@ def softmax_grad_dy(gg, out, y, g, axis):
 softmax_grad.def_vjp(softmax_grad_dy, lambda gg, out, y, g, axis: softmax_grad(y, gg, axis=_from_end(axis, y._v.ndim)))
 
 
+def _softmax_axis(x, axis, op):
+    """``axis`` (default -1) of ``x`` as a non-negative int; a 0-d input or an axis outside
+    [-rank, rank) raises InvalidArgumentError (TF: "`dim` must be in the range [-2, 2)",
+    and for a scalar "logits must have >= 1 dimension")."""
+    if x._v.ndim == 0:
+        raise InvalidArgumentError(f"{op}: logits must have >= 1 dimension, got a scalar (shape ())")
+    return normalize_axis(-1 if axis is None else axis, x._v.ndim, op, "axis")
+
+
 def softmax(logits, axis=None, name=None):
-    x = logits if isinstance(logits, _Base) else convert_to_tensor(logits)
-    return _softmax(x, axis=(-1 if axis is None else int(axis)) % x._v.ndim)
+    """exp(x) / sum(exp(x)) along ``axis`` (default -1); floats only, rank >= 1 (TF)."""
+    x = _tensor(logits)
+    return _softmax(x, axis=_softmax_axis(x, axis, "softmax"))
 
 
 def _log_softmax_fwd(xp, x, axis):
-    s = x - xp.max(x, axis=axis, keepdims=True)
-    return s - xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
+    if x.size == 0:
+        return xp.empty_like(x)
+    s = x - _ureduce(xp, "maximum", x, (axis,), True)
+    return s - xp.log(_ureduce(xp, "add", xp.exp(s), (axis,), True))
 
 
 _log_softmax = defop("log_softmax", _log_softmax_fwd)
@@ -196,18 +229,19 @@ _log_softmax.def_vjp(lambda g, out, x, axis: subtract(
 
 
 def log_softmax(logits, axis=None, name=None):
-    x = logits if isinstance(logits, _Base) else convert_to_tensor(logits)
-    return _log_softmax(x, axis=(-1 if axis is None else int(axis)) % x._v.ndim)
+    """x - log(sum(exp(x))) along ``axis`` (default -1); floats only, rank >= 1 (TF)."""
+    x = _tensor(logits)
+    return _log_softmax(x, axis=_softmax_axis(x, axis, "log_softmax"))
 
 
 # ---------------------------------------------------------------- cross-entropy (fused: loss and softmax in one pass)
 def _xent_fwd(xp, labels, logits):
-    m = xp.max(logits, axis=-1, keepdims=True)
+    m = _ureduce(xp, "maximum", logits, (-1,), True)
     s = logits - m
     e = xp.exp(s)
-    z = xp.sum(e, axis=-1, keepdims=True)
+    z = _ureduce(xp, "add", e, (-1,), True)
     logp = s - xp.log(z)
-    loss = -xp.sum(labels * logp, axis=-1)
+    loss = -_ureduce(xp, "add", labels * logp, (-1,), False)     # a 0 label at a -inf logit: NaN, as TF
     return loss, e / z
 
 
@@ -250,9 +284,12 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     """Per-example ``-sum(labels * log_softmax(logits))``; differentiable in both arguments (TF)."""
     logits = logits if isinstance(logits, _Base) else convert_to_tensor(logits)
     labels = labels if isinstance(labels, _Base) else convert_to_tensor(labels, dtype=logits._v.dtype)
-    if axis not in (-1, logits._v.ndim - 1):
+    _rules.check("softmax_cross_entropy_with_logits", logits)
+    nd = logits._v.ndim
+    ax = _softmax_axis(logits, axis, "softmax_cross_entropy_with_logits")
+    if ax != nd - 1:
         from .shape import transpose
-        perm = [i for i in range(logits._v.ndim) if i != axis % logits._v.ndim] + [axis % logits._v.ndim]
+        perm = [i for i in range(nd) if i != ax] + [ax]
         logits, labels = transpose(logits, perm), transpose(labels, perm)
     return softmax_xent(labels, logits)[0]
 
@@ -275,16 +312,53 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
         if int(lv.max()) >= n or int(lv.min()) < 0:
             raise InvalidArgumentError(f"Received a label value of {int(lv.max()) if int(lv.max()) >= n else int(lv.min())} "
                                        f"which is outside the valid range of [0, {n}).")
-    oh = one_hot(labels, logits._v.shape[-1], dtype=logits._v.dtype)
-    return softmax_xent(oh, logits)[0]
+    return sparse_xent(labels, logits)[0]
+
+
+def _sparse_xent_fwd(xp, labels, logits):
+    """TF's SparseSoftmaxXentWithLogits: loss = log(sum(exp(s))) - s[label] with s = logits - max, so a
+    -inf logit of another class adds nothing (no 0 * -inf)."""
+    m = _ureduce(xp, "maximum", logits, (-1,), True)
+    s = logits - m
+    e = xp.exp(s)
+    z = _ureduce(xp, "add", e, (-1,), True)
+    picked = xp.take_along_axis(s, labels[..., None].astype(np.intp), axis=-1)[..., 0]
+    return xp.log(z[..., 0]) - picked, e / z
+
+
+def _sparse_check(labels, logits):
+    if logits.dtype not in _rules.RULES["sparse_softmax_cross_entropy_with_logits"].allowed:
+        _rules.raise_for("sparse_softmax_cross_entropy_with_logits", logits.dtype, logits.shape, arg=1)
+
+
+sparse_xent = defop("sparse_softmax_cross_entropy_with_logits", _sparse_xent_fwd, nout=2, check=_sparse_check)
+
+
+@sparse_xent.def_vjp_all
+def sparse_xent_vjp(gs, outs, inputs, needs, **params):
+    """dlogits = g * (softmax - one_hot(labels)) [+ softmax VJP of g_probs]; labels get none"""
+    g, gp = gs
+    loss, probs = outs
+    labels, logits = inputs
+    dlog = None
+    if needs[1]:
+        if g is not None:
+            oh = one_hot(labels, logits._v.shape[-1], dtype=logits._v.dtype)
+            dlog = xent_grad(probs, oh, reshape(g, tuple(g._v.shape) + (1,)))
+        if gp is not None:
+            d = softmax_grad(probs, gp, axis=-1)
+            dlog = d if dlog is None else add(dlog, d)
+    return [None, dlog]
 
 
 def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
-    """max(x, 0) - x*z + log1p(exp(-|x|)), written as TF does so the gradient at 0 is sigmoid(0) - z."""
+    """max(x, 0) - x*z + log1p(exp(-|x|)), written as TF does so the gradient at 0 is sigmoid(0) - z
+    and a -inf logit gives inf (not NaN).  Floats only."""
     x = logits if isinstance(logits, _Base) else convert_to_tensor(logits)
     z = labels if isinstance(labels, _Base) else convert_to_tensor(labels, dtype=x._v.dtype)
+    _rules.check("sigmoid_cross_entropy_with_logits", x)
     cond = greater_equal(x, 0.0)
-    relu_logits = where(cond, x, multiply(x, 0.0))
+    relu_logits = where(cond, x, zeros_like(x))            # not x * 0: -inf * 0 is NaN
     neg_abs = where(cond, negative(x), x)
     return add(subtract(relu_logits, multiply(x, z)), log1p(exp(neg_abs)))
 
@@ -384,29 +458,47 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
     """Zero each element with probability ``rate``, scale the rest by 1/(1-rate)."""
     from .creation import random
     if not 0 <= float(rate) < 1:
-        raise ValueError(f"dropout: rate must be a scalar tensor or a float in the range [0, 1), got {rate}")
+        raise ValueError(f"dropout: `rate` must be a scalar tensor or a float in the range [0, 1). Received: rate={rate}")
     if float(rate) == 0:
         return x
     shape = tuple(x.shape) if noise_shape is None else tuple(noise_shape)
-    keep = random.uniform(shape, dtype=x.dtype, seed=seed)
-    mask = cast(greater_equal(keep, float(rate)), x.dtype)
-    return multiply(x, multiply(mask, 1.0 / (1.0 - float(rate))))
+    keep = greater_equal(random.uniform(shape, dtype=x.dtype, seed=seed), float(rate))
+    scaled = multiply(x, 1.0 / (1.0 - float(rate)))
+    return where(keep, scaled, zeros_like(scaled))        # as TF (where, not * mask): a dropped inf is 0
 
 
 def l2_loss(t, name=None):
+    """sum(t**2) / 2; floats only (TF)."""
+    t = _tensor(t)
+    _rules.check("l2_loss", t)
     return multiply(reduce_sum(square(t)), 0.5)
 
 
 def moments(x, axes, shift=None, keepdims=False, name=None):
-    mean = reduce_mean(x, axis=axes, keepdims=True)
-    var = reduce_mean(square(subtract(x, mean)), axis=axes, keepdims=keepdims)
+    """(mean, variance) over ``axes``, as TF: float16 is computed in float32 and cast back, the
+    variance is mean(squared_difference(x, mean)); int32/int64 truncate; ``shift`` is unused (as in
+    TF).  Out-of-range or repeated axes raise InvalidArgumentError.  TF puts a stop_gradient on the
+    mean inside the variance; first derivatives are the same without it (the mean's path adds
+    sum(x - mean) = 0) and second derivatives stay exact, so it is left out here."""
+    x = _tensor(x)
+    d = _rules.check("moments", x)
+    ax = _axes(x, axes, "moments")
+    y = cast(x, np.float32) if d == np.float16 else x
+    mean = reduce_mean(y, axis=ax, keepdims=True)
+    var = reduce_mean(squared_difference(y, mean), axis=ax, keepdims=True)
     if not keepdims:
-        mean = reshape(mean, [d for i, d in enumerate(x.shape) if i not in [a % x.ndim for a in axes]])
+        kept = [n for i, n in enumerate(x.shape) if i not in ax]
+        mean, var = reshape(mean, kept), reshape(var, kept)
+    if d == np.float16:
+        mean, var = cast(mean, d), cast(var, d)
     return mean, var
 
 
 def l2_normalize(x, axis=None, epsilon=1e-12, name=None):
+    """x / sqrt(max(sum(x**2, axis), epsilon)); floats only (TF)."""
     from .math import rsqrt
+    x = _tensor(x)
+    _rules.check("l2_normalize", x)
     sq = reduce_sum(square(x), axis=axis, keepdims=True)
     return multiply(x, rsqrt(maximum(sq, epsilon)))
 
@@ -414,5 +506,5 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None):
 __all__ = ["relu", "relu6", "relu_grad", "leaky_relu", "leaky_relu_grad", "elu", "elu_grad", "selu", "gelu",
            "gelu_grad", "silu", "swish", "softsign", "softmax", "softmax_grad", "log_softmax",
            "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits",
-           "sigmoid_cross_entropy_with_logits", "softmax_xent", "xent_grad", "bias_act", "act_bias_grad",
+           "sigmoid_cross_entropy_with_logits", "softmax_xent", "sparse_xent", "xent_grad", "bias_act", "act_bias_grad",
            "bias_add", "dense_activation", "dropout", "l2_loss", "moments", "l2_normalize"]

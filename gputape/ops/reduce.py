@@ -1,29 +1,45 @@
 """Reductions.  ``axis`` is normalised to a sorted tuple of non-negative axes before
-dispatch; rules expand ``g`` back with negative axes so batch axes in front are kept."""
+dispatch; rules expand ``g`` back with negative axes so batch axes in front are kept.
+
+Output dtypes are TensorFlow's: a sum, product or cumsum keeps its input's dtype (int8 wraps
+in int8, as TF's kernels do; NumPy would promote small integers to int64).  On NumPy the
+forwards call ``ufunc.reduce`` themselves, so a RuntimeWarning (inf - inf in a sum) is
+attributed to gputape and silenced by op.py's filter, not to NumPy's ``fromnumeric``."""
 import numpy as np
 
-from ..op import defop
+from ..op import defop, ensure_warning_filter
 from ..tensor import _Base, convert_to_tensor
+from ..checks import normalize_axes, normalize_axis
 from ..errors import InvalidArgumentError
+from .. import dtype_rules as _rules
 from .shape import reshape, _nb, transpose, _broadcast_to_fwd
 from .math import multiply, divide, cast, equal, add, where, sqrt, square, abs, exp, log, subtract
 
 
-def _axes(x, axis):
+def _axes(x, axis, op="reduction"):
+    """``axis`` (None, an int, a list or an integer tensor) as a sorted tuple of axes of ``x``; out of
+    range or repeated axes raise InvalidArgumentError (TF: "Invalid reduction dimension",
+    "Axes contains duplicate dimension"), float axes TypeError."""
     r = x._v.ndim
     if axis is None:
         return tuple(range(r))
-    if isinstance(axis, _Base):
-        axis = np.asarray(axis).tolist()
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    out = []
-    for a in axes:
-        a = int(a)
-        if not -r <= a < max(r, 1):
-            raise InvalidArgumentError(f"reduction: Invalid reduction dimension {a} for input with "
-                                       f"{r} dimensions (shape {tuple(x._v.shape)})")
-        out.append(a % max(r, 1))
-    return tuple(sorted(set(out)))
+    return tuple(sorted(normalize_axes(axis, r, op)))
+
+
+def _tensor(x):
+    """``x`` as a tensor (lists and arrays converted, as TF); also the Python wrappers' point for
+    restoring op.py's RuntimeWarning filter."""
+    ensure_warning_filter()
+    return x if isinstance(x, _Base) else convert_to_tensor(x)
+
+
+def _ureduce(xp, fn, x, axes, keepdims, dtype=None):
+    """``xp.<fn>.reduce`` over ``axes`` (``fn`` 'add', 'multiply', 'maximum', 'minimum'), in ``dtype``."""
+    if xp is np:
+        return getattr(np, fn).reduce(x, axis=axes, dtype=dtype, keepdims=keepdims)
+    name = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min"}[fn]
+    kw = {} if dtype is None else {"dtype": dtype}
+    return getattr(xp, name)(x, axis=axes, keepdims=keepdims, **kw)
 
 
 def _kept(x, axes):
@@ -79,7 +95,7 @@ def _sum_fwd(xp, x, axes, keepdims):
             if keepdims:
                 r = r.reshape(tuple(1 if i in axes else d for i, d in enumerate(x.shape)))
             return r
-    return xp.sum(x, axis=axes, keepdims=keepdims)
+    return _ureduce(xp, "add", x, axes, keepdims, dtype=x.dtype)
 
 
 _sum = defop("reduce_sum", _sum_fwd, linear=True)
@@ -107,19 +123,27 @@ _sum.def_vjp(lambda g, out, x, axes, keepdims: sum_grad(g, shape=tuple(x._v.shap
 
 
 def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
-    x = input_tensor if isinstance(input_tensor, _Base) else convert_to_tensor(input_tensor)
-    return _sum(x, axes=_axes(x, axis), keepdims=bool(keepdims))
+    """Sum over ``axis`` (all by default); the input's dtype (int8 stays int8, as TF)."""
+    x = _tensor(input_tensor)
+    return _sum(x, axes=_axes(x, axis, "reduce_sum"), keepdims=bool(keepdims))
 
 
 def _mean_fwd(xp, x, axes, keepdims):
-    if x.dtype.kind in "iu":       # TF truncates an integer mean
-        n = int(np.prod([x.shape[a] for a in axes])) if axes else 1
-        s = xp.sum(x, axis=axes, keepdims=keepdims)
-        return (xp.sign(s) * (xp.abs(s) // max(n, 1))).astype(x.dtype)
+    n = int(np.prod([x.shape[a] for a in axes])) if axes else 1
+    if x.dtype.kind in "iu":       # TF: the exact mean truncated toward 0 (no wrap in the sum); empty: 0
+        wide = np.dtype(np.int64 if x.dtype.kind == "i" else np.uint64)
+        s = _ureduce(xp, "add", x, axes, keepdims, dtype=wide)
+        if n == 0:
+            return xp.zeros_like(s).astype(x.dtype)
+        if x.dtype.kind == "u":
+            return (s // wide.type(n)).astype(x.dtype)
+        return (xp.sign(s) * (xp.abs(s) // wide.type(n))).astype(x.dtype)
+    # floats: sum / n, so an empty mean is 0/0 = NaN (TF); float16 accumulates in float32
     if xp is np and x.dtype in _PACKET:
-        n = int(np.prod([x.shape[a] for a in axes])) if axes else 1
-        return np.asarray(_sum_fwd(xp, x, axes, keepdims) / x.dtype.type(max(n, 1)), dtype=x.dtype)
-    return xp.mean(x, axis=axes, keepdims=keepdims)
+        return np.asarray(_sum_fwd(xp, x, axes, keepdims) / x.dtype.type(n), dtype=x.dtype)
+    acc = np.dtype(np.float32) if x.dtype == np.float16 else x.dtype
+    s = _ureduce(xp, "add", x, axes, keepdims, dtype=acc)
+    return (s / acc.type(n)).astype(x.dtype, copy=False)
 
 
 _mean = defop("reduce_mean", _mean_fwd, linear=True)
@@ -135,21 +159,31 @@ _mean.def_vjp(mean_vjp)
 
 
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
-    x = input_tensor if isinstance(input_tensor, _Base) else convert_to_tensor(input_tensor)
-    return _mean(x, axes=_axes(x, axis), keepdims=bool(keepdims))
+    """Mean over ``axis``; integers are summed in their dtype and truncated, an empty float mean is
+    NaN and an empty integer mean 0 (TF)."""
+    x = _tensor(input_tensor)
+    return _mean(x, axes=_axes(x, axis, "reduce_mean"), keepdims=bool(keepdims))
 
 
-def _check_nonempty(x, axes, keepdims):
-    if x.size == 0 and x.dtype.kind in "iu":
-        raise InvalidArgumentError(f"reduce_max/min of an empty integer tensor (shape {tuple(x.shape)})")
+def _identity_of(fn, dtype):
+    """TF's value for a max/min over nothing: -inf/inf for floats, the dtype's lowest/highest for ints."""
+    if dtype.kind == "f":
+        return -np.inf if fn == "maximum" else np.inf
+    info = np.iinfo(dtype) if dtype.kind in "iu" else None
+    if info is None:
+        return fn == "minimum"
+    return info.min if fn == "maximum" else info.max
 
 
 def _minmax(name, fn):
-    op = defop(name, lambda xp, x, axes, keepdims: getattr(xp, fn)(x, axis=axes, keepdims=keepdims) if x.size
-               else xp.full(tuple(1 if (i in axes and keepdims) else d for i, d in enumerate(x.shape)
-                                  if keepdims or i not in axes),
-                            -np.inf if fn == "max" else np.inf, dtype=x.dtype),
-               check=_check_nonempty)
+    def fwd(xp, x, axes, keepdims):
+        if x.size:
+            return _ureduce(xp, fn, x, axes, keepdims)
+        shape = tuple(1 if (i in axes and keepdims) else d for i, d in enumerate(x.shape)
+                      if keepdims or i not in axes)
+        return xp.full(shape, _identity_of(fn, x.dtype), dtype=x.dtype)
+
+    op = defop(name, fwd)
 
     def minmax_vjp(g, out, x, axes, keepdims):
         """dx = g * (x == out) / count(x == out): ties share the gradient evenly (TF)"""
@@ -162,18 +196,20 @@ def _minmax(name, fn):
     return op
 
 
-_max = _minmax("reduce_max", "max")
-_min = _minmax("reduce_min", "min")
+_max = _minmax("reduce_max", "maximum")
+_min = _minmax("reduce_min", "minimum")
 
 
 def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
-    x = input_tensor if isinstance(input_tensor, _Base) else convert_to_tensor(input_tensor)
-    return _max(x, axes=_axes(x, axis), keepdims=bool(keepdims))
+    """Largest element over ``axis``; over nothing: -inf, or an integer dtype's lowest value (TF)."""
+    x = _tensor(input_tensor)
+    return _max(x, axes=_axes(x, axis, "reduce_max"), keepdims=bool(keepdims))
 
 
 def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
-    x = input_tensor if isinstance(input_tensor, _Base) else convert_to_tensor(input_tensor)
-    return _min(x, axes=_axes(x, axis), keepdims=bool(keepdims))
+    """Smallest element over ``axis``; over nothing: inf, or an integer dtype's highest value (TF)."""
+    x = _tensor(input_tensor)
+    return _min(x, axes=_axes(x, axis, "reduce_min"), keepdims=bool(keepdims))
 
 
 # ---- reduce_prod: the gradient is the product of the *other* elements, computed without division
@@ -185,7 +221,7 @@ def _to_last(xp, x, axes):
 
 
 def _prod_fwd(xp, x, axes, keepdims):
-    return xp.prod(x, axis=axes, keepdims=keepdims)
+    return _ureduce(xp, "multiply", x, axes, keepdims, dtype=x.dtype)
 
 
 _prod = defop("reduce_prod", _prod_fwd)
@@ -243,35 +279,56 @@ _prod.def_vjp(prod_vjp)
 
 
 def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
-    x = input_tensor if isinstance(input_tensor, _Base) else convert_to_tensor(input_tensor)
-    return _prod(x, axes=_axes(x, axis), keepdims=bool(keepdims))
+    """Product over ``axis``; the input's dtype (TF)."""
+    x = _tensor(input_tensor)
+    return _prod(x, axes=_axes(x, axis, "reduce_prod"), keepdims=bool(keepdims))
 
 
 # ---- composites
 def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
-    from .math import stop_gradient
-    x = input_tensor
-    m = stop_gradient(reduce_max(x, axis=axis, keepdims=True))
-    m = where(equal(abs(m), float("inf")), multiply(m, 0.0), m)
-    r = add(log(reduce_sum(exp(subtract(x, m)), axis=axis, keepdims=True)), m)
-    return r if keepdims else reshape(r, [d for i, d in enumerate(x.shape) if i not in _axes(x, axis)])
+    """log(sum(exp(x))) over ``axis``, shifted by the (finite) max as TF does: all -inf gives -inf,
+    any +inf gives inf.  Floats only."""
+    from .math import stop_gradient, zeros_like
+    x = _tensor(input_tensor)
+    _rules.check("reduce_logsumexp", x)
+    axes = _axes(x, axis, "reduce_logsumexp")
+    m = stop_gradient(_max(x, axes=axes, keepdims=True))
+    m = where(equal(abs(m), float("inf")), zeros_like(m), m)      # not m * 0: inf * 0 is NaN
+    r = add(log(_sum(exp(subtract(x, m)), axes=axes, keepdims=True)), m)
+    return r if keepdims else reshape(r, [d for i, d in enumerate(x.shape) if i not in axes])
 
 
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
-    m = reduce_mean(input_tensor, axis=axis, keepdims=True)
-    return reduce_mean(square(subtract(input_tensor, m)), axis=axis, keepdims=keepdims)
+    """mean(|x - mean(x)|**2) over ``axis``; floats only (integers: TypeError, as TF)."""
+    x = _tensor(input_tensor)
+    _rules.check("reduce_variance", x)
+    axes = _axes(x, axis, "reduce_variance")
+    m = _mean(x, axes=axes, keepdims=True)
+    return _mean(square(subtract(x, m)), axes=axes, keepdims=bool(keepdims))
 
 
 def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
-    return sqrt(reduce_variance(input_tensor, axis=axis, keepdims=keepdims))
+    """sqrt(reduce_variance); floats only (integers: TypeError, as TF)."""
+    x = _tensor(input_tensor)
+    _rules.check("reduce_std", x)
+    return sqrt(reduce_variance(x, axis=axis, keepdims=keepdims))
 
 
 def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
-    return sqrt(reduce_sum(square(input_tensor), axis=axis, keepdims=keepdims))
+    """sqrt(sum(x**2)) over ``axis``; integers give the truncated root in their own dtype (TF)."""
+    x = _tensor(input_tensor)
+    d = _rules.check("reduce_euclidean_norm", x)
+    if d.kind in "iu":
+        s = cast(_sum(square(x), axes=_axes(x, axis, "reduce_euclidean_norm"), keepdims=bool(keepdims)),
+                 np.float64)
+        return cast(sqrt(s), d)
+    return sqrt(reduce_sum(square(x), axis=axis, keepdims=keepdims))
 
 
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
     """Vector norms (``ord`` 'euclidean'/2, 1, inf); like TF, the 2-norm's gradient at 0 is NaN."""
+    tensor = _tensor(tensor)
+    _rules.check("norm", tensor)
     keepdims = bool(keepdims)
     if ord in ("euclidean", 2, 2.0, "fro"):
         return sqrt(reduce_sum(multiply(tensor, tensor), axis=axis, keepdims=keepdims))
@@ -284,9 +341,11 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
 
 def global_norm(t_list, name=None):
     """sqrt(sum of squares of every element of every tensor in ``t_list``); None entries are skipped."""
-    ts = [t for t in t_list if t is not None]
+    ts = [_tensor(t) for t in t_list if t is not None]
     if not ts:
         raise ValueError("global_norm: t_list holds no tensors")
+    for t in ts:
+        _rules.check("global_norm", t)
     total = None
     for t in ts:
         sq = reduce_sum(square(t))
@@ -298,7 +357,10 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
     """([t * scale for t], global_norm) with scale = clip_norm * min(1/global_norm, 1/clip_norm), all on
     the device (no host sync); a non-finite norm makes every result NaN, as in TF."""
     from .math import minimum
-    t_list = list(t_list)
+    t_list = [None if t is None else _tensor(t) for t in t_list]
+    for t in t_list:
+        if t is not None:
+            _rules.check("clip_by_global_norm", t)
     norm = global_norm(t_list) if use_norm is None else use_norm
     norm = norm if isinstance(norm, _Base) else convert_to_tensor(norm, dtype=np.float32)
     c = float(clip_norm)
@@ -310,6 +372,8 @@ def clip_by_norm(t, clip_norm, axes=None, name=None):
     """t * clip_norm / max(||t||, clip_norm) over ``axes``, written as TF does so t == 0 is safe."""
     from .math import maximum, greater
     from .creation import ones_like
+    t = _tensor(t)
+    _rules.check("clip_by_norm", t)
     l2sum = reduce_sum(multiply(t, t), axis=axes, keepdims=True)
     pred = greater(l2sum, 0.0)
     l2norm = where(pred, sqrt(where(pred, l2sum, ones_like(l2sum))), l2sum)
@@ -320,14 +384,32 @@ _argmax = defop("argmax", lambda xp, x, axis, dtype: xp.argmax(x, axis=axis).ast
 _argmin = defop("argmin", lambda xp, x, axis, dtype: xp.argmin(x, axis=axis).astype(dtype), nondiff=True)
 
 
-def argmax(input, axis=None, output_type=None, name=None):
+_ARG_TYPES = (np.dtype(np.int16), np.dtype(np.int32), np.dtype(np.int64))
+
+
+def _arg(op, name, input, axis, output_type):
     from ..dtypes import np_dtype
-    return _argmax(input, axis=0 if axis is None else int(axis), dtype=np_dtype(output_type) or np.dtype(np.int64))
+    x = _tensor(input)
+    if axis is not None and not isinstance(axis, _Base) and not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{name}: axis must be int or Tensor with integer datatype, got {axis!r}")
+    ax = normalize_axis(0 if axis is None else axis, x._v.ndim, name)
+    if x._v.shape[ax] == 0:
+        raise InvalidArgumentError(f"{name}: Reduction axis {ax} is empty in shape {list(x._v.shape)}")
+    dt = np.dtype(np.int64) if output_type is None else np_dtype(output_type)
+    if dt not in _ARG_TYPES:
+        raise InvalidArgumentError(f"{name}: Value for attr 'output_type' of {dt.name} is not in the "
+                                          f"list of allowed values: int16, uint16, int32, int64")
+    return op(x, axis=ax, dtype=dt)
+
+
+def argmax(input, axis=None, output_type=None, name=None):
+    """Index of the largest element along ``axis`` (default 0) as ``output_type`` (int64; int16/int32 too)."""
+    return _arg(_argmax, "argmax", input, axis, output_type)
 
 
 def argmin(input, axis=None, output_type=None, name=None):
-    from ..dtypes import np_dtype
-    return _argmin(input, axis=0 if axis is None else int(axis), dtype=np_dtype(output_type) or np.dtype(np.int64))
+    """Index of the smallest element along ``axis`` (default 0) as ``output_type`` (int64; int16/int32 too)."""
+    return _arg(_argmin, "argmin", input, axis, output_type)
 
 
 _any = defop("reduce_any", lambda xp, x, axes, keepdims: xp.any(x, axis=axes, keepdims=keepdims), nondiff=True)
@@ -335,19 +417,19 @@ _all = defop("reduce_all", lambda xp, x, axes, keepdims: xp.all(x, axis=axes, ke
 
 
 def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
-    x = input_tensor if isinstance(input_tensor, _Base) else convert_to_tensor(input_tensor)
-    return _any(x, axes=_axes(x, axis), keepdims=bool(keepdims))
+    x = _tensor(input_tensor)
+    return _any(x, axes=_axes(x, axis, "reduce_any"), keepdims=bool(keepdims))
 
 
 def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
-    x = input_tensor if isinstance(input_tensor, _Base) else convert_to_tensor(input_tensor)
-    return _all(x, axes=_axes(x, axis), keepdims=bool(keepdims))
+    x = _tensor(input_tensor)
+    return _all(x, axes=_axes(x, axis, "reduce_all"), keepdims=bool(keepdims))
 
 
 def _cumsum_fwd(xp, x, axis, exclusive, reverse):
     if reverse:
         x = xp.flip(x, axis)
-    c = xp.cumsum(x, axis=axis)
+    c = np.add.accumulate(x, axis=axis, dtype=x.dtype) if xp is np else xp.cumsum(x, axis=axis, dtype=x.dtype)
     if exclusive:
         c = c - x
     return xp.flip(c, axis) if reverse else c
@@ -359,11 +441,15 @@ _cumsum.def_vjp(lambda g, out, x, axis, exclusive, reverse: _cumsum(
 
 
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
-    return _cumsum(x, axis=int(axis) % x._v.ndim, exclusive=bool(exclusive), reverse=bool(reverse))
+    """Running sum along ``axis`` in the input's dtype (TF); a list is converted first."""
+    x = _tensor(x)
+    return _cumsum(x, axis=normalize_axis(axis, x._v.ndim, "cumsum"), exclusive=bool(exclusive),
+                   reverse=bool(reverse))
 
 
 def count_nonzero(input, axis=None, keepdims=False, dtype=None, name=None):
     from .math import not_equal
+    input = _tensor(input)
     return reduce_sum(cast(not_equal(input, 0), dtype or np.int64), axis=axis, keepdims=keepdims)
 
 
