@@ -65,7 +65,7 @@ class Op:
     """
     __slots__ = ("name", "fwd", "cuda", "vjps", "vjp_all", "jvp", "nout", "nondiff", "linear",
                  "elementwise", "same_dtype", "_convert_ref", "aliases", "check", "_plain", "ufunc", "_ufn", "allowed",
-                 "_dfast", "__weakref__")
+                 "_dfast", "_kw", "__weakref__")
 
     def __init__(self, name, fwd, *, cuda=None, nout=1, nondiff=False, linear=False,
                  elementwise=False, same_dtype=None, aliases=False, check=None, ufunc=None):
@@ -96,6 +96,7 @@ class Op:
         self._plain = False
         self.ufunc = ufunc                  # name of an xp function equal to fwd(xp, *arrays)
         self._ufn = None
+        self._kw = {}                       # number of array inputs -> keyword params fwd takes
         self._replan()
         _ALL_OPS.add(self)
 
@@ -121,6 +122,8 @@ class Op:
         return f"<gputape op {self.name}>"
 
     def __call__(self, *args, **params):
+        if params:
+            params = _public_params(self, len(args), params)
         try:
             if len(args) == 2:
                 vals = (args[0]._v, args[1]._v)
@@ -226,6 +229,44 @@ def _arg_dtype_check(name, rule, inner):
         if inner is not None:
             inner(*vals, **params)
     return check
+
+
+def _public_params(op, n, params):
+    """An op's keyword arguments, checked before any compute: ``name`` (TF's op name, which
+    gputape records nowhere) is accepted and dropped; any keyword the op's forward does not take
+    after its ``n`` array inputs is TypeError, as Python and TF raise for an unknown argument."""
+    if "name" in params:
+        params = {k: v for k, v in params.items() if k != "name"}
+        if not params:
+            return params
+    allowed = op._kw.get(n)
+    if allowed is None:
+        allowed = op._kw[n] = _fwd_keywords(op.fwd, n)
+    for k in params:
+        if k not in allowed:
+            raise TypeError(f"{op.name}() got an unexpected keyword argument '{k}' (it takes "
+                            f"{', '.join(sorted(allowed | {'name'}))})")
+    return params
+
+
+def _fwd_keywords(fwd, n):
+    import inspect
+    try:
+        ps = list(inspect.signature(fwd).parameters.values())[1:]      # after xp
+    except (TypeError, ValueError):
+        return frozenset()
+    out = set()
+    taken = 0
+    for p in ps:
+        if p.kind is p.VAR_POSITIONAL:
+            taken = n
+            continue
+        if p.kind is p.POSITIONAL_OR_KEYWORD and taken < n:
+            taken += 1               # filled by an array input
+            continue
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
+            out.add(p.name)
+    return frozenset(out)
 
 
 def _check_same(op, args, vals, sd):

@@ -58,10 +58,10 @@ ALLOWED_VAR_KEYWORD = {
     ("gputape.optimizers", "Adam.__init__"): "forwarded to Optimizer.__init__, which validates",
     ("gputape.optimizers", "RMSprop.__init__"): "forwarded to Optimizer.__init__, which validates",
     ("gputape.optimizers", "Adagrad.__init__"): "forwarded to Optimizer.__init__, which validates",
-    # owned by the op/runtime area (gputape/op.py): every op object is called as op(*args, **params);
-    # an unknown keyword reaches the forward function on most ops but is dropped on the plain
-    # ufunc path (tf.add(1., 2., foo=1) returns 3.0) - see test_op_call_rejects_unknown_keyword
-    ("gputape.op", "Op.__call__"): "owned by op.py: the op-call protocol",
+    # every op object is called as op(*args, **params): ``name`` is dropped and every other keyword
+    # is checked against the forward's parameters (op._public_params) - see
+    # test_op_call_rejects_unknown_keyword
+    ("gputape.op", "Op.__call__"): "the op-call protocol: keywords checked by op._public_params",
 }
 
 
@@ -114,11 +114,19 @@ def test_allow_list_has_no_stale_entries():
     assert set(ALLOWED_VAR_KEYWORD) <= set(found), set(ALLOWED_VAR_KEYWORD) - set(found)
 
 
-@pytest.mark.xfail(reason="owned by op.py: the plain (ufunc) path of Op.__call__ ignores unknown keywords; "
-                          "TF raises TypeError", strict=False)
 def test_op_call_rejects_unknown_keyword():
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="add.*foo"):
         tf.add(1.0, 2.0, foo=1)
+    with pytest.raises(TypeError, match="square.*foo"):
+        tf.square(tf.constant([1.0]), foo=1)
+
+
+def test_op_call_takes_tfs_name_argument():
+    x = tf.constant([1.0, 2.0])
+    for f in (tf.add, tf.multiply, tf.maximum):
+        assert f(x, x, name="n").numpy().tolist() == f(x, x).numpy().tolist()
+    for f in (tf.square, tf.exp, tf.sqrt, tf.negative, tf.sigmoid):
+        assert f(x, name="n").numpy().tolist() == f(x).numpy().tolist()
 
 
 # ---------------------------------------------------------------- Keras's signatures
