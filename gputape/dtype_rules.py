@@ -14,12 +14,7 @@ TypeError or ValueError, and some have the op but no CPU kernel (``NotFoundError
 """
 import numpy as np
 
-from .errors import InvalidArgumentError
-
-
-class NotFoundError(InvalidArgumentError):
-    """TensorFlow's ``NotFoundError`` ("Could not find device for node"): the op exists for this
-    dtype but no kernel does.  TF's class subclasses no builtin; ours is a ValueError."""
+from .errors import InvalidArgumentError, NotFoundError  # noqa: F401 (NotFoundError: re-exported)
 
 
 _TF_NAME = {"float16": "half", "float32": "float", "float64": "double"}

@@ -22,3 +22,8 @@ class ResourceExhaustedError(MemoryError):
 
 class UnimplementedError(NotImplementedError):
     """An option TensorFlow accepts that gputape does not implement (TF's ``UnimplementedError``)."""
+
+
+class NotFoundError(InvalidArgumentError):
+    """TensorFlow's ``NotFoundError`` ("Could not find device for node"): the op exists for this
+    dtype but no kernel does.  TF's class subclasses no builtin; ours is a ValueError."""

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import backend as _b
 from . import dtype_rules as _rules
+from . import tensor as _tensor_mod
 from .errors import InvalidArgumentError, NumericsError, describe
 from .state import state as _state, hooked_anywhere as _hooked, debug  # noqa: F401 (debug: per-thread switches)
 from .tensor import Tensor, Variable, _Base, _infer_np, _cast_checked, _wrap
@@ -42,6 +43,7 @@ def ensure_warning_filter():
     """Put op.py's RuntimeWarning filter back if ``warnings.filters`` was swapped since it was set."""
     if warnings.filters is not _WF:
         _filter_warnings()
+_tensor_mod._ensure_wf[0] = ensure_warning_filter
 
 
 _filter_warnings()

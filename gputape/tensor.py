@@ -1024,12 +1024,20 @@ def _has_tensor(v):
     return False
 
 
+def _no_filter():
+    pass
+
+
+_ensure_wf = [_no_filter]   # op.ensure_warning_filter, bound when op.py is imported
+
+
 def constant(value, dtype=None, shape=None, name=None):
     """A Tensor from a Python value, numpy array or tensor.
 
     >>> constant([1, 2.5])            # a mixed list is float32
     <tf.Tensor: shape=(2,), dtype=float32, numpy=array([1. , 2.5], dtype=float32)>
     """
+    _ensure_wf[0]()
     npd = _d.np_dtype(dtype)
     if isinstance(value, _Base):
         if _state.stack:
@@ -1058,6 +1066,7 @@ def constant(value, dtype=None, shape=None, name=None):
 
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     """Tensor for any value; Variables are read (differentiably), Tensors pass through."""
+    _ensure_wf[0]()
     if type(value) is Tensor:
         if dtype is not None and value._v.dtype != _d.np_dtype(dtype):
             raise ValueError(f"Tensor conversion requested dtype {_d.np_dtype(dtype).name} for Tensor "

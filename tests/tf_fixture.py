@@ -16,6 +16,7 @@ HERE = pathlib.Path(__file__).parent / "tf_fixtures"
 # TF's exception class name -> the builtin gputape's class must subclass
 TF_ERROR_BUILTIN = {
     "InvalidArgumentError": ValueError,
+    "NotFoundError": ValueError,
     "ValueError": ValueError,
     "TypeError": TypeError,
     "ResourceExhaustedError": MemoryError,
