@@ -77,3 +77,254 @@ def test_deviations_are_documented():
     for name, case in CASES.items():
         if "gputape" in case:
             assert case["gputape"]["why"], name
+
+
+# ---------------------------------------------------------------- property tests: TF's rules as the oracle
+# Ranks 0-4, axes in [-6, 6], arguments as Python lists, NumPy arrays or tensors.  Each example notes
+# its outcome with hypothesis.event; `--hypothesis-show-statistics` prints the counts.
+# GPUTAPE_HYPOTHESIS_EXAMPLES=1000 runs more (the figures in the issue note came from that).
+import os                                          # noqa: E402
+from hypothesis import event                      # noqa: E402
+
+N = int(os.environ.get("GPUTAPE_HYPOTHESIS_EXAMPLES", "25"))
+PROP = settings(max_examples=N, deadline=None, suppress_health_check=list(HealthCheck))
+AXIS = st.integers(-6, 6)
+shapes = st.lists(st.integers(0, 3), min_size=0, max_size=4).map(tuple)
+
+
+def _arr(shape, seed=0, dtype=np.float32):
+    return (np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape) + seed).astype(dtype)
+
+
+def _as(kind, a):
+    """The same value as a tensor, a NumPy array or a nested Python list (TF accepts all three)."""
+    if kind == "tensor":
+        return tf.constant(a)
+    if kind == "numpy":
+        return a
+    return a.tolist()
+
+
+kinds = st.sampled_from(["tensor", "numpy", "list"])
+
+
+def _check(valid, run, expect, error=errors.InvalidArgumentError):
+    if valid:
+        got = run()
+        want = expect()
+        if isinstance(want, list):
+            assert len(got) == len(want)
+            pairs = list(zip(got, want))
+        else:
+            pairs = [(got, want)]
+        for g, w in pairs:
+            assert tuple(g.shape) == tuple(np.shape(w))
+            np.testing.assert_array_equal(g.numpy(), w)
+        event("valid: same result as NumPy")
+    else:
+        with pytest.raises(error) as info:
+            run()
+        assert not any(t in str(info.value) for t in _NUMPY_TEXT)
+        event(f"rejected: {type(info.value).__name__}")
+
+
+def _list_ok(kind, shape):
+    """A nested Python list of an empty shape loses its shape (as in TF): draw lists only when no dim is 0."""
+    return kind != "list" or (0 not in shape)
+
+
+@PROP
+@given(shapes, AXIS, kinds, st.integers(1, 3))
+def test_prop_concat(shape, axis, kind, n):
+    r = len(shape)
+    arrs = [_arr(shape, i) for i in range(n)]
+    if not _list_ok(kind, shape):
+        kind = "tensor"
+    valid = n == 1 or (r > 0 and -r <= axis < r)
+    _check(valid, lambda: tf.concat([_as(kind, a) for a in arrs], axis),
+           lambda: arrs[0] if n == 1 else np.concatenate(arrs, axis))
+
+
+@PROP
+@given(shapes, AXIS, kinds, st.integers(1, 3))
+def test_prop_stack(shape, axis, kind, n):
+    r = len(shape)
+    arrs = [_arr(shape, i) for i in range(n)]
+    if not _list_ok(kind, shape):
+        kind = "tensor"
+    _check(-r - 1 <= axis <= r, lambda: tf.stack([_as(kind, a) for a in arrs], axis),
+           lambda: np.stack(arrs, axis))
+
+
+@PROP
+@given(shapes, AXIS, kinds)
+def test_prop_unstack(shape, axis, kind):
+    r = len(shape)
+    a = _arr(shape)
+    if not _list_ok(kind, shape):
+        kind = "tensor"
+    _check(-r <= axis < r, lambda: tf.unstack(_as(kind, a), axis=axis),
+           lambda: [np.take(a, i, axis) for i in range(a.shape[axis])])
+
+
+@PROP
+@given(shapes, AXIS, kinds, st.integers(-1, 4))
+def test_prop_split(shape, axis, kind, k):
+    r = len(shape)
+    a = _arr(shape)
+    if not _list_ok(kind, shape):
+        kind = "tensor"
+    valid = -r <= axis < r and k >= 1 and shape[axis] % k == 0
+    _check(valid, lambda: tf.split(_as(kind, a), k, axis=axis), lambda: np.split(a, k, axis))
+
+
+@PROP
+@given(shapes, AXIS, kinds)
+def test_prop_expand_dims(shape, axis, kind):
+    r = len(shape)
+    a = _arr(shape)
+    if not _list_ok(kind, shape):
+        kind = "tensor"
+    _check(-r - 1 <= axis <= r, lambda: tf.expand_dims(_as(kind, a), axis), lambda: np.expand_dims(a, axis))
+
+
+@PROP
+@given(st.lists(st.integers(1, 2), max_size=4).map(tuple), st.lists(AXIS, max_size=3), kinds)
+def test_prop_squeeze(shape, axes, kind):
+    r = len(shape)
+    a = _arr(shape)
+    valid = all(-r <= x < r and shape[x] == 1 for x in axes)
+    _check(valid, lambda: tf.squeeze(_as(kind, a), axes if axes else None),
+           lambda: np.squeeze(a, tuple(sorted({x % r for x in axes})) if axes else None))
+
+
+@PROP
+@given(shapes, st.lists(AXIS, max_size=4), kinds, st.sampled_from(["list", "tensor"]))
+def test_prop_reverse(shape, axes, kind, axes_kind):
+    r = len(shape)
+    a = _arr(shape)
+    if not _list_ok(kind, shape):
+        kind = "tensor"
+    norm = [x % r for x in axes if -r <= x < r]
+    valid = all(-r <= x < r for x in axes) and len(set(norm)) == len(norm)
+    arg = tf.constant(np.array(axes, np.int32)) if axes_kind == "tensor" else axes
+    _check(valid, lambda: tf.reverse(_as(kind, a), arg), lambda: np.flip(a, tuple(norm)))
+
+
+@PROP
+@given(shapes, st.data(), kinds)
+def test_prop_transpose(shape, data, kind):
+    r = len(shape)
+    a = _arr(shape)
+    if not _list_ok(kind, shape):
+        kind = "tensor"
+    if data.draw(st.booleans()):     # a permutation, some entries written negative (TF accepts -r..-1)
+        perm = [p - r if data.draw(st.booleans()) else p for p in data.draw(st.permutations(list(range(r))))]
+    else:
+        perm = data.draw(st.lists(AXIS, max_size=5))
+    norm = [p + r if p < 0 else p for p in perm]
+    valid = len(perm) == r and all(-r <= p < r for p in perm) and sorted(norm) == list(range(r))
+    _check(valid, lambda: tf.transpose(_as(kind, a), perm), lambda: np.transpose(a, norm))
+
+
+@PROP
+@given(st.lists(st.integers(1, 3), min_size=0, max_size=3).map(tuple), AXIS,
+       st.lists(st.integers(-4, 4), max_size=4), kinds)
+def test_prop_gather(shape, axis, idx, kind):
+    r = len(shape)
+    a = _arr(shape)
+    valid = r > 0 and -r <= axis < r and all(0 <= i < shape[axis] for i in idx)
+    ind = np.array(idx, np.int32)
+    _check(valid, lambda: tf.gather(_as(kind, a), tf.constant(ind), axis=axis),
+           lambda: np.take(a, ind, axis=axis))
+
+
+@PROP
+@given(shapes, st.lists(st.integers(-1, 3), max_size=5), kinds)
+def test_prop_tile(shape, mult, kind):
+    a = _arr(shape)
+    if not _list_ok(kind, shape):
+        kind = "tensor"
+    valid = len(mult) == len(shape) and all(m >= 0 for m in mult)
+    _check(valid, lambda: tf.tile(_as(kind, a), mult), lambda: np.tile(a, mult) if mult else a)
+
+
+@PROP
+@given(st.lists(st.integers(1, 3), min_size=1, max_size=3).map(tuple),
+       st.lists(st.integers(1, 3), min_size=1, max_size=3).map(tuple), st.data())
+def test_prop_tensordot(sa, sb, data):
+    a, b = _arr(sa), _arr(sb, 1)
+    k = data.draw(st.integers(0, 2))
+    ax_a = data.draw(st.lists(AXIS, min_size=k, max_size=k))
+    ax_b = data.draw(st.lists(AXIS, min_size=k, max_size=k))
+    ra, rb = len(sa), len(sb)
+    na = [x % ra for x in ax_a if -ra <= x < ra]
+    nb = [x % rb for x in ax_b if -rb <= x < rb]
+    valid = (len(na) == k and len(nb) == k and len(set(na)) == k and len(set(nb)) == k
+             and all(sa[i] == sb[j] for i, j in zip(na, nb)))
+    _check(valid, lambda: tf.tensordot(tf.constant(a), tf.constant(b), [ax_a, ax_b]),
+           lambda: np.tensordot(a, b, [na, nb]))
+
+
+@PROP
+@given(st.lists(st.integers(-2, 3), max_size=4), st.sampled_from(["zeros", "ones", "fill"]),
+       st.sampled_from(["list", "numpy", "tensor"]))
+def test_prop_creation_shapes(dims, op, kind):
+    arg = np.array(dims, np.int32) if kind == "numpy" else tf.constant(np.array(dims, np.int32)) \
+        if kind == "tensor" else dims
+    run = {"zeros": lambda: tf.zeros(arg), "ones": lambda: tf.ones(arg), "fill": lambda: tf.fill(arg, 2.0)}[op]
+    want = {"zeros": 0.0, "ones": 1.0, "fill": 2.0}[op]
+    _check(all(d >= 0 for d in dims), run, lambda: np.full(dims, want, np.float32))
+
+
+@PROP
+@given(st.sampled_from(["zeros", "ones", "reshape", "tile", "broadcast_to", "transpose", "expand_dims",
+                        "squeeze", "one_hot", "range", "concat", "unstack", "gather", "random.normal"]),
+       st.floats(-3, 3).filter(lambda f: f != 0))
+def test_prop_float_arguments_never_truncate(op, f):
+    """A float where TF wants an int raises (TypeError or InvalidArgumentError as TF's class), whole or not."""
+    x = tf.ones([1, 1])
+    run = {"zeros": lambda: tf.zeros([f, 1]), "ones": lambda: tf.ones([1, f]),
+           "reshape": lambda: tf.reshape(x, [f]), "tile": lambda: tf.tile(x, [f, 1]),
+           "broadcast_to": lambda: tf.broadcast_to(x, [1, f]), "transpose": lambda: tf.transpose(x, [f, 0]),
+           "expand_dims": lambda: tf.expand_dims(x, f), "squeeze": lambda: tf.squeeze(x, f),
+           "one_hot": lambda: tf.one_hot([0], f), "range": lambda: tf.range(0, f, dtype=tf.int32),
+           "concat": lambda: tf.concat([x, x], f), "unstack": lambda: tf.unstack(x, axis=f),
+           "gather": lambda: tf.gather(x, [0], axis=f), "random.normal": lambda: tf.random.normal([f])}[op]
+    _check(False, run, None, error=(TypeError, errors.InvalidArgumentError))
+
+
+@PROP
+@given(st.lists(st.integers(0, 3), max_size=3).map(tuple), st.integers(-2, 4), st.integers(-3, 3))
+def test_prop_one_hot(shape, depth, axis):
+    r = len(shape)
+    idx = (_arr(shape).astype(np.int64) % 5 - 1).astype(np.int32)      # some out of range: a row of zeros
+    valid = depth >= 0 and (axis == -1 or 0 <= axis <= r)
+
+    def expect():
+        o = (np.arange(depth) == idx[..., None]).astype(np.float32)
+        return o if axis == -1 else np.moveaxis(o, -1, axis)
+    _check(valid, lambda: tf.one_hot(tf.constant(idx), depth, axis=axis), expect)
+
+
+@PROP
+@given(shapes, st.data(), kinds, st.sampled_from(["CONSTANT", "REFLECT", "SYMMETRIC"]))
+def test_prop_pad(shape, data, kind, mode):
+    rows = len(shape) if data.draw(st.booleans()) else data.draw(st.integers(0, 5))
+    paddings = data.draw(st.lists(st.lists(st.integers(-1, 2), min_size=2, max_size=2), min_size=rows,
+                                  max_size=rows))
+    a = _arr(shape)
+    if not _list_ok(kind, shape):
+        kind = "tensor"
+    valid = len(paddings) == len(shape) and all(v >= 0 for row in paddings for v in row)
+    if valid and mode != "CONSTANT":    # TF: REFLECT pads less than the size, SYMMETRIC at most the size
+        valid = all(max(row) <= n - (mode == "REFLECT") for row, n in zip(paddings, shape))
+    _check(valid, lambda: tf.pad(_as(kind, a), paddings, mode=mode),
+           lambda: np.pad(a, paddings, mode=mode.lower()) if paddings else a)
+
+
+@PROP
+@given(st.integers(-6, 6), st.integers(-6, 6), st.integers(-3, 3))
+def test_prop_range(start, limit, delta):
+    valid = delta != 0 and ((delta > 0 and start <= limit) or (delta < 0 and start >= limit))
+    _check(valid, lambda: tf.range(start, limit, delta), lambda: np.arange(start, limit, delta, dtype=np.int32))

@@ -441,6 +441,9 @@ def _norm_key(key):
             if a.dtype == np.bool_:
                 raise TypeError("boolean tensor masks are not supported by tensor[...]; use "
                                 "gputape.gather(x, gputape.reshape(gputape.where(mask), [-1]))")
+            if a.dtype.kind not in "iu":
+                raise TypeError(f"Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and scalar "
+                                f"tf.int32/tf.int64 tensors are valid indices, got a {a.dtype.name} tensor")
             k = int(a) if a.ndim == 0 else _b.get_xp().asarray(a)
         elif isinstance(k, (list, np.ndarray)):
             k = _b.get_xp().asarray(np.asarray(k))
@@ -685,15 +688,18 @@ def _paddings(paddings, x):
     return tuple((int(b), int(e)) for b, e in rows)
 
 
-def _mirror_index(n, before, after, mode, axis):
-    """Indices into an axis of length n that mirror-pad it (TF's REFLECT excludes the edge, SYMMETRIC repeats it)."""
+def _check_mirror(n, before, after, mode, axis):
+    """TF's MirrorPad limits, on every axis: REFLECT pads less than the size, SYMMETRIC at most the size."""
     limit = n - 1 if mode == "REFLECT" else n
-    for p in (before, after):
-        if p > limit:
-            rel = "less than" if mode == "REFLECT" else "no greater than"
-            raise InvalidArgumentError(f"pad: paddings must be {rel} the dimension size: {before}, {after} "
-                                       f"{'not less than' if mode == 'REFLECT' else 'greater than'} {n} "
-                                       f"(axis {axis}, mode {mode})")
+    if before > limit or after > limit:
+        rel = "less than" if mode == "REFLECT" else "no greater than"
+        raise InvalidArgumentError(f"pad: paddings must be {rel} the dimension size: {before}, {after} "
+                                   f"{'not less than' if mode == 'REFLECT' else 'greater than'} {n} "
+                                   f"(axis {axis}, mode {mode})")
+
+
+def _mirror_index(n, before, after, mode):
+    """Indices into an axis of length n that mirror-pad it (REFLECT excludes the edge, SYMMETRIC repeats it)."""
     return np.pad(np.arange(n), (before, after), mode=mode.lower()).astype(np.int64)
 
 
@@ -714,11 +720,12 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
         return _reshape(tensor, shape=())
     _check_out_size(tuple(d + b + e for d, (b, e) in zip(tensor._v.shape, p)), dt, "pad")
     if m != "CONSTANT":
+        for ax, ((b, e), n) in enumerate(zip(p, tensor._v.shape)):
+            _check_mirror(n, b, e, m, ax)
         out = tensor
         for ax, ((b, e), n) in enumerate(zip(p, tensor._v.shape)):
-            if b or e:
-                idx = convert_to_tensor(_mirror_index(n, b, e, m, ax))
-                out = _gather(out, idx, axis=ax)
+            if b or e:          # a gather per padded axis: its VJP sums the mirrored cotangents back
+                out = _gather(out, convert_to_tensor(_mirror_index(n, b, e, m)), axis=ax)
         return out if out is not tensor else _reshape(tensor, shape=tuple(tensor._v.shape))
     if isinstance(constant_values, _Base):
         cv = constant_values
