@@ -1,6 +1,6 @@
 """Issue 7 in the shape, creation, linalg and conv ops: TensorFlow 2.21's recorded behaviour as the oracle.
 
-``test_tf_case`` runs every line recorded by tests/tf_fixtures/gen_shape.py (326 cases: the issue's
+``test_tf_case`` runs every line recorded by tests/tf_fixtures/gen_shape.py (336 cases: the issue's
 examples of kinds 2, 5, 6, 7 and 8 and their neighbours) under gputape and checks TF's value, dtype and
 shape, or TF's exception class.  Property tests below draw ranks 0-4, axes in [-6, 6] and list or
 tensor arguments, with TF's rules as the oracle.

@@ -75,7 +75,14 @@ def matmul_jvp(ts, out, a, b, ta, tb):
 
 def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
            a_is_sparse=False, b_is_sparse=False, output_type=None, name=None):
-    """``a @ b`` over the last two axes, batch axes broadcast."""
+    """``a @ b`` over the last two axes, batch axes broadcast.  ``a_is_sparse``/``b_is_sparse`` are
+    hints (the result is the same); ``output_type`` other than the inputs' dtype is not supported."""
+    if output_type is not None:
+        from ..dtypes import np_dtype
+        da = a._v.dtype if isinstance(a, _Base) else None
+        if da is None or np_dtype(output_type) != da:
+            raise NotImplementedError(f"matmul: output_type={output_type!r} is not supported (only the inputs' "
+                                      f"dtype{'' if da is None else ' ' + da.name})")
     return _matmul(a, b, ta=bool(transpose_a or adjoint_a), tb=bool(transpose_b or adjoint_b))
 
 

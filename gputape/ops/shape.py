@@ -94,10 +94,6 @@ def reshape(tensor, shape, name=None):
     return _reshape(_tensor(tensor), shape=shape)
 
 
-def _perm(x, perm):
-    return tuple(range(x.ndim - 1, -1, -1)) if perm is None else tuple(perm)
-
-
 def _check_transpose(x, perm):
     if perm is not None and sorted(perm) != list(range(x.ndim)):
         raise InvalidArgumentError(f"transpose: perm {list(perm)} is not a permutation of the "
@@ -274,8 +270,11 @@ def _same_dtype(values, op):
 def concat(values, axis, name=None):
     """``values`` joined along ``axis``, in ``[-rank, rank)`` (TF 2.21: InvalidArgumentError outside it,
     TypeError for a float; one value is returned as is, its axis unchecked, as TF does)."""
-    if not isinstance(values, (list, tuple)) or not values:
-        raise InvalidArgumentError(f"concat: values must be a non-empty list of tensors, got {values!r}")
+    if not isinstance(values, (list, tuple)):
+        values = [values]                       # TF: one tensor is one value
+    if not values:
+        raise InvalidArgumentError("concat: values must be a non-empty list of tensors, got an empty list (TF: "
+                                   "OpKernel 'ConcatV2' has constraint on attr 'T' not in NodeDef '[N=0]')")
     values = [_tensor(v) for v in values]
     axis = checks.as_int(axis, "concat", "axis")
     if len(values) == 1:
@@ -384,6 +383,11 @@ def split(value, num_or_size_splits, axis=0, num=None, name=None):
     axis = a + r if a < 0 else a
     n = value._v.shape[axis]
     sizes = _split_sizes(num_or_size_splits, n, axis, value._v.shape)
+    if num is not None and not isinstance(num_or_size_splits, (int, np.integer)):
+        k = checks.as_int(num, "split", "num")
+        if k != len(sizes):
+            raise InvalidArgumentError(f"split: size of the split_tensor must be 1-D and have the same elements as "
+                                       f"outputs got 1 -D and {len(sizes)} elements (num={k})")
     out, start = [], 0
     pre = (slice(None),) * axis
     for s in sizes:
