@@ -328,3 +328,19 @@ def test_prop_pad(shape, data, kind, mode):
 def test_prop_range(start, limit, delta):
     valid = delta != 0 and ((delta > 0 and start <= limit) or (delta < 0 and start >= limit))
     _check(valid, lambda: tf.range(start, limit, delta), lambda: np.arange(start, limit, delta, dtype=np.int32))
+
+
+@pytest.mark.parametrize("code", [
+    "tf.matmul(tf.ones([10**6, 1]), tf.ones([1, 10**6]))",
+    "tf.matmul(tf.ones([10**6, 1, 1]), tf.ones([1, 10**6]))",
+    "tf.tensordot(tf.ones([10**6]), tf.ones([10**6]), 0)",
+    "tf.gather(tf.ones([1, 10**6]), tf.zeros([10**6], tf.int32))",
+    "tf.nn.conv2d(tf.ones([1, 4000, 4000, 8]), tf.ones([31, 31, 8, 1]), 1, 'SAME')",
+])
+def test_products_check_their_output_size(code):
+    """Outputs larger than their inputs (outer products, gathers, im2col patches) are checked before
+    allocating: ResourceExhaustedError naming the op and shape, at once (TF: the allocator's OOM)."""
+    t0 = time.perf_counter()
+    with pytest.raises(errors.ResourceExhaustedError, match=r"OOM when allocating tensor with shape"):
+        _run(code)
+    assert time.perf_counter() - t0 < 2.0

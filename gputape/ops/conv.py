@@ -329,6 +329,9 @@ def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,
     ksize = tuple(w.shape[:2])
     pads = _pads(padding, tuple(x.shape[1:3]), ksize, strides_, dil, "conv2d")
     _check_out("conv2d", tuple(x.shape[1:3]), ksize, strides_, dil, pads, x, f"filters shape {tuple(w.shape)}")
+    ho, wo = (_out_size(n, k, s, d, *p) for n, k, s, d, p in zip(x.shape[1:3], ksize, strides_, dil, pads))
+    # the im2col matrix [N*Ho*Wo, kh*kw*Cin] is the largest array conv2d allocates
+    checks.check_size((x.shape[0] * ho * wo, ksize[0] * ksize[1] * cin), x._v.dtype, "conv2d", "patches shape")
     y = conv2d_op(x, w, strides=strides_, dilations=dil, pads=pads)
     return _nhwc_to_nchw(y) if nchw else y
 

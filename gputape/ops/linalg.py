@@ -30,8 +30,8 @@ def _mm_check(a, b, ta, tb):
                                    f"{a.dtype}, {b.dtype})")
     m = a.shape[-1] if ta else a.shape[-2]
     n = b.shape[-2] if tb else b.shape[-1]
-    if m * n > _SMALL:                  # an outer product of two long vectors can exceed memory
-        batch = _broadcast_batch(a.shape[:-2], b.shape[:-2])
+    batch = _broadcast_batch(a.shape[:-2], b.shape[:-2]) if a.ndim > 2 or b.ndim > 2 else ()
+    if m * n * math.prod(batch) > _SMALL:       # an outer product of long vectors can exceed memory
         checks.check_size(batch + (m, n), a.dtype, "matmul", "output shape")
 
 
