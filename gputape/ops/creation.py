@@ -4,8 +4,6 @@ Every function checks its shape arguments as TensorFlow 2.21 does before allocat
 TF wants an int raises (never truncated), a negative dimension is an InvalidArgumentError, and an
 output beyond memory a ResourceExhaustedError naming the op and shape (``checks.check_size``).
 """
-import math
-
 import numpy as np
 
 from .. import backend as _b

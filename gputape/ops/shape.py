@@ -462,7 +462,8 @@ def _norm_key(key):
 
 
 def _slice_bound(v, k):
-    if isinstance(v, (float, np.floating, str, bool, np.bool_)) or (isinstance(v, _Base) and v._v.dtype.kind not in "iu"):
+    if isinstance(v, (float, np.floating, str, bool, np.bool_)) or \
+            (isinstance(v, _Base) and v._v.dtype.kind not in "iu"):
         raise TypeError(f"slice indices must be integers or None, got {v!r} in {k!r}")
     return int(v)
 
