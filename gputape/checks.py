@@ -202,11 +202,11 @@ def as_shape(value, op, arg="shape", float_error=TypeError):
     for e in seq:
         if isinstance(e, (list, tuple)) or (isinstance(e, np.ndarray) and e.ndim) or \
                 (getattr(e, "_v", None) is not None and e._v.ndim):
-            raise InvalidArgumentError(f"{op}: {arg} must be 1-D, got the nested value {list(value)!r}")
+            raise InvalidArgumentError(f"{op}: {arg} must be 1-D, got the nested value {list(seq)!r}")
         if e is None:
-            raise ValueError(f"{op}: {arg} {list(value)!r} has an unknown (None) dimension; a known shape is needed")
+            raise ValueError(f"{op}: {arg} {list(seq)!r} has an unknown (None) dimension; a known shape is needed")
         if isinstance(e, bool) or isinstance(e, np.bool_):
-            raise TypeError(f"{op}: {arg} {list(value)!r} must be integers, got the bool {e!r}")
+            raise TypeError(f"{op}: {arg} {list(seq)!r} must be integers, got the bool {e!r}")
         if isinstance(e, _INT_TYPES):
             e = int(e)
         elif getattr(e, "_v", None) is not None and e._v.dtype.kind in "iu":
@@ -214,11 +214,27 @@ def as_shape(value, op, arg="shape", float_error=TypeError):
         elif isinstance(e, np.ndarray) and e.dtype.kind in "iu":
             e = int(e)
         else:
-            raise float_error(f"{op}: {arg} must be integers, got {list(value)!r} whose element "
+            raise float_error(f"{op}: {arg} must be integers, got {list(seq)!r} whose element "
                               f"{_describe_elem(e)} is not an integer (TensorFlow: Cannot convert "
-                              f"{list(value)!r} to EagerTensor of dtype int32)")
+                              f"{list(seq)!r} to EagerTensor of dtype int32)")
         if not -_INT64_MAX - 1 <= e <= _INT64_MAX:
-            raise ValueError(f"{op}: {arg} {list(value)!r} has the out-of-range integer {e} (TensorFlow: Can't "
+            raise ValueError(f"{op}: {arg} {list(seq)!r} has the out-of-range integer {e} (TensorFlow: Can't "
                              f"convert Python sequence with out-of-range integer to Tensor)")
         out.append(e)
     return tuple(out)
+
+
+def as_tensor(value, op, arg, dtype=None):
+    """``convert_to_tensor(value, dtype)`` for an op's argument; a failure names the op and argument
+    (a ragged nested list: TF's ValueError "Can't convert non-rectangular Python sequence to Tensor")."""
+    from .tensor import convert_to_tensor
+    try:
+        return convert_to_tensor(value, dtype=dtype)
+    except (ValueError, TypeError) as e:
+        msg = str(e)
+        if "setting an array element with a sequence" in msg or "inhomogeneous" in msg:
+            raise ValueError(f"{op}: {arg} {value!r} is not rectangular: its nested lists have unequal lengths "
+                             f"(TensorFlow: Can't convert non-rectangular Python sequence to Tensor)") from None
+        if msg.startswith(f"{op}:"):
+            raise
+        raise type(e)(f"{op}: {arg}: {msg}") from None

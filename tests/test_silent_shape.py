@@ -264,6 +264,10 @@ def test_prop_tensordot(sa, sb, data):
              and all(sa[i] == sb[j] for i, j in zip(na, nb)))
     _check(valid, lambda: tf.tensordot(tf.constant(a), tf.constant(b), [ax_a, ax_b]),
            lambda: np.tensordot(a, b, [na, nb]))
+    k = data.draw(st.integers(-1, 3))           # the int form: the last k axes of a with the first k of b
+    valid = 0 <= k <= min(ra, rb) and sa[ra - k:] == sb[:k]
+    _check(valid, lambda: tf.tensordot(a.tolist(), b.tolist(), k), lambda: np.tensordot(a, b, k),
+           error=(ValueError, errors.InvalidArgumentError))
 
 
 @PROP
@@ -344,3 +348,37 @@ def test_products_check_their_output_size(code):
     with pytest.raises(errors.ResourceExhaustedError, match=r"OOM when allocating tensor with shape"):
         _run(code)
     assert time.perf_counter() - t0 < 2.0
+
+
+_WEIRD = [None, 2.5, -1, 0, 2, True, "a", [], [[]], [1, [2]], [2.0], [-3], [1, -1], [[1, 2], [3]],
+          np.array([1.5]), np.array([[1]]), 1.5, [1, 0], [[1]], 10**20, [10**20], (1, 2), {1: 2},
+          float("nan"), float("inf"), [float("inf")], np.int64(1), [None]]
+_X3 = np.ones([2, 1, 3], np.float32)
+# op name (as its errors begin) -> a call taking one weird argument
+_CALLS = {
+    "reshape": lambda w: tf.reshape(_X3, w), "transpose": lambda w: tf.transpose(_X3, w),
+    "expand_dims": lambda w: tf.expand_dims(_X3, w), "squeeze": lambda w: tf.squeeze(_X3, w),
+    "broadcast_to": lambda w: tf.broadcast_to(_X3, w), "concat": lambda w: tf.concat([_X3, _X3], w),
+    "stack": lambda w: tf.stack([_X3, _X3], w), "unstack": lambda w: tf.unstack(_X3, axis=w),
+    "split": lambda w: tf.split(_X3, w), "tile": lambda w: tf.tile(_X3, w), "gather": lambda w: tf.gather(_X3, w),
+    "one_hot": lambda w: tf.one_hot([0], w), "pad": lambda w: tf.pad(_X3, w), "reverse": lambda w: tf.reverse(_X3, w),
+    "zeros": lambda w: tf.zeros(w), "ones": lambda w: tf.ones(w), "fill": lambda w: tf.fill([2], w),
+    "eye": lambda w: tf.eye(2, batch_shape=w), "range": lambda w: tf.range(0, 3, w),
+    "linspace": lambda w: tf.linspace(0., 1., w), "random.normal": lambda w: tf.random.normal(w),
+    "random.uniform": lambda w: tf.random.uniform([2], maxval=w), "tensordot": lambda w: tf.tensordot(_X3, _X3, w),
+    "conv2d": lambda w: tf.nn.conv2d(tf.ones([1, 3, 3, 1]), tf.ones([1, 1, 1, 1]), w, "VALID"),
+}
+
+
+@pytest.mark.parametrize("op", sorted(_CALLS))
+def test_weird_arguments_raise_named_errors(op):
+    """28 odd values (None, floats, bools, strings, ragged and nested lists, huge ints, NaN, dicts) into
+    each op: a result, or a builtin-class error whose message starts with the op's name and carries no
+    NumPy text (issue 7, kind 8)."""
+    for w in _WEIRD:
+        try:
+            _CALLS[op](w)
+        except (TypeError, ValueError, NotImplementedError, MemoryError) as e:
+            msg = str(e)
+            assert msg.startswith(op + ":") or msg.startswith("Cannot convert"), (op, w, msg)
+            assert not any(t in msg for t in _NUMPY_TEXT + ("inhomogeneous", "could not convert string")), (op, w, msg)

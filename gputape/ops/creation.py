@@ -49,7 +49,7 @@ def fill(dims, value, name=None):
     if value is None:
         raise ValueError("fill: Attempt to convert a value (None) with an unsupported type (<class 'NoneType'>) to a "
                          "Tensor (value)")
-    v = convert_to_tensor(value)._v
+    v = checks.as_tensor(value, "fill", "value")._v
     if v.ndim:
         raise InvalidArgumentError(f"fill: value must represent a scalar, got shape {list(v.shape)}")
     checks.check_size(shp, v.dtype, "fill")
@@ -101,7 +101,7 @@ def _range_arg(v, dtype, what):
         if a is None:
             raise ValueError(f"range: {what}={v} is out of the int64 range")
     else:
-        a = np.asarray(v)
+        a = np.asarray(checks.as_tensor(v, "range", what))
         if a.ndim:
             raise InvalidArgumentError(f"range: {what} must be a scalar, not shape {list(a.shape)}")
     if a.dtype.name not in _RANGE_ORDER:
@@ -165,8 +165,8 @@ def linspace(start, stop, num, name=None, axis=0):
     n = checks.as_int(num, "linspace", "num")
     if n < 0:
         raise InvalidArgumentError(f"linspace: Requires num >= 0, got num={n}")
-    s = start if isinstance(start, _Base) else convert_to_tensor(start)
-    e = stop if isinstance(stop, _Base) else convert_to_tensor(stop)
+    s = start if isinstance(start, _Base) else checks.as_tensor(start, "linspace", "start")
+    e = stop if isinstance(stop, _Base) else checks.as_tensor(stop, "linspace", "stop")
     dt = s._v.dtype if s._v.dtype.kind == "f" else np.dtype(np.float64)
     sv, ev = s._v.astype(dt, copy=False), e._v.astype(dt, copy=False)
     if sv.shape != ev.shape:
@@ -219,7 +219,10 @@ def _moment(v, npd, shape, op, what):
     (TF multiplies and adds, so a shape that does not broadcast is an InvalidArgumentError)."""
     if type(v) is float or type(v) is int:
         return v
-    a = v._v.astype(npd, copy=False) if isinstance(v, _Base) else _b.get_xp().asarray(np.asarray(v, dtype=npd))
+    a = v._v if isinstance(v, _Base) else checks.as_tensor(v, op, what)._v
+    if a.dtype.kind not in "iuf":
+        raise TypeError(f"{op}: {what} must be a number or a numeric tensor, got {v!r}")
+    a = a.astype(npd, copy=False)
     try:
         out = np.broadcast_shapes(tuple(shape), tuple(a.shape))
     except ValueError:
@@ -310,7 +313,7 @@ class _Random:
     def shuffle(self, value, seed=None, name=None):
         """``value`` with its first axis permuted (a scalar is returned as is, as TF 2.21)."""
         xp = _b.get_xp()
-        value = value if isinstance(value, _Base) else convert_to_tensor(value)
+        value = value if isinstance(value, _Base) else checks.as_tensor(value, "random.shuffle", "value")
         if value._v.ndim == 0:
             return _wrap(value._v.copy())
         idx = self._op_rng(seed).permutation(value._v.shape[0])

@@ -1,6 +1,8 @@
 """Matrix products."""
 import math
 
+import numpy as np
+
 from ..op import defop
 from ..tensor import _Base, convert_to_tensor
 from ..errors import InvalidArgumentError
@@ -90,14 +92,25 @@ def _tensordot_axes(a, b, axes):
     """(axes of a, axes of b), non-negative, checked as TF 2.21 (out-of-range and repeated axes are
     InvalidArgumentError here: TF leaks an IndexError or NumPy's broadcast error for them)."""
     ra, rb = a._v.ndim, b._v.ndim
-    if isinstance(axes, (int, float)) or (isinstance(axes, _Base) and axes._v.ndim == 0):
+    if isinstance(axes, (int, float, np.integer, np.floating)) or (isinstance(axes, _Base) and axes._v.ndim == 0):
         k = checks.as_int(axes, "tensordot", "axes")
         if k < 0:
             raise ValueError(f"tensordot: `axes` must be at least 0. Received: {k}.")
         if k > ra or k > rb:
             raise ValueError(f"tensordot: `axes` must not be larger than the number of dimensions of tensor "
                              f"(axes={k}, shapes {list(a._v.shape)} and {list(b._v.shape)})")
-        return tuple(range(ra - k, ra)), tuple(range(k))
+        ax_a, ax_b = tuple(range(ra - k, ra)), tuple(range(k))
+    else:
+        ax_a, ax_b = _axes_pair(axes, ra, rb)
+    for i, j in zip(ax_a, ax_b):
+        if a._v.shape[i] != b._v.shape[j]:
+            raise InvalidArgumentError(f"tensordot: Matrix size-incompatible: axis {i} of a (shape {list(a._v.shape)}) "
+                                       f"has size {a._v.shape[i]} but axis {j} of b (shape {list(b._v.shape)}) has "
+                                       f"size {b._v.shape[j]}")
+    return ax_a, ax_b
+
+
+def _axes_pair(axes, ra, rb):
     if isinstance(axes, _Base):
         axes = axes.numpy().tolist()
     if not isinstance(axes, (list, tuple)) or len(axes) != 2:
@@ -106,14 +119,8 @@ def _tensordot_axes(a, b, axes):
     ax_b = checks.as_shape(axes[1], "tensordot", "axes", TypeError)
     if len(ax_a) != len(ax_b):
         raise ValueError(f"tensordot: Different number of contraction axes `a` and `b`, {len(ax_a)} != {len(ax_b)}.")
-    ax_a = checks.normalize_axes(list(ax_a), ra, "tensordot", "axes[0]")
-    ax_b = checks.normalize_axes(list(ax_b), rb, "tensordot", "axes[1]")
-    for i, j in zip(ax_a, ax_b):
-        if a._v.shape[i] != b._v.shape[j]:
-            raise InvalidArgumentError(f"tensordot: Matrix size-incompatible: axis {i} of a (shape {list(a._v.shape)}) "
-                                       f"has size {a._v.shape[i]} but axis {j} of b (shape {list(b._v.shape)}) has "
-                                       f"size {b._v.shape[j]}")
-    return ax_a, ax_b
+    return (checks.normalize_axes(list(ax_a), ra, "tensordot", "axes[0]"),
+            checks.normalize_axes(list(ax_b), rb, "tensordot", "axes[1]"))
 
 
 def tensordot(a, b, axes, name=None):

@@ -23,8 +23,8 @@ def _nb(g, out):
     return g._v.ndim - out._v.ndim
 
 
-def _tensor(x):
-    return x if isinstance(x, _Base) else convert_to_tensor(x)
+def _tensor(x, op="convert_to_tensor", arg="value"):
+    return x if isinstance(x, _Base) else checks.as_tensor(x, op, arg)
 
 
 def _int_tuple(shape):
@@ -91,7 +91,7 @@ def reshape(tensor, shape, name=None):
     """
     if not _int_tuple(shape):
         shape = checks.as_shape(shape, "reshape", "shape", InvalidArgumentError)
-    return _reshape(_tensor(tensor), shape=shape)
+    return _reshape(_tensor(tensor, "reshape", "tensor"), shape=shape)
 
 
 def _check_transpose(x, perm):
@@ -137,7 +137,7 @@ def _norm_perm(perm, r):
 def transpose(a, perm=None, conjugate=False, name=None):
     """``a`` with its axes permuted (reversed when ``perm`` is None); entries of ``perm`` may be negative
     (as TF 2.21); a float, an out-of-range or a repeated entry is an InvalidArgumentError."""
-    a = _tensor(a)
+    a = _tensor(a, "transpose", "a")
     r = a._v.ndim
     if perm is None:
         perm = tuple(range(r - 1, -1, -1))
@@ -149,7 +149,7 @@ def transpose(a, perm=None, conjugate=False, name=None):
 def expand_dims(input, axis, name=None):
     """``input`` with a new axis of size 1 at ``axis``, in ``[-rank-1, rank]`` (TF: InvalidArgumentError
     "Tried to expand dim index 3 for tensor with 2 dimensions" outside it; TypeError for a float)."""
-    input = _tensor(input)
+    input = _tensor(input, "expand_dims", "input")
     s = tuple(input._v.shape)
     if type(axis) is not int:
         ax = checks.as_shape(axis, "expand_dims", "axis", TypeError)
@@ -169,7 +169,7 @@ def squeeze(input, axis=None, name=None):
     """``input`` without the size-1 axes listed in ``axis`` (all of them when None).  As TF 2.21, a
     repeated axis is allowed; one outside ``[-rank, rank)`` or of size other than 1 is an
     InvalidArgumentError; a float axis is a TypeError (TF truncates it)."""
-    input = _tensor(input)
+    input = _tensor(input, "squeeze", "input")
     s = tuple(input._v.shape)
     r = len(s)
     if axis is None:
@@ -214,7 +214,7 @@ def broadcast_to(input, shape, name=None):
     where NumPy would return a view: ResourceExhaustedError beyond memory, InvalidArgumentError for
     a negative dimension or more than 2**63-1 elements)."""
     shape = _ints(shape, "broadcast_to", "shape")
-    input = _tensor(input)
+    input = _tensor(input, "broadcast_to", "input")
     _check_out_size(shape, input._v.dtype, "broadcast_to")
     return _broadcast_to(input, shape=shape)
 
@@ -275,7 +275,7 @@ def concat(values, axis, name=None):
     if not values:
         raise InvalidArgumentError("concat: values must be a non-empty list of tensors, got an empty list (TF: "
                                    "OpKernel 'ConcatV2' has constraint on attr 'T' not in NodeDef '[N=0]')")
-    values = [_tensor(v) for v in values]
+    values = [_tensor(v, "concat", "values") for v in values]
     axis = checks.as_int(axis, "concat", "axis")
     if len(values) == 1:
         from .math import identity
@@ -296,13 +296,13 @@ def stack(values, axis=0, name=None):
     """
     axis = checks.as_int(axis, "stack", "axis")
     if not isinstance(values, (list, tuple)):
-        values = list(_tensor(values))
+        values = list(_tensor(values, "stack", "values"))
     if not values:
         if axis != 0:
             raise InvalidArgumentError(f"stack: an empty list has no axis {axis}; only axis=0 gives the float32 "
                                        f"tensor of shape [0]")
         return convert_to_tensor(np.zeros((0,), np.float32))
-    values = [_tensor(v) for v in values]
+    values = [_tensor(v, "stack", "values") for v in values]
     s0 = values[0]._v.shape
     for k, v in enumerate(values):
         if v._v.shape != s0:
@@ -333,7 +333,7 @@ def _axis_of(value, axis, op):
 
 def unstack(value, num=None, axis=0, name=None):
     """The slices of ``value`` along ``axis`` (a list, as TF 2.21; ``num`` must match the axis size)."""
-    value = _tensor(value)
+    value = _tensor(value, "unstack", "value")
     axis = _axis_of(value, axis, "unstack")
     n = value._v.shape[axis]
     if num is not None and checks.as_int(num, "unstack", "num") != n:
@@ -375,7 +375,7 @@ def _split_sizes(spec, n, axis, shape):
 
 def split(value, num_or_size_splits, axis=0, num=None, name=None):
     """``value`` cut along ``axis`` into equal parts (an int) or parts of the given sizes (one may be -1)."""
-    value = _tensor(value)
+    value = _tensor(value, "split", "value")
     r = value._v.ndim
     a = checks.as_int(axis, "split", "axis")
     if not -r <= a < r:
@@ -418,7 +418,7 @@ _tile.def_vjp(tile_vjp)
 def tile(input, multiples, name=None):
     """``input`` repeated ``multiples[i]`` times along axis i (TF 2.21: ``multiples`` a 1-D list of
     non-negative ints, one per axis; the output's size is checked before allocating)."""
-    input = _tensor(input)
+    input = _tensor(input, "tile", "input")
     if isinstance(multiples, (int, np.integer)) and not isinstance(multiples, (bool, np.bool_)):
         raise InvalidArgumentError(f"tile: Expected multiples to be 1-D, but got shape [] (multiples={multiples})")
     m = _ints(multiples, "tile", "multiples")
@@ -450,7 +450,7 @@ def _norm_key(key):
                                 f"tf.int32/tf.int64 tensors are valid indices, got a {a.dtype.name} tensor")
             k = int(a) if a.ndim == 0 else _b.get_xp().asarray(a)
         elif isinstance(k, (list, np.ndarray)):
-            k = _b.get_xp().asarray(np.asarray(k))
+            k = _b.get_xp().asarray(np.asarray(checks.as_tensor(k, "getitem", "index")))
         elif isinstance(k, slice):
             k = slice(*(None if v is None else (v if type(v) is int else _slice_bound(v, k))
                         for v in (k.start, k.stop, k.step)))
@@ -552,8 +552,8 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     """
     if batch_dims:
         raise NotImplementedError("gather: batch_dims != 0 is not supported")
-    params = _tensor(params)
-    indices = _tensor(indices)
+    params = _tensor(params, "gather", "params")
+    indices = _tensor(indices, "gather", "indices")
     if indices._v.dtype.name not in _GATHER_INDEX_DTYPES:
         raise InvalidArgumentError(f"gather: Value for attr 'Tindices' of {indices._v.dtype.name} is not in the list "
                                    f"of allowed values: int16, int32, int64 (indices shape {list(indices._v.shape)})")
@@ -595,7 +595,11 @@ def _one_hot_value(v, hint, what):
     from ..dtypes import from_np
     if isinstance(v, (str, bytes)):
         raise TypeError(f"one_hot: {what} must be a number, got {v!r}")
-    t = v if isinstance(v, _Base) else convert_to_tensor(v, dtype_hint=from_np(hint) if hint is not None else None)
+    try:
+        t = v if isinstance(v, _Base) else convert_to_tensor(v, dtype_hint=from_np(hint) if hint is not None else None)
+    except (ValueError, TypeError):
+        checks.as_tensor(v, "one_hot", what)        # raises, naming the argument
+        raise
     if t._v.ndim:
         raise InvalidArgumentError(f"one_hot: {what} must be a scalar, but got: {list(t._v.shape)}")
     return t
@@ -610,7 +614,7 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     else float32, and on_value/off_value must have it (TypeError otherwise).
     """
     from ..dtypes import np_dtype
-    indices = _tensor(indices)
+    indices = _tensor(indices, "one_hot", "indices")
     if indices._v.dtype.name not in _ONE_HOT_INDEX_DTYPES:
         raise InvalidArgumentError(f"one_hot: Value for attr 'TI' of {indices._v.dtype.name} is not in the list of "
                                    f"allowed values: uint8, int8, int32, int64 (indices shape "
@@ -714,7 +718,7 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     entries are InvalidArgumentError; ``constant_values`` must be a scalar of the tensor's dtype (a
     Python float for an integer tensor is a TypeError); the output's size is checked first.
     """
-    tensor = _tensor(tensor)
+    tensor = _tensor(tensor, "pad", "tensor")
     m = mode.upper() if isinstance(mode, str) else mode
     if m not in ("CONSTANT", "REFLECT", "SYMMETRIC"):
         raise ValueError(f'pad: Value of argument `mode` expected to be one of "CONSTANT", "REFLECT", or '
@@ -742,7 +746,9 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
         cv = _b.to_host(cv._v).reshape(())[()]     # a host read on CuPy: xp.pad takes a Python scalar
     else:
         from ..op import _const
-        arr = np.asarray(constant_values)
+        arr = constant_values if isinstance(constant_values, (int, float, np.generic)) else \
+            np.asarray(checks.as_tensor(constant_values, "pad", "constant_values"))
+        arr = np.asarray(arr)
         if arr.ndim:
             raise InvalidArgumentError(f"pad: constant_values must be a scalar. Found: {list(arr.shape)}")
         cv = _const(constant_values if isinstance(constant_values, (int, float)) else arr, dt, np)[()]
@@ -756,7 +762,7 @@ _reverse.def_vjp(lambda g, out, x, axis: _reverse(g, axis=tuple(a - x._v.ndim fo
 def reverse(tensor, axis, name=None):
     """``tensor`` with the axes in ``axis`` (a 1-D list, each in ``[-rank, rank)``, none twice) reversed,
     as TF 2.21's ReverseV2 (a scalar axis, an axis out of range or repeated: InvalidArgumentError)."""
-    tensor = _tensor(tensor)
+    tensor = _tensor(tensor, "reverse", "tensor")
     if isinstance(axis, (int, np.integer)) or (isinstance(axis, _Base) and axis._v.ndim == 0):
         raise InvalidArgumentError(f"reverse: 'dims' must be 1-dimension, not 0 (axis={axis!r}; pass [{axis!r}])")
     r = tensor._v.ndim
@@ -784,21 +790,21 @@ def _out_type(out_type, op):
 def shape(input, out_type=None, name=None):
     """The shape of ``input`` as a 1-D int32 (or ``out_type`` int64) tensor."""
     from ..tensor import constant
-    input = _tensor(input)
+    input = _tensor(input, "shape", "input")
     return constant(np.array(input._v.shape, dtype=_out_type(out_type, "shape")))
 
 
 def size(input, out_type=None, name=None):
     """The number of elements of ``input`` as a 0-d int32 tensor (``out_type`` may name another dtype)."""
     from ..tensor import constant
-    input = _tensor(input)
+    input = _tensor(input, "size", "input")
     return constant(math.prod(input._v.shape), dtype=out_type if out_type is not None else "int32")
 
 
 def rank(input, name=None):
     """The rank of ``input`` as a 0-d int32 tensor."""
     from ..tensor import constant
-    input = _tensor(input)
+    input = _tensor(input, "rank", "input")
     return constant(np.int32(input._v.ndim))
 
 
