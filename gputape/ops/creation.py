@@ -107,9 +107,13 @@ def _range_arg(v, dtype, what):
     if a.dtype.name not in _RANGE_ORDER:
         raise TypeError(f"range: {what} has dtype {a.dtype.name}; range takes int32, int64, float16, float32 or "
                         f"float64 values")
-    if dtype is not None and dtype.kind in "iu" and a.dtype.kind == "f" and not float(a).is_integer():
-        raise TypeError(f"range: {what}={a[()]!r} is not a whole number: it cannot be a {dtype.name} "
-                        f"without truncation")
+    if dtype is not None and dtype.kind in "iu":
+        if a.dtype.kind == "f" and not float(a).is_integer():
+            raise TypeError(f"range: {what}={a[()]!r} is not a whole number: it cannot be a {dtype.name} "
+                            f"without truncation")
+        if not np.iinfo(dtype).min <= a[()] <= np.iinfo(dtype).max:
+            raise TypeError(f"range: Cannot convert {v!r} to EagerTensor of dtype {dtype.name}: out of range "
+                            f"({what})")
     return a
 
 
