@@ -249,9 +249,11 @@ class _Random:
         return self._gen
 
     def set_seed(self, seed):
+        """The global seed: an int (a float is a TypeError rather than truncated); None draws a fresh one."""
         self._op_gens = {}
         xp = _b.get_xp()
-        self._gen = xp.random.default_rng(int(seed)) if xp is not np else np.random.default_rng(int(seed))
+        seed = None if seed is None else checks.as_int(seed, "random.set_seed", "seed")
+        self._gen = xp.random.default_rng(seed) if xp is not np else np.random.default_rng(seed)
 
     def _op_rng(self, seed):
         """An op-level seed gives its own stream: reproducible across runs, new values on each call."""
