@@ -143,3 +143,98 @@ def check_size(shape, dtype, op, arg="shape"):
 
 def num_elements(shape):
     return math.prod(int(d) for d in shape)
+
+
+def _describe_elem(e):
+    return f"{e!r} ({type(e).__name__})"
+
+
+def as_shape(value, op, arg="shape", float_error=TypeError):
+    """A shape-like argument (dims, multiples, perm, axes list) as a tuple of Python ints.
+
+    Accepts what TF converts to a 1-D int32/int64 tensor: an int, a list or tuple of ints (0-d integer
+    tensors among them), a 1-D integer tensor or NumPy array, a TensorShape with every dimension known,
+    and a NumPy float array of whole numbers (TF truncates a fractional one silently; here it raises).
+
+    Raises (as TF 2.21, before any compute):
+      - ``float_error`` for a float, bool or string element: TF raises TypeError ("Cannot convert
+        [2.7, 3] to EagerTensor of dtype int32") where the op converts the argument to int32
+        (zeros, ones, one_hot, range, ...) and InvalidArgumentError ("Value for attr 'Tshape' of
+        float is not in the list of allowed values") where it infers the dtype (reshape, tile, ...);
+        a float scalar is always a TypeError;
+      - InvalidArgumentError for a nested (2-D or more) value ("sizes input must be 1-D");
+      - ValueError for None or an int outside int64 ("Can't convert Python sequence with
+        out-of-range integer to Tensor").
+    """
+    if value is None:
+        raise ValueError(f"{op}: {arg} must be a list of integers, got None (TensorFlow: Attempt to convert "
+                         f"a value (None) with an unsupported type (<class 'NoneType'>) to a Tensor)")
+    v = getattr(value, "_v", None)
+    if v is not None:                               # a gputape Tensor/Variable (a host read on CuPy)
+        if v.dtype.kind not in "iu":
+            raise InvalidArgumentError(f"{op}: {arg} must be an int32 or int64 tensor, got a {v.dtype.name} "
+                                       f"tensor of shape {list(v.shape)}")
+        if v.ndim > 1:
+            raise InvalidArgumentError(f"{op}: {arg} must be 1-D, got a tensor of shape {list(v.shape)}")
+        return tuple(int(d) for d in np.asarray(value).reshape(-1))
+    if isinstance(value, np.ndarray):
+        if value.ndim > 1:
+            raise InvalidArgumentError(f"{op}: {arg} must be 1-D, got an array of shape {list(value.shape)}")
+        flat = value.reshape(-1)
+        if value.dtype.kind == "f":
+            if not (np.all(np.isfinite(flat)) and np.all(flat == np.trunc(flat))):
+                raise TypeError(f"{op}: {arg} must be integers, got the float array {value.tolist()!r} (TF "
+                                f"would truncate it; cast it or pass integers)")
+        elif value.dtype.kind not in "iu":
+            raise TypeError(f"{op}: {arg} must be integers, got a {value.dtype.name} array {value.tolist()!r}")
+        return tuple(int(d) for d in flat)
+    if isinstance(value, bool) or isinstance(value, np.bool_) or isinstance(value, (float, np.floating, str)):
+        raise TypeError(f"{op}: {arg} must be an integer or a list of integers, got {_describe_elem(value)} "
+                        f"(TensorFlow: Cannot convert {value!r} to EagerTensor of dtype int32)")
+    if isinstance(value, _INT_TYPES):
+        seq = (value,)
+    elif isinstance(value, (list, tuple)):
+        seq = value
+    else:
+        raise TypeError(f"{op}: {arg} must be an integer, a list of integers or a 1-D integer tensor, got "
+                        f"{_describe_elem(value)}")
+    out = []
+    for e in seq:
+        if isinstance(e, (list, tuple)) or (isinstance(e, np.ndarray) and e.ndim) or \
+                (getattr(e, "_v", None) is not None and e._v.ndim):
+            raise InvalidArgumentError(f"{op}: {arg} must be 1-D, got the nested value {list(seq)!r}")
+        if e is None:
+            raise ValueError(f"{op}: {arg} {list(seq)!r} has an unknown (None) dimension; a known shape is needed")
+        if isinstance(e, bool) or isinstance(e, np.bool_):
+            raise TypeError(f"{op}: {arg} {list(seq)!r} must be integers, got the bool {e!r}")
+        if isinstance(e, _INT_TYPES):
+            e = int(e)
+        elif getattr(e, "_v", None) is not None and e._v.dtype.kind in "iu":
+            e = int(e)
+        elif isinstance(e, np.ndarray) and e.dtype.kind in "iu":
+            e = int(e)
+        else:
+            raise float_error(f"{op}: {arg} must be integers, got {list(seq)!r} whose element "
+                              f"{_describe_elem(e)} is not an integer (TensorFlow: Cannot convert "
+                              f"{list(seq)!r} to EagerTensor of dtype int32)")
+        if not -_INT64_MAX - 1 <= e <= _INT64_MAX:
+            raise ValueError(f"{op}: {arg} {list(seq)!r} has the out-of-range integer {e} (TensorFlow: Can't "
+                             f"convert Python sequence with out-of-range integer to Tensor)")
+        out.append(e)
+    return tuple(out)
+
+
+def as_tensor(value, op, arg, dtype=None):
+    """``convert_to_tensor(value, dtype)`` for an op's argument; a failure names the op and argument
+    (a ragged nested list: TF's ValueError "Can't convert non-rectangular Python sequence to Tensor")."""
+    from .tensor import convert_to_tensor
+    try:
+        return convert_to_tensor(value, dtype=dtype)
+    except (ValueError, TypeError) as e:
+        msg = str(e)
+        if "setting an array element with a sequence" in msg or "inhomogeneous" in msg:
+            raise ValueError(f"{op}: {arg} {value!r} is not rectangular: its nested lists have unequal lengths "
+                             f"(TensorFlow: Can't convert non-rectangular Python sequence to Tensor)") from None
+        if msg.startswith(f"{op}:"):
+            raise
+        raise type(e)(f"{op}: {arg}: {msg}") from None

@@ -17,6 +17,7 @@ import numpy as np
 from ..op import defop
 from ..tensor import _Base, convert_to_tensor
 from ..errors import InvalidArgumentError
+from .. import checks
 from .math import add
 from .shape import transpose
 
@@ -228,11 +229,7 @@ def max_pool_gather_jvp(ts, out, x, h, **p):
 # ---------------------------------------------------------------- public functions (tf.nn)
 def _pair(v, what, opname, allow_four=True):
     """An (h, w) pair from an int or a list of 1, 2 or 4 ints (the 4-form is [1, h, w, 1] for NHWC)."""
-    if isinstance(v, _Base):
-        v = np.asarray(v).tolist()
-    if isinstance(v, (int, np.integer)):
-        v = [int(v)]
-    v = [int(e) for e in v]
+    v = list(checks.as_shape(v, opname, what, TypeError))   # floats raise: TF truncates them
     if len(v) == 1:
         v = v * 2
     elif len(v) == 4 and allow_four:
@@ -243,7 +240,7 @@ def _pair(v, what, opname, allow_four=True):
     elif len(v) != 2:
         raise ValueError(f"{opname}: {what} must be an int or a list of 1, 2 or 4 ints, got {v}")
     if any(e <= 0 for e in v):
-        raise ValueError(f"{opname}: {what} must be positive, got {v}")
+        raise InvalidArgumentError(f"{opname}: {what} must be positive (each > 0), but got {min(v)} ({what}={v})")
     return tuple(v)
 
 
@@ -259,7 +256,9 @@ def _pads(padding, hw, ksize, strides, dilations, opname, allow_explicit=True):
                          f"{' or an explicit list of 4 pairs' if allow_explicit else ''}, got {padding!r}")
     if not allow_explicit:
         raise ValueError(f"{opname}: padding must be 'SAME' or 'VALID', got {padding!r}")
-    p = [[int(a) for a in pair] for pair in padding]
+    if not isinstance(padding, (list, tuple)):
+        raise ValueError(f"{opname}: padding must be 'SAME', 'VALID' or a list of 4 pairs, got {padding!r}")
+    p = [list(checks.as_shape(pair, opname, "padding", TypeError)) for pair in padding]
     if len(p) != 4 or any(len(pair) != 2 for pair in p) or p[0] != [0, 0] or p[3] != [0, 0] or \
             any(a < 0 for pair in p for a in pair):
         raise ValueError(f"{opname}: explicit padding must be [[0, 0], [top, bottom], [left, right], [0, 0]] "
@@ -330,6 +329,9 @@ def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,
     ksize = tuple(w.shape[:2])
     pads = _pads(padding, tuple(x.shape[1:3]), ksize, strides_, dil, "conv2d")
     _check_out("conv2d", tuple(x.shape[1:3]), ksize, strides_, dil, pads, x, f"filters shape {tuple(w.shape)}")
+    ho, wo = (_out_size(n, k, s, d, *p) for n, k, s, d, p in zip(x.shape[1:3], ksize, strides_, dil, pads))
+    # the im2col matrix [N*Ho*Wo, kh*kw*Cin] is the largest array conv2d allocates
+    checks.check_size((x.shape[0] * ho * wo, ksize[0] * ksize[1] * cin), x._v.dtype, "conv2d", "patches shape")
     y = conv2d_op(x, w, strides=strides_, dilations=dil, pads=pads)
     return _nhwc_to_nchw(y) if nchw else y
 
@@ -341,8 +343,7 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data
     w = _tensor(filters, dtype=g.dtype if not isinstance(filters, _Base) else None)
     if _data_format(data_format, "conv2d_transpose"):
         raise ValueError("conv2d_transpose: only NHWC is supported")
-    out_shape = tuple(int(d) for d in (np.asarray(output_shape).tolist() if isinstance(output_shape, _Base)
-                                       else output_shape))
+    out_shape = checks.as_shape(output_shape, "conv2d_transpose", "output_shape", TypeError)
     if g.ndim != 4 or w.ndim != 4 or len(out_shape) != 4:
         raise InvalidArgumentError(f"conv2d_transpose: input, filters and output_shape must be 4-dimensional, got "
                                    f"{tuple(g.shape)}, {tuple(w.shape)} and {out_shape}")

@@ -1,8 +1,15 @@
 """Matrix products."""
+import math
+
+import numpy as np
+
 from ..op import defop
 from ..tensor import _Base, convert_to_tensor
 from ..errors import InvalidArgumentError
+from .. import checks
 from .math import add
+
+_SMALL = 1 << 22        # products with fewer output elements skip the memory check
 
 
 def _mm_fwd(xp, a, b, ta, tb):
@@ -23,6 +30,18 @@ def _mm_check(a, b, ta, tb):
         raise InvalidArgumentError(f"matmul: Matrix size-incompatible: In[0]: {list(a.shape)}, In[1]: "
                                    f"{list(b.shape)} (transpose_a={ta}, transpose_b={tb}, dtypes "
                                    f"{a.dtype}, {b.dtype})")
+    m = a.shape[-1] if ta else a.shape[-2]
+    n = b.shape[-2] if tb else b.shape[-1]
+    batch = _broadcast_batch(a.shape[:-2], b.shape[:-2]) if a.ndim > 2 or b.ndim > 2 else ()
+    if m * n * math.prod(batch) > _SMALL:       # an outer product of long vectors can exceed memory
+        checks.check_size(batch + (m, n), a.dtype, "matmul", "output shape")
+
+
+def _broadcast_batch(s1, s2):
+    s1, s2 = tuple(s1), tuple(s2)
+    r = max(len(s1), len(s2))
+    s1, s2 = (1,) * (r - len(s1)) + s1, (1,) * (r - len(s2)) + s2
+    return tuple(max(x, y) for x, y in zip(s1, s2))
 
 
 _matmul = defop("matmul", _mm_fwd, same_dtype=(0, 1), check=_mm_check)
@@ -58,32 +77,71 @@ def matmul_jvp(ts, out, a, b, ta, tb):
 
 def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
            a_is_sparse=False, b_is_sparse=False, output_type=None, name=None):
-    """``a @ b`` over the last two axes, batch axes broadcast."""
+    """``a @ b`` over the last two axes, batch axes broadcast.  ``a_is_sparse``/``b_is_sparse`` are
+    hints (the result is the same); ``output_type`` other than the inputs' dtype is not supported."""
+    if output_type is not None:
+        from ..dtypes import np_dtype
+        da = a._v.dtype if isinstance(a, _Base) else None
+        if da is None or np_dtype(output_type) != da:
+            raise NotImplementedError(f"matmul: output_type={output_type!r} is not supported (only the inputs' "
+                                      f"dtype{'' if da is None else ' ' + da.name})")
     return _matmul(a, b, ta=bool(transpose_a or adjoint_a), tb=bool(transpose_b or adjoint_b))
 
 
+def _tensordot_axes(a, b, axes):
+    """(axes of a, axes of b), non-negative, checked as TF 2.21 (out-of-range and repeated axes are
+    InvalidArgumentError here: TF leaks an IndexError or NumPy's broadcast error for them)."""
+    ra, rb = a._v.ndim, b._v.ndim
+    if isinstance(axes, (int, float, np.integer, np.floating)) or (isinstance(axes, _Base) and axes._v.ndim == 0):
+        k = checks.as_int(axes, "tensordot", "axes")
+        if k < 0:
+            raise ValueError(f"tensordot: `axes` must be at least 0. Received: {k}.")
+        if k > ra or k > rb:
+            raise ValueError(f"tensordot: `axes` must not be larger than the number of dimensions of tensor "
+                             f"(axes={k}, shapes {list(a._v.shape)} and {list(b._v.shape)})")
+        ax_a, ax_b = tuple(range(ra - k, ra)), tuple(range(k))
+    else:
+        ax_a, ax_b = _axes_pair(axes, ra, rb)
+    for i, j in zip(ax_a, ax_b):
+        if a._v.shape[i] != b._v.shape[j]:
+            raise InvalidArgumentError(f"tensordot: Matrix size-incompatible: axis {i} of a (shape {list(a._v.shape)}) "
+                                       f"has size {a._v.shape[i]} but axis {j} of b (shape {list(b._v.shape)}) has "
+                                       f"size {b._v.shape[j]}")
+    return ax_a, ax_b
+
+
+def _axes_pair(axes, ra, rb):
+    if isinstance(axes, _Base):
+        axes = axes.numpy().tolist()
+    if not isinstance(axes, (list, tuple)) or len(axes) != 2:
+        raise ValueError(f"tensordot: `axes` must be an integer or have length 2. Received {axes!r}.")
+    ax_a = checks.as_shape(axes[0], "tensordot", "axes", TypeError)
+    ax_b = checks.as_shape(axes[1], "tensordot", "axes", TypeError)
+    if len(ax_a) != len(ax_b):
+        raise ValueError(f"tensordot: Different number of contraction axes `a` and `b`, {len(ax_a)} != {len(ax_b)}.")
+    return (checks.normalize_axes(list(ax_a), ra, "tensordot", "axes[0]"),
+            checks.normalize_axes(list(ax_b), rb, "tensordot", "axes[1]"))
+
+
 def tensordot(a, b, axes, name=None):
-    from .shape import reshape, transpose
+    """Sum over ``axes`` of ``a`` and ``b``: an int k (the last k of a with the first k of b) or a pair
+    of axis lists; each axis in ``[-rank, rank)``, as TF 2.21."""
+    from .shape import _reshape, _transpose
     a = a if isinstance(a, _Base) else convert_to_tensor(a)
     b = b if isinstance(b, _Base) else convert_to_tensor(b)
-    if isinstance(axes, int):
-        ax_a = list(range(a.ndim - axes, a.ndim))
-        ax_b = list(range(axes))
-    else:
-        ax_a, ax_b = ([axes[0]] if isinstance(axes[0], int) else list(axes[0]),
-                      [axes[1]] if isinstance(axes[1], int) else list(axes[1]))
-    ax_a = [x % a.ndim for x in ax_a]
-    ax_b = [x % b.ndim for x in ax_b]
-    free_a = [i for i in range(a.ndim) if i not in ax_a]
-    free_b = [i for i in range(b.ndim) if i not in ax_b]
-    sa, sb = a.shape, b.shape
-    k = 1
-    for i in ax_a:
-        k *= sa[i]
-    ma = transpose(a, free_a + ax_a)
-    mb = transpose(b, ax_b + free_b)
-    out = _matmul(reshape(ma, (-1, k)), reshape(mb, (k, -1)), ta=False, tb=False)
-    return reshape(out, [sa[i] for i in free_a] + [sb[i] for i in free_b])
+    ax_a, ax_b = _tensordot_axes(a, b, axes)
+    free_a = tuple(i for i in range(a.ndim) if i not in ax_a)
+    free_b = tuple(i for i in range(b.ndim) if i not in ax_b)
+    sa, sb = a._v.shape, b._v.shape
+    out_shape = tuple(sa[i] for i in free_a) + tuple(sb[i] for i in free_b)
+    if math.prod(out_shape) > _SMALL:
+        checks.check_size(out_shape, a._v.dtype, "tensordot", "output shape")
+    k = math.prod(sa[i] for i in ax_a)
+    ma = _transpose(a, perm=free_a + ax_a)
+    mb = _transpose(b, perm=ax_b + free_b)
+    out = _matmul(_reshape(ma, shape=(math.prod(sa[i] for i in free_a), k)),
+                  _reshape(mb, shape=(k, math.prod(sb[i] for i in free_b))), ta=False, tb=False)
+    return _reshape(out, shape=out_shape)
 
 
 def _mv_fwd(xp, a, b, ta):
