@@ -382,3 +382,13 @@ def test_weird_arguments_raise_named_errors(op):
             msg = str(e)
             assert msg.startswith(op + ":") or msg.startswith("Cannot convert"), (op, w, msg)
             assert not any(t in msg for t in _NUMPY_TEXT + ("inhomogeneous", "could not convert string")), (op, w, msg)
+
+
+def test_single_argument_where_takes_lists_as_tf():
+    """tf.where(condition) with a plain list works (TF 2.21: [[0]] for [True, False]); a scalar raises."""
+    import gputape as tf
+    assert tf.where([True, False]).numpy().tolist() == [[0]]
+    assert tf.where([[1, 0], [0, 2]]).numpy().tolist() == [[0, 0], [1, 1]]
+    assert tf.where([1.5, 0.0]).dtype == tf.int64
+    with pytest.raises(tf.InvalidArgumentError, match="where"):
+        tf.where(True)

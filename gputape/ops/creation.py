@@ -192,8 +192,16 @@ def linspace(start, stop, num, name=None, axis=0):
 
 
 def _where_indices(condition):
+    """``where(condition)``: int64 coordinates ``[num_true, rank]`` of the true (non-zero) elements,
+    in row-major order, as TF's single-argument ``tf.where``; plain lists are converted first."""
+    from ..checks import as_tensor
+    condition = as_tensor(condition, "where", "condition")
     xp = _b.get_xp()
-    return _wrap(xp.stack(xp.nonzero(condition._v), axis=-1).astype(np.int64))
+    c = condition._v
+    if c.ndim == 0:     # TF 2.21: "WhereOp : Unhandled input dimensions: 0"
+        raise InvalidArgumentError("where: WhereOp : Unhandled input dimensions: 0 (condition is a scalar; "
+                                   "single-argument where needs a tensor of rank >= 1)")
+    return _wrap(xp.stack(xp.nonzero(c), axis=-1).astype(np.int64))
 
 
 def size_of(x):
