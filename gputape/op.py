@@ -125,7 +125,9 @@ class Op:
 
     def __call__(self, *args, **params):
         if params:
-            params = _public_params(self, len(args), params)
+            kw = self._kw.get(len(args))
+            if kw is None or not params.keys() <= kw:      # known keywords: one C-level subset test
+                params = _public_params(self, len(args), params)
         try:
             if len(args) == 2:
                 vals = (args[0]._v, args[1]._v)

@@ -8,7 +8,8 @@ import math as _m
 
 import numpy as np
 
-from ..op import defop
+from ..op import defop, _const
+from .. import backend as _b
 from ..kernels import kernel
 from ..tensor import _Base, convert_to_tensor
 from ..errors import InvalidArgumentError
@@ -18,7 +19,7 @@ from .math import (multiply, add, subtract, negative, where, greater, greater_eq
                    maximum, sigmoid, tanh, softplus, tanh_grad, sigmoid_grad, select_grad, cast, erf,
                    square, divide, _sigmoid, _k, zeros_like, stop_gradient, squared_difference)
 from .reduce import reduce_sum, reduce_max, reduce_mean, _ureduce, _axes, _tensor
-from .shape import reshape, _nb, one_hot
+from .shape import reshape, _nb, one_hot, _one_hot
 
 E = dict(elementwise=True)
 
@@ -343,7 +344,10 @@ def sparse_xent_vjp(gs, outs, inputs, needs, **params):
     dlog = None
     if needs[1]:
         if g is not None:
-            oh = one_hot(labels, logits._v.shape[-1], dtype=logits._v.dtype)
+            dt = logits._v.dtype      # the internal op: labels were checked by the forward's wrapper
+            xp = _b.get_xp()
+            oh = _one_hot(labels, depth=logits._v.shape[-1], on=_const(1, dt, xp), off=_const(0, dt, xp),
+                          axis=-1, dtype=dt)
             dlog = xent_grad(probs, oh, reshape(g, tuple(g._v.shape) + (1,)))
         if gp is not None:
             d = softmax_grad(probs, gp, axis=-1)
