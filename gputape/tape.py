@@ -725,13 +725,7 @@ def _explain(tape, target, source):
         return "(from the ids, op names and sites kept after the earlier gradient() call) " + _explain_released(
             tape, target, source)
     if id(source) not in tape._tracked:
-        if isinstance(source, Variable) and not source.trainable:
-            return f"variable '{source.name}' has trainable=False, so it is not watched automatically: tape.watch it"
-        if isinstance(source, Variable):
-            return (f"variable '{source.name}' was never read while the tape recorded "
-                    f"(or watch_accessed_variables=False and it was not watched)")
-        return ("source was never watched: tensors (unlike trainable Variables) must be passed to "
-                "tape.watch() before they are used")
+        return _unwatched(source)
     targets = [t for t in nest.flatten(target) if isinstance(t, _Base)]
     if not any(id(t) in tape._tracked for t in targets):
         why = "; ".join(f"{name} at {site}: {reason}" for name, site, reason in tape._cuts[-5:])
@@ -746,18 +740,23 @@ def _explain(tape, target, source):
             + (f"; operations that cut a path: {why}" if why else ""))
 
 
+def _unwatched(source):
+    """Why a source the tape never tracked has no gradient."""
+    if isinstance(source, Variable) and not source.trainable:
+        return f"variable '{source.name}' has trainable=False, so it is not watched automatically: tape.watch it"
+    if isinstance(source, Variable):
+        return (f"variable '{source.name}' was never read while the tape recorded "
+                f"(or watch_accessed_variables=False and it was not watched)")
+    return ("source was never watched: tensors (unlike trainable Variables) must be passed to "
+            "tape.watch() before they are used")
+
+
 def _explain_released(tape, target, source):
     """``_explain`` for a non-persistent tape after gradient(), from what it kept: the tracked ids,
     the cuts (op names and sites) and which sources that call reached from its targets."""
     tracked, cuts, last = tape._released
     if id(source) not in tracked:
-        if isinstance(source, Variable) and not source.trainable:
-            return f"variable '{source.name}' has trainable=False, so it is not watched automatically: tape.watch it"
-        if isinstance(source, Variable):
-            return (f"variable '{source.name}' was never read while the tape recorded "
-                    f"(or watch_accessed_variables=False and it was not watched)")
-        return ("source was never watched: tensors (unlike trainable Variables) must be passed to "
-                "tape.watch() before they are used")
+        return _unwatched(source)
     why = "; ".join(f"{name} at {site}: {reason}" for name, site, reason in cuts[-5:])
     targets = [t for t in nest.flatten(target) if isinstance(t, _Base)]
     if not any(id(t) in tracked for t in targets):

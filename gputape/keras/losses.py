@@ -242,23 +242,26 @@ class SparseCategoricalCrossentropy(Loss):
         return _sparse_ce(y_true, y_pred, self.from_logits, self.ignore_class, self.axis)
 
 
-class CategoricalCrossentropy(Loss):
+class _SmoothedCrossentropy(Loss):
+    """The shared constructor and call of Keras 3's ``CategoricalCrossentropy`` and
+    ``BinaryCrossentropy`` (same arguments, same defaults); ``_fn`` is the loss function."""
+    _fn = None
+
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
-                 name="categorical_crossentropy", dtype=None):
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
+                 name=None, dtype=None):
+        super().__init__(name=name or self._default_name, reduction=reduction, dtype=dtype)
         self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, _check_axis(axis)
 
     def call(self, y_true, y_pred):
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-        return categorical_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing, self.axis)
+        return type(self)._fn(y_true, y_pred, self.from_logits, self.label_smoothing, self.axis)
 
 
-class BinaryCrossentropy(Loss):
-    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
-                 name="binary_crossentropy", dtype=None):
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, _check_axis(axis)
+class CategoricalCrossentropy(_SmoothedCrossentropy):
+    _default_name = "categorical_crossentropy"
+    _fn = staticmethod(categorical_crossentropy)
 
-    def call(self, y_true, y_pred):
-        y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-        return binary_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing, self.axis)
+
+class BinaryCrossentropy(_SmoothedCrossentropy):
+    _default_name = "binary_crossentropy"
+    _fn = staticmethod(binary_crossentropy)
