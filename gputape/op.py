@@ -352,6 +352,27 @@ def _convert_args(op, args):
         if (ta is float or ta is int) and isinstance(b, _Base):
             c = _const_tensor(a, b._v.dtype)
             return (c, b), (c._v, b._v)
+    try:
+        return _convert_rest(op, args)
+    except (ValueError, TypeError) as e:
+        if str(e).startswith(op.name + ":"):
+            raise
+        try:
+            err = type(e)(f"{op.name}: {e} (converting its arguments: "
+                          f"{', '.join(_arg_kind(a) for a in args)})")
+        except Exception:       # noqa: BLE001  (an exception class that takes other arguments: keep it)
+            raise e from None
+        raise err from None
+
+
+def _arg_kind(a):
+    if isinstance(a, _Base):
+        return f"{a._v.dtype.name} tensor of shape {tuple(a._v.shape)}"
+    r = repr(a)
+    return f"{type(a).__name__} {r if len(r) < 60 else r[:57] + '...'}"
+
+
+def _convert_rest(op, args):
     ref = None
     sd = op._convert_ref or ()
     for i in sd:
