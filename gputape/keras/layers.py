@@ -64,17 +64,26 @@ def _training_default(cls):
 class _Tracker:
     """What a layer tracks, in tracking order (Keras 3 ``Tracker``): Variables, split by their
     ``trainable`` flag when first tracked, and sub-layers / sub-Modules; each object once."""
-    __slots__ = ("owner", "trainable_vars", "non_trainable_vars", "layers", "ids")
+    __slots__ = ("owner", "trainable_vars", "non_trainable_vars", "layers", "ids", "locked")
 
     def __init__(self, owner):
         self.owner = owner
+        self.locked = False
         self.trainable_vars, self.non_trainable_vars, self.layers = [], [], []
         self.ids = set()
 
+    def _check_unlocked(self):
+        if self.locked:
+            raise ValueError("You cannot add new elements of state (variables or sub-layers) to a layer that is "
+                             "already built. All state must be created in the `__init__()` method or in the "
+                             "`build()` method.")
+
     def track(self, value):
-        """Record ``value`` (a Variable, Layer or Module); wrap lists/dicts so later changes are seen."""
+        """Record ``value`` (a Variable, Layer or Module); wrap lists/dicts so later changes are seen.
+        A new Variable or layer once the owner is built is ValueError (Keras 3 locks its state)."""
         if isinstance(value, Variable):
             if id(value) not in self.ids:
+                self._check_unlocked()
                 self.ids.add(id(value))
                 (self.trainable_vars if value._trainable else self.non_trainable_vars).append(value)
                 if not self.owner.__dict__.get("_trainable", True) and value._trainable:
@@ -82,6 +91,7 @@ class _Tracker:
             return value
         if isinstance(value, _Module):
             if value is not self.owner and id(value) not in self.ids:
+                self._check_unlocked()
                 self.ids.add(id(value))
                 self.layers.append(value)
             return value
@@ -99,24 +109,22 @@ class _Tracker:
         return value
 
     def untrack(self, value):
-        if isinstance(value, (Variable, _Module)) and id(value) in self.ids:
+        """Forget ``value`` itself (not what a container holds), as Keras 3's ``Tracker.untrack``."""
+        if id(value) in self.ids:
             self.ids.discard(id(value))
             for store in (self.trainable_vars, self.non_trainable_vars, self.layers):
                 for i, e in enumerate(store):
                     if e is value:
                         del store[i]
                         return
-        elif isinstance(value, (list, tuple)):
-            for e in value:
-                self.untrack(e)
-        elif isinstance(value, dict):
-            for e in value.values():
-                self.untrack(e)
 
 
 class _TrackedList(list):
-    """A layer attribute's list: appended/inserted/assigned Variables and layers are tracked, removed
-    ones untracked (Keras 3 ``TrackedList``)."""
+    """A layer attribute's list (Keras 3 ``TrackedList``): ``append``/``insert``/``extend`` track
+    what they add, ``remove``/``pop``/``clear``/``del`` untrack what they take out; ``self.lst +=
+    [...]`` re-assigns the attribute, which tracks everything in it.  Deliberate difference:
+    ``lst[i] = x`` tracks ``x`` here (Keras 3 does not, leaving its weights silently out of
+    ``weights``); like attribute re-assignment, the replaced item stays tracked."""
 
     def __init__(self, values, tracker):
         self._tracker = tracker
@@ -129,20 +137,18 @@ class _TrackedList(list):
         super().insert(index, self._tracker.track(value))
 
     def extend(self, values):
-        super().extend(self._tracker.track(v) for v in values)
+        super().extend([self._tracker.track(v) for v in values])
 
     def __iadd__(self, values):
         self.extend(values)
         return self
 
     def __setitem__(self, index, value):
-        old = self[index]
         if isinstance(index, slice):
             value = [self._tracker.track(v) for v in value]
         else:
             value = self._tracker.track(value)
         super().__setitem__(index, value)
-        self._tracker.untrack(old)
 
     def __delitem__(self, index):
         old = self[index]
@@ -150,35 +156,32 @@ class _TrackedList(list):
         self._tracker.untrack(old)
 
     def remove(self, value):
-        super().remove(value)
         self._tracker.untrack(value)
+        super().remove(value)
 
     def pop(self, index=-1):
-        value = super().pop(index)
-        self._tracker.untrack(value)
-        return value
+        self._tracker.untrack(self[index])
+        return super().pop(index)
 
     def clear(self):
-        old = list(self)
+        for v in self:
+            self._tracker.untrack(v)
         super().clear()
-        self._tracker.untrack(old)
 
     def __reduce_ex__(self, protocol):
         return list, (list(self),)
 
 
 class _TrackedDict(dict):
-    """A layer attribute's dict, tracked like ``_TrackedList`` (Keras 3 ``TrackedDict``)."""
+    """A layer attribute's dict (Keras 3 ``TrackedDict``): ``d[k] = x``, ``update`` and (here also)
+    ``setdefault`` track; ``pop``/``popitem``/``clear`` untrack; ``del d[k]`` does not (as Keras 3)."""
 
     def __init__(self, values, tracker):
         self._tracker = tracker
         super().__init__((k, tracker.track(v)) for k, v in values.items())
 
     def __setitem__(self, key, value):
-        old = self.get(key, _MISSING)
         super().__setitem__(key, self._tracker.track(value))
-        if old is not _MISSING:
-            self._tracker.untrack(old)
 
     def setdefault(self, key, default=None):
         if key not in self:
@@ -188,11 +191,6 @@ class _TrackedDict(dict):
     def update(self, *args, **kwargs):
         for k, v in dict(*args, **kwargs).items():
             self[k] = v
-
-    def __delitem__(self, key):
-        old = self[key]
-        super().__delitem__(key)
-        self._tracker.untrack(old)
 
     def pop(self, key, *default):
         if key not in self:
@@ -207,9 +205,9 @@ class _TrackedDict(dict):
         return k, v
 
     def clear(self):
-        old = list(self.values())
+        for v in self.values():
+            self._tracker.untrack(v)
         super().clear()
-        self._tracker.untrack(old)
 
     def __reduce_ex__(self, protocol):
         return dict, (dict(self),)
@@ -240,6 +238,16 @@ def _shapes(x):
     return tuple(np.shape(x))
 
 
+def _has_input_spec(x):
+    if isinstance(x, _InputSpec):
+        return True
+    if isinstance(x, dict):
+        return any(_has_input_spec(v) for v in x.values())
+    if isinstance(x, (list, tuple)):
+        return any(_has_input_spec(v) for v in x)
+    return False
+
+
 def _has_tensor_leaf(x):
     if isinstance(x, (_Base, np.ndarray)):
         return True
@@ -264,8 +272,10 @@ class Layer(_Module):
     attribute -- directly or inside lists, tuples and dicts, nested, including items appended
     later -- tracks it; ``add_weight`` tracks what it creates.  ``weights`` lists the layer's own
     Variables (those trainable when tracked, then the others, each in tracking order), then each
-    tracked sub-layer's ``weights`` in tracking order, each Variable once.  Re-assigning an
-    attribute does not untrack the old value (as Keras 3); removing from a tracked list/dict does.
+    tracked sub-layer's ``weights`` in tracking order, each Variable once.  Re-assigning or deleting
+    an attribute does not untrack the old value (as Keras 3); ``pop``/``remove`` from a tracked
+    list or dict does (see ``_TrackedList`` for the one deliberate difference).
+    Once built (``build`` returned), a new Variable or sub-layer is ValueError, as Keras 3.
     Deliberate differences from Keras 3 on TF: a raw ``tf.Variable`` attribute is not tracked by
     Keras 3 (gputape has one Variable class and tracks it); Keras 3's ``variables`` also lists
     seed-generator state (gputape's ``Dropout`` has none), so here ``variables == weights``.
@@ -317,11 +327,32 @@ class Layer(_Module):
             value = self._tr().track(value)
         object.__setattr__(self, name, value)
 
-    def __delattr__(self, name):
-        value = self.__dict__.get(name, _MISSING)
-        object.__delattr__(self, name)
-        if value is not _MISSING:
-            self._tr().untrack(value)
+    def __init_subclass__(cls, **kwargs):
+        """Wrap a subclass's own ``build`` so that, when the outermost ``build`` returns, the layer
+        is ``built`` and its state locked (Keras 3's build wrapper; ``super().build`` chains count once)."""
+        super().__init_subclass__(**kwargs)
+        b = cls.__dict__.get("build")
+        if b is None or getattr(b, "_locks_state", False):
+            return
+
+        @functools.wraps(b)
+        def build(self, *args, **kw):
+            depth = self.__dict__.get("_build_depth", 0)
+            object.__setattr__(self, "_build_depth", depth + 1)
+            try:
+                out = b(self, *args, **kw)
+            finally:
+                object.__setattr__(self, "_build_depth", depth)
+            if depth == 0:
+                self.built = True
+                self._lock_state()
+            return out
+        build._locks_state = True
+        cls.build = build
+
+    def _lock_state(self):
+        """No new Variables or sub-layers from now on (Keras 3 ``_lock_state``, after ``build``)."""
+        self._tr().locked = True
 
     def _module_children(self):
         """Walk order for ``gputape.module.walk``: own Variables (trainable-tracked first), then sub-layers."""
@@ -483,7 +514,11 @@ class Layer(_Module):
 
     # ------------------------------------------------------------ calling
     def build(self, input_shape):
+        """Create the layer's weights for inputs of ``input_shape``; then the layer is ``built`` and
+        its state locked (a subclass's own ``build`` is wrapped to do the same)."""
         self.built = True
+        if self.__dict__.get("_build_depth", 0) == 0:
+            self._lock_state()
 
     def call(self, inputs, *args, **kwargs):
         raise NotImplementedError(f"Layer {type(self).__name__} does not have a `call()` method implemented.")
@@ -523,6 +558,10 @@ class Layer(_Module):
         called inside).  Any other keyword (``mask=`` included) goes to ``call`` unchanged, so a
         ``call`` without it raises Python's TypeError, as Keras 3.  The outermost call clears the
         ``losses`` of every layer it contains first."""
+        if _has_input_spec(inputs) or any(_has_input_spec(a) for a in args):
+            raise NotImplementedError(f"{self.name}: calling a layer on keras.Input builds a functional API model, "
+                                      f"which is not implemented in gputape; subclass keras.Model or use "
+                                      f"keras.Sequential")
         if isinstance(inputs, (list, tuple, dict)) and _has_tensor_leaf(inputs):
             inputs = self._convert_nested(inputs)
         else:
@@ -547,6 +586,7 @@ class Layer(_Module):
             if not self.built:
                 self.build(_shapes(inputs))
                 self.built = True
+                self._lock_state()
             scope = _naming.scope()
             scope.append(self.name)
             try:

@@ -93,7 +93,11 @@ class Sequential(Model):
             raise TypeError(f"Sequential.add: expected a layer, got {type(layer).__name__}")
         if not self._seq_layers and self._input_spec_shape is None and getattr(layer, "_input_shape_arg", None):
             self._input_spec_shape = (None,) + tuple(layer._input_shape_arg)
+        tracker = self._tr()
+        tracker.locked = False              # Sequential grows after build (Keras 3 rebuilds it)
         self._seq_layers.append(layer)
+        if self.built:
+            tracker.locked = True
         if rebuild and self._input_spec_shape is not None:
             self._build_from(self._input_spec_shape)
 
