@@ -390,8 +390,41 @@ class Layer(_Module):
 
     @property
     def weights(self):
-        """Own Variables (trainable-tracked, then the others), then sub-layers', each once (Keras 3)."""
-        return _module.walk(self, _module._is_variable)
+        """Own Variables (trainable-tracked, then the others), then each tracked sub-layer's
+        ``weights`` in tracking order (a held ``gputape.Module``: its ``variables``), each Variable
+        once at its first place -- Keras 3's recursion exactly (a layer reachable both directly and
+        through a sub-layer is listed where the first of them puts it).  A cycle of layers stops."""
+        busy = _naming._state.__dict__.setdefault("weights_busy", set())
+        if id(self) in busy:
+            return []
+        busy.add(id(self))
+        try:
+            t = self._tr()
+            out, seen = [], set()
+            for group in [t.trainable_vars + t.non_trainable_vars] + [
+                    l.weights if isinstance(l, Layer) else l.variables for l in t.layers]:
+                for w in group:
+                    if id(w) not in seen:
+                        seen.add(id(w))
+                        out.append(w)
+            return out
+        finally:
+            busy.discard(id(self))
+
+    def _flatten_layers(self):
+        """Every sub-layer once, in Keras 3's ``_flatten_layers`` order (a deque: pop left, push the
+        popped layer's sub-layers on the left)."""
+        import collections
+        out, seen = [], set()
+        dq = collections.deque(l for l in self._tr().layers if isinstance(l, Layer))
+        while dq:
+            l = dq.popleft()
+            if id(l) in seen:
+                continue
+            seen.add(id(l))
+            out.append(l)
+            dq.extendleft(s for s in l._tr().layers if isinstance(s, Layer))
+        return out
 
     @property
     def variables(self):
@@ -435,17 +468,17 @@ class Layer(_Module):
 
     @property
     def losses(self):
-        """This layer's ``add_loss`` tensors, then each sub-layer's (depth first, each layer once)."""
+        """This layer's ``add_loss`` tensors, then each sub-layer's in ``_flatten_layers`` order (Keras 3)."""
         self._tr()
         out = list(self._losses)
-        for l in _module.walk(self, lambda x: isinstance(x, Layer)):
+        for l in self._flatten_layers():
             out.extend(l.__dict__.get("_losses", ()))
         return out
 
     def _clear_losses(self):
         self._tr()
         self._losses.clear()
-        for l in _module.walk(self, lambda x: isinstance(x, Layer)):
+        for l in self._flatten_layers():
             if "_losses" in l.__dict__:
                 l._losses.clear()
 

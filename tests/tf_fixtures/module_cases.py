@@ -282,6 +282,17 @@ o(tf.ones(2)); out.append([float(l) for l in o.losses])
 o(tf.ones(2) * 3.); out.append([float(l) for l in o.losses])
 out.append([float(l) for l in o.i.losses])
 result = out""",
+    "layer_losses_order": """
+class Leaf(keras.layers.Layer):
+    def __init__(self, value, kids=(), **kw):
+        super().__init__(**kw); self.value = value; self.kids = list(kids)
+    def call(self, x):
+        self.add_loss(tf.reduce_sum(x) * self.value)
+        for k in self.kids: k(x)
+        return x
+root = Leaf(1., [Leaf(2., [Leaf(3.), Leaf(4.)]), Leaf(5., [Leaf(6.)])])
+root(tf.ones(1))
+result = [float(l) for l in root.losses]""",
     "layer_add_loss_eager_list": """
 l = keras.layers.Layer()
 l.add_loss(tf.constant(2.0)); l.add_loss([tf.constant(1.0), tf.constant(2.)])
