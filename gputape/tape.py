@@ -725,7 +725,7 @@ def _explain(tape, target, source):
         return "(from the ids, op names and sites kept after the earlier gradient() call) " + _explain_released(
             tape, target, source)
     if id(source) not in tape._tracked:
-        if isinstance(source, Variable) and not source.trainable:
+        if isinstance(source, Variable) and not source._trainable:   # watch flag: frozen Keras weights are watched
             return f"variable '{source.name}' has trainable=False, so it is not watched automatically: tape.watch it"
         if isinstance(source, Variable):
             return (f"variable '{source.name}' was never read while the tape recorded "
@@ -751,7 +751,7 @@ def _explain_released(tape, target, source):
     the cuts (op names and sites) and which sources that call reached from its targets."""
     tracked, cuts, last = tape._released
     if id(source) not in tracked:
-        if isinstance(source, Variable) and not source.trainable:
+        if isinstance(source, Variable) and not source._trainable:   # watch flag: frozen Keras weights are watched
             return f"variable '{source.name}' has trainable=False, so it is not watched automatically: tape.watch it"
         if isinstance(source, Variable):
             return (f"variable '{source.name}' was never read while the tape recorded "

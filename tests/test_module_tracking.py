@@ -32,7 +32,7 @@ SAME_MESSAGE = {
     "module_bad_name", "layer_add_loss_python_float", "layer_set_weights_wrong_count", "layer_set_weights_wrong_shape",
     "layer_reassigned_built_layer_stays", "model_count_params_unbuilt", "model_unknown_keyword",
     "model_subclass_unknown_keyword", "model_get_layer_missing", "model_get_layer_bad_index", "model_get_layer_both",
-    "model_get_layer_neither",
+    "model_get_layer_neither", "layer_training_positional", "layer_python_list_input",
 }
 # Deliberate differences, each checked by its own test below.
 DEVIATIONS = {"module_holding_keras_layer", "model_functional_positional", "model_functional_keywords",
@@ -311,6 +311,16 @@ def test_module_in_function_train_step():
         return loss
     losses = [float(step()) for _ in range(5)]
     np.testing.assert_allclose(losses, RECORDED["module_training_loop"]["value"][0], rtol=2e-5)
+
+
+def test_unconnected_frozen_weight_is_not_called_unwatched():
+    d = keras.layers.Dense(1)
+    d(tf.ones((1, 2)))
+    d.trainable = False
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(tf.ones(2))
+    assert tape.gradient(y, d.kernel) is None
+    assert d.kernel.trainable is False and d.kernel._trainable is True
 
 
 def test_state_after_build_is_refused_but_sequential_grows():

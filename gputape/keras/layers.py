@@ -54,6 +54,18 @@ def _takes_training(cls):
 
 
 @functools.lru_cache(maxsize=None)
+def _training_position(cls):
+    """Index of ``training`` in ``call``'s positional parameters after ``inputs`` (None if keyword-only/absent)."""
+    names = []
+    for p in _call_signature(cls).values():
+        if p.kind not in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
+            break
+        names.append(p.name)
+    names = names[2:]                     # drop self, inputs
+    return names.index("training") if "training" in names else None
+
+
+@functools.lru_cache(maxsize=None)
 def _training_default(cls):
     """The default of ``call``'s ``training`` parameter (Keras 3 uses it when no outer call sets one)."""
     p = _call_signature(cls).get("training")
@@ -248,14 +260,23 @@ def _has_input_spec(x):
     return False
 
 
-def _has_tensor_leaf(x):
-    if isinstance(x, (_Base, np.ndarray)):
-        return True
-    if isinstance(x, dict):
-        return any(_has_tensor_leaf(v) for v in x.values())
-    if isinstance(x, (list, tuple)):
-        return any(_has_tensor_leaf(v) for v in x)
-    return False
+def _is_array(x):
+    return isinstance(x, np.ndarray) or hasattr(x, "__cuda_array_interface__")
+
+
+def _check_positional(args):
+    """Keras 3: every leaf of the positional arguments is a tensor, an array or None; anything else
+    (a Python number or list, a bool flag) is ValueError -- it must go by keyword."""
+    stack = list(reversed(args))           # first leaf first, as Keras's tree.flatten (dicts by key)
+    while stack:
+        x = stack.pop()
+        if isinstance(x, dict):
+            stack.extend(x[k] for k in reversed(sorted(x, key=str)))
+        elif isinstance(x, (list, tuple)):
+            stack.extend(reversed(x))
+        elif not (x is None or isinstance(x, _Base) or _is_array(x)):
+            raise ValueError(f"Only input tensors may be passed as positional arguments. The following argument "
+                             f"value should be passed as a keyword argument: {x} (of type {type(x)})")
 
 
 class Layer(_Module):
@@ -564,17 +585,17 @@ class Layer(_Module):
 
     def _convert(self, x):
         if not isinstance(x, _Base):
-            x = convert_to_tensor(x, dtype_hint=self.dtype)
+            x = convert_to_tensor(x)            # an array keeps its dtype (Keras 3: no dtype hint)
         if self.autocast and x.dtype.is_floating and x.dtype.name != self.dtype:
             x = _ops.cast(x, self.dtype)
         return x
 
     def _convert_nested(self, x):
-        if isinstance(x, (_Base, np.ndarray)):
+        """Arrays and tensors in ``x`` (nested lists/tuples/dicts) as tensors, floats autocast."""
+        if isinstance(x, _Base) or _is_array(x):
             return self._convert(x)
         if isinstance(x, dict):
-            return type(x)((k, self._convert_nested(v)) for k, v in x.items()) if type(x) is dict else \
-                {k: self._convert_nested(v) for k, v in x.items()}
+            return {k: self._convert_nested(v) for k, v in x.items()}
         if isinstance(x, (list, tuple)):
             items = [self._convert_nested(v) for v in x]
             return tuple(items) if isinstance(x, tuple) else items
@@ -583,8 +604,9 @@ class Layer(_Module):
     def __call__(self, inputs, *args, **kwargs):
         """``call(inputs, *args, **kwargs)`` after building, as Keras 3's ``Layer.__call__``.
 
-        The first argument is converted to a tensor (a nested list/tuple/dict holding tensors or
-        arrays: each of them), floating tensors cast to ``dtype`` when ``autocast``.  ``build`` runs
+        Positional arguments must be tensors, arrays or None, nested in lists/tuples/dicts (a
+        Python number or list, or a flag, is ValueError, as Keras 3); arrays in any argument become
+        tensors and floating tensors are cast to ``dtype`` when ``autocast``.  ``build`` runs
         once, given the shape(s) of the first argument.  ``training``: an explicit value wins, else
         the enclosing layer call's, else the default of ``call``'s ``training`` parameter; it is
         passed only when ``call`` has that parameter (and then becomes the enclosing value for layers
@@ -595,24 +617,31 @@ class Layer(_Module):
             raise NotImplementedError(f"{self.name}: calling a layer on keras.Input builds a functional API model, "
                                       f"which is not implemented in gputape; subclass keras.Model or use "
                                       f"keras.Sequential")
-        if isinstance(inputs, (list, tuple, dict)) and _has_tensor_leaf(inputs):
-            inputs = self._convert_nested(inputs)
-        else:
-            inputs = self._convert(inputs)
+        _check_positional((inputs,) + args)
+        inputs = self._convert_nested(inputs)
+        if isinstance(inputs, _Base):
             self._check_input(inputs)
+        if args:
+            args = tuple(self._convert_nested(a) for a in args)
+        if kwargs:
+            kwargs = {k: self._convert_nested(v) for k, v in kwargs.items()}
         ctx = _call_context()
         entry = ctx is None
         if entry:
             ctx = _CallContext(self)
             _naming._state.call_context = ctx
         try:
-            training = kwargs.pop("training", None)
+            pos = _training_position(type(self))
+            positional = pos is not None and len(args) > pos
+            training = args[pos] if positional else kwargs.pop("training", None)
             if training is None:
                 training = ctx.training
                 if training is None:
                     training = _training_default(type(self))
             ctx.training = training
-            if training is not None and _takes_training(type(self)):
+            if positional:
+                args = args[:pos] + (training,) + args[pos + 1:]
+            elif training is not None and _takes_training(type(self)):
                 kwargs["training"] = training
             if entry:
                 self._clear_losses()

@@ -252,6 +252,27 @@ q2 = Q2(); q2(tf.ones(1)); log.clear()
 q2(tf.ones(1)); out.append(list(log)); log.clear()
 q2(tf.ones(1), training=False); out.append(list(log)); log.clear()
 result = out""",
+    "layer_training_positional": """
+log = []
+class P(keras.layers.Layer):
+    def call(self, x, training=None):
+        log.append([self.name, training]); return x
+class Q(keras.layers.Layer):
+    def __init__(self):
+        super().__init__(); self.a = P(name="pa")
+    def call(self, x, training=None):
+        self.a(x); return x
+q = Q(); q(tf.ones(1)); log.clear()
+q(tf.ones(1), True)
+result = log""",
+    "layer_python_list_input": "keras.layers.Dense(2)([[1., 2.]])",
+    "layer_numpy_input_autocast": """
+d = keras.layers.Dense(2, kernel_initializer="ones")
+result = [d(np.ones((1, 2))).dtype.name, keras.layers.Activation("relu")(np.array([1, -2])).numpy().tolist()]""",
+    "layer_list_of_mixed_inputs": """
+class C(keras.layers.Layer):
+    def call(self, xs): return xs[0] + xs[1]
+result = C()((np.ones((1, 1)), tf.ones((1, 1))))""",
     "layer_training_to_call_without_it": """
 class Mk(keras.layers.Layer):
     def call(self, x): return x * 2.
