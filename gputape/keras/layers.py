@@ -6,6 +6,7 @@ as Keras 3.15 does.  Auto-names ('dense', 'dense_1', ...) count per thread as in
 import functools
 import inspect
 import warnings
+import weakref
 
 import numpy as np
 
@@ -63,6 +64,12 @@ def _training_position(cls):
         names.append(p.name)
     names = names[2:]                     # drop self, inputs
     return names.index("training") if "training" in names else None
+
+
+@functools.lru_cache(maxsize=None)
+def _call_info(cls):
+    """(call has ``training``, its positional index after ``inputs``, its default) for ``cls``."""
+    return _takes_training(cls), _training_position(cls), _training_default(cls)
 
 
 @functools.lru_cache(maxsize=None)
@@ -223,6 +230,10 @@ class _TrackedDict(dict):
 
     def __reduce_ex__(self, protocol):
         return dict, (dict(self),)
+
+
+# Layers whose ``_losses`` may be non-empty: an outermost call skips the clearing walk when none do.
+_LOSS_HOLDERS = weakref.WeakSet()
 
 
 class _CallContext:
@@ -486,6 +497,7 @@ class Layer(_Module):
                                  f"input. Received invalid value: {x}")
         self._tr()
         self._losses.extend(_nest.flatten(loss))
+        _LOSS_HOLDERS.add(self)
 
     @property
     def losses(self):
@@ -499,9 +511,11 @@ class Layer(_Module):
     def _clear_losses(self):
         self._tr()
         self._losses.clear()
+        _LOSS_HOLDERS.discard(self)
         for l in self._flatten_layers():
             if "_losses" in l.__dict__:
                 l._losses.clear()
+                _LOSS_HOLDERS.discard(l)
 
     # ------------------------------------------------------------ weights
     def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
@@ -613,37 +627,43 @@ class Layer(_Module):
         called inside).  Any other keyword (``mask=`` included) goes to ``call`` unchanged, so a
         ``call`` without it raises Python's TypeError, as Keras 3.  The outermost call clears the
         ``losses`` of every layer it contains first."""
-        if _has_input_spec(inputs) or any(_has_input_spec(a) for a in args):
+        if not isinstance(inputs, _Base) and (_has_input_spec(inputs) or any(_has_input_spec(a) for a in args)):
             raise NotImplementedError(f"{self.name}: calling a layer on keras.Input builds a functional API model, "
                                       f"which is not implemented in gputape; subclass keras.Model or use "
                                       f"keras.Sequential")
-        _check_positional((inputs,) + args)
-        inputs = self._convert_nested(inputs)
-        if isinstance(inputs, _Base):
+        if isinstance(inputs, _Base):                       # the common case: one tensor
+            inputs = self._convert(inputs)
             self._check_input(inputs)
+        else:
+            _check_positional((inputs,))
+            inputs = self._convert_nested(inputs)
+            if isinstance(inputs, _Base):
+                self._check_input(inputs)
         if args:
+            _check_positional(args)
             args = tuple(self._convert_nested(a) for a in args)
         if kwargs:
-            kwargs = {k: self._convert_nested(v) for k, v in kwargs.items()}
+            kwargs = {k: v if v is None or isinstance(v, (bool, str)) else self._convert_nested(v)
+                      for k, v in kwargs.items()}
         ctx = _call_context()
         entry = ctx is None
         if entry:
             ctx = _CallContext(self)
             _naming._state.call_context = ctx
         try:
-            pos = _training_position(type(self))
+            takes, pos, default = _call_info(type(self))
             positional = pos is not None and len(args) > pos
             training = args[pos] if positional else kwargs.pop("training", None)
             if training is None:
                 training = ctx.training
                 if training is None:
-                    training = _training_default(type(self))
+                    training = default
             ctx.training = training
             if positional:
                 args = args[:pos] + (training,) + args[pos + 1:]
-            elif training is not None and _takes_training(type(self)):
+            elif training is not None and takes:
                 kwargs["training"] = training
-            if entry:
+            if entry and _LOSS_HOLDERS:
                 self._clear_losses()
             if not self.built:
                 self.build(_shapes(inputs))
