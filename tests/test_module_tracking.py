@@ -323,6 +323,29 @@ def test_unconnected_frozen_weight_is_not_called_unwatched():
     assert d.kernel.trainable is False and d.kernel._trainable is True
 
 
+def test_layer_in_a_set_is_tracked():
+    class L(keras.layers.Layer):
+        def __init__(self):
+            super().__init__(name="l")
+            self.s = {keras.layers.Dense(1, name="a")}
+            self.s.add(keras.layers.Dense(1, name="b"))
+    l = L()
+    assert sorted(x.name for x in l._layers) == ["a", "b"]
+
+
+def test_losses_of_another_model_survive_until_its_own_call():
+    class A(keras.layers.Layer):
+        def call(self, x):
+            self.add_loss(tf.reduce_sum(x))
+            return x
+    a, b = A(), A()
+    a(tf.ones(2))
+    b(tf.ones(3))
+    assert [float(v) for v in a.losses] == [2.0] and [float(v) for v in b.losses] == [3.0]
+    a(tf.ones(4))
+    assert [float(v) for v in a.losses] == [4.0] and [float(v) for v in b.losses] == [3.0]
+
+
 def test_state_after_build_is_refused_but_sequential_grows():
     d = keras.layers.Dense(2)
     d(tf.ones((1, 3)))

@@ -114,12 +114,14 @@ class _Tracker:
                 self.ids.add(id(value))
                 self.layers.append(value)
             return value
-        if isinstance(value, (_TrackedList, _TrackedDict)) and value._tracker is self:
+        if isinstance(value, (_TrackedList, _TrackedDict, _TrackedSet)) and value._tracker is self:
             return value
         if isinstance(value, list):
             return _TrackedList(value, self)
         if isinstance(value, dict):
             return _TrackedDict(value, self)
+        if isinstance(value, set) and not isinstance(value, _TrackedSet):
+            return _TrackedSet(value, self)
         if isinstance(value, tuple):
             items = [self.track(e) for e in value]
             if hasattr(value, "_fields"):                      # a namedtuple
@@ -234,6 +236,44 @@ class _TrackedDict(dict):
 
 # Layers whose ``_losses`` may be non-empty: an outermost call skips the clearing walk when none do.
 _LOSS_HOLDERS = weakref.WeakSet()
+
+
+class _TrackedSet(set):
+    """A layer attribute's set (Keras 3 ``TrackedSet``): ``add``/``update`` track, ``remove``/
+    ``discard``/``pop``/``clear`` untrack."""
+
+    def __init__(self, values, tracker):
+        self._tracker = tracker
+        super().__init__(tracker.track(v) for v in values)
+
+    def add(self, value):
+        super().add(self._tracker.track(value))
+
+    def update(self, *others):
+        for o in others:
+            for v in o:
+                self.add(v)
+
+    def remove(self, value):
+        super().remove(value)
+        self._tracker.untrack(value)
+
+    def discard(self, value):
+        if value in self:
+            self.remove(value)
+
+    def pop(self):
+        value = super().pop()
+        self._tracker.untrack(value)
+        return value
+
+    def clear(self):
+        for v in self:
+            self._tracker.untrack(v)
+        super().clear()
+
+    def __reduce_ex__(self, protocol):
+        return set, (set(self),)
 
 
 class _CallContext:

@@ -192,6 +192,16 @@ class L(keras.layers.Layer):
         return x
 l = L(); l(tf.ones((1, 2)))
 result = [v.path for v in l.weights]""",
+    "layer_in_a_set": """
+class L(keras.layers.Layer):
+    def __init__(self):
+        super().__init__(name="l")
+        self.s = {keras.layers.Dense(1, name="a")}
+    def call(self, x):
+        for d in self.s: d(x)
+        return x
+l = L(); l(tf.ones((1, 2)))
+result = [v.path for v in l.weights]""",
     "layer_freeze": """
 D = keras.layers.Dense
 class T(keras.layers.Layer):
