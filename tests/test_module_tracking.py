@@ -36,7 +36,8 @@ SAME_MESSAGE = {
 }
 # Deliberate differences, each checked by its own test below.
 DEVIATIONS = {"module_holding_keras_layer", "model_functional_positional", "model_functional_keywords",
-              "layer_set_weights_wrong_shape_assigns_nothing", "layer_list_setitem_only"}
+              "layer_set_weights_wrong_shape_assigns_nothing", "layer_list_setitem_only",
+              "layer_raw_tf_variable"}
 
 
 def _same(got, want, path="result"):
@@ -117,6 +118,14 @@ def test_list_setitem_is_tracked():
     assert RECORDED["layer_list_setitem_only"]["value"] == []
     kind, got = run(CASES["layer_list_setitem_only"], tf, keras, KV)
     assert kind == "value" and got == ["l/b/kernel", "l/b/bias"]
+
+
+def test_raw_tf_variable_attribute_is_tracked():
+    """Deliberate: Keras 3 tracks only keras.Variable, so a tf.Variable attribute is left out of
+    ``weights`` (recorded: ['kv']); gputape has one Variable class and tracks it."""
+    assert RECORDED["layer_raw_tf_variable"]["value"] == ["kv"]
+    kind, got = run(CASES["layer_raw_tf_variable"], tf, keras, KV)
+    assert kind == "value" and got == ["kv", "tv"]
 
 
 # ---------------------------------------------------------------- oracles of the tracking rules

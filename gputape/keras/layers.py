@@ -350,7 +350,9 @@ class Layer(_Module):
     Once built (``build`` returned), a new Variable or sub-layer is ValueError, as Keras 3.
     Deliberate differences from Keras 3 on TF: a raw ``tf.Variable`` attribute is not tracked by
     Keras 3 (gputape has one Variable class and tracks it); Keras 3's ``variables`` also lists
-    seed-generator state (gputape's ``Dropout`` has none), so here ``variables == weights``.
+    seed-generator state (gputape's ``Dropout`` has none), so here ``variables == weights``; on the
+    first call of a layer without its own ``build``, Keras 3 runs ``call`` once symbolically
+    (training=None) to build sub-layers -- gputape runs it once, for real.
 
     ``trainable = False`` freezes the layer: its trainable-tracked Variables and those of every
     sub-layer report ``trainable=False`` and leave ``trainable_weights`` (a GradientTape still
@@ -599,7 +601,8 @@ class Layer(_Module):
 
     def set_weights(self, weights):
         """Assign ``weights`` (arrays, in ``layer.weights`` order); ValueError as Keras 3 when the
-        count or a shape differs, before anything is assigned."""
+        count or a shape differs, raised before anything is assigned (Keras 3 assigns the weights
+        before the mismatching one first; deliberate difference)."""
         weights = list(weights)
         layer_weights = self.weights
         if len(layer_weights) != len(weights):

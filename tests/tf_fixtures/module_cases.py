@@ -202,6 +202,14 @@ class L(keras.layers.Layer):
         return x
 l = L(); l(tf.ones((1, 2)))
 result = [v.path for v in l.weights]""",
+    "layer_raw_tf_variable": """
+class L(keras.layers.Layer):
+    def __init__(self):
+        super().__init__(name="l")
+        self.kv = KV(1., name="kv", trainable=True)
+        self.tv = tf.Variable(2., name="tv")
+l = L()
+result = [v.path for v in l.weights]""",
     "layer_freeze": """
 D = keras.layers.Dense
 class T(keras.layers.Layer):
