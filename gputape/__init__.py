@@ -20,6 +20,7 @@ from .tape import GradientTape, ForwardAccumulator, UnconnectedGradients
 from .custom import custom_gradient, recompute_grad, grad_pass_through
 from . import nest, autodiff, math, nn, linalg, debugging, errors, optimizers, keras, testing
 from .function import function, TensorSpec
+from .module import Module
 
 bool = bool_   # noqa: A001  (tf.bool)
 newaxis = None

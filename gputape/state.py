@@ -27,6 +27,7 @@ class _State(threading.local):
         super().__setattr__("check_numerics", False)  # gputape.debugging.check_numerics, this thread
         super().__setattr__("record_sites", False)    # record the user's line with each tape entry
         super().__setattr__("variables_created", 0)   # Variables made by this thread (gputape.function)
+        super().__setattr__("name_scope", "")         # Module.name_scope prefix for new names ('net/')
 
     def __setattr__(self, name, value):
         super().__setattr__(name, value)

@@ -742,7 +742,7 @@ def _explain(tape, target, source):
 
 def _unwatched(source):
     """Why a source the tape never tracked has no gradient."""
-    if isinstance(source, Variable) and not source.trainable:
+    if isinstance(source, Variable) and not source._trainable:   # watch flag: frozen Keras weights are watched
         return f"variable '{source.name}' has trainable=False, so it is not watched automatically: tape.watch it"
     if isinstance(source, Variable):
         return (f"variable '{source.name}' was never read while the tape recorded "

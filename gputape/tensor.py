@@ -280,7 +280,7 @@ class Variable(_Base):
     >>> v.assign_add([1.0, 1.0]).numpy()
     array([2., 3.], dtype=float32)
     """
-    __slots__ = ("_v", "_trainable", "_name", "_uid", "_reads", "__weakref__")
+    __slots__ = ("_v", "_trainable", "_frozen", "_name", "_uid", "_reads", "__weakref__")
 
     def __init__(self, initial_value=None, trainable=True, validate_shape=True, caching_device=None,
                  name=None, variable_def=None, dtype=None, import_scope=None, constraint=None,
@@ -300,14 +300,15 @@ class Variable(_Base):
             v = _to_array(initial_value, npd, "Variable")
         self._v = _b.get_xp().array(v, copy=True)      # the variable owns its buffer
         self._trainable = bool(trainable)
-        self._name = (name if name is not None else "Variable") + ":0"
+        self._frozen = False      # a frozen Keras layer's weight: reports trainable=False, still watched (as TF)
+        self._name = _state.name_scope + (name if name is not None else "Variable") + ":0"
         self._uid = next(_var_ids)
         _state.variables_created += 1     # per thread: gputape.function's check
         self._reads = []      # weakrefs to live read snapshots sharing self._v (copied before a write)
 
     @property
     def trainable(self):
-        return self._trainable
+        return self._trainable and not self._frozen
 
     @property
     def name(self):

@@ -49,6 +49,8 @@ ALLOWED_VAR_KEYWORD = {
     ("gputape.keras.layers", "Flatten.__init__"): "forwarded to Layer.__init__, which validates",
     ("gputape.keras.layers", "Activation.__init__"): "forwarded to Layer.__init__, which validates",
     ("gputape.keras.layers", "Dropout.__init__"): "forwarded to Layer.__init__, which validates",
+    ("gputape.keras.models", "Model.__init__"): "functional-API arguments raise NotImplementedError, the rest "
+                                                "go to Layer.__init__, which validates",
     # pass-through: call's own signature rejects what it lacks (Python's TypeError), as Keras
     ("gputape.keras.layers", "Layer.__call__"): "pass-through to call(), which is strict",
     ("gputape.keras.layers", "Layer.call"): "abstract: subclasses define call's signature",

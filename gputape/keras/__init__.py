@@ -1,5 +1,6 @@
 """A small Keras: Dense, Sequential, losses, initializers, activations, and the optimizers."""
 from . import layers, losses, initializers, activations, backend, naming  # noqa: F401
 from .. import optimizers  # noqa: F401
-from .layers import Sequential, Input  # noqa: F401
-from .models import Model  # noqa: F401
+from .layers import Input, Layer  # noqa: F401
+from .models import Model, Sequential  # noqa: F401
+from . import models  # noqa: F401

@@ -6,12 +6,15 @@ as Keras 3.15 does.  Auto-names ('dense', 'dense_1', ...) count per thread as in
 import functools
 import inspect
 import warnings
+import weakref
 
 import numpy as np
 
 from .. import ops as _ops
 from ..tensor import Variable, _Base, convert_to_tensor
 from . import activations as _act, initializers as _init, naming as _naming
+from .. import module as _module
+from ..module import Module as _Module
 
 _MIXED = ("mixed_float16", "mixed_bfloat16")
 
@@ -35,17 +38,300 @@ def _layer_dtype(dtype, owner):
         raise ValueError(f"{owner}: invalid `dtype` {dtype!r}") from None
 
 
+_MISSING = object()
+
+
+def _call_signature(cls):
+    try:
+        return inspect.signature(cls.call).parameters
+    except (TypeError, ValueError):
+        return {}
+
+
 @functools.lru_cache(maxsize=None)
 def _takes_training(cls):
     """Whether ``cls.call`` has a ``training`` parameter (Keras passes the flag only then)."""
-    try:
-        return "training" in inspect.signature(cls.call).parameters
-    except (TypeError, ValueError):
-        return False
+    return "training" in _call_signature(cls)
 
 
-class Layer:
-    """Base layer (Keras 3's ``Layer``): builds its variables on the first call, tracks sub-layers.
+@functools.lru_cache(maxsize=None)
+def _training_position(cls):
+    """Index of ``training`` in ``call``'s positional parameters after ``inputs`` (None if keyword-only/absent)."""
+    names = []
+    for p in _call_signature(cls).values():
+        if p.kind not in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
+            break
+        names.append(p.name)
+    names = names[2:]                     # drop self, inputs
+    return names.index("training") if "training" in names else None
+
+
+@functools.lru_cache(maxsize=None)
+def _call_info(cls):
+    """(call has ``training``, its positional index after ``inputs``, its default) for ``cls``."""
+    return _takes_training(cls), _training_position(cls), _training_default(cls)
+
+
+@functools.lru_cache(maxsize=None)
+def _training_default(cls):
+    """The default of ``call``'s ``training`` parameter (Keras 3 uses it when no outer call sets one)."""
+    p = _call_signature(cls).get("training")
+    return None if p is None or p.default is inspect.Parameter.empty else p.default
+
+
+# ---------------------------------------------------------------- attribute tracking (Keras 3's Tracker)
+class _Tracker:
+    """What a layer tracks, in tracking order (Keras 3 ``Tracker``): Variables, split by their
+    ``trainable`` flag when first tracked, and sub-layers / sub-Modules; each object once."""
+    __slots__ = ("owner", "trainable_vars", "non_trainable_vars", "layers", "ids", "locked")
+
+    def __init__(self, owner):
+        self.owner = owner
+        self.locked = False
+        self.trainable_vars, self.non_trainable_vars, self.layers = [], [], []
+        self.ids = set()
+
+    def _check_unlocked(self):
+        if self.locked:
+            raise ValueError("You cannot add new elements of state (variables or sub-layers) to a layer that is "
+                             "already built. All state must be created in the `__init__()` method or in the "
+                             "`build()` method.")
+
+    def track(self, value):
+        """Record ``value`` (a Variable, Layer or Module); wrap lists/dicts so later changes are seen.
+        A new Variable or layer once the owner is built is ValueError (Keras 3 locks its state)."""
+        if isinstance(value, Variable):
+            if id(value) not in self.ids:
+                self._check_unlocked()
+                self.ids.add(id(value))
+                (self.trainable_vars if value._trainable else self.non_trainable_vars).append(value)
+                if not self.owner.__dict__.get("_trainable", True) and value._trainable:
+                    value._frozen = True          # a variable joining a frozen layer is frozen (Keras 3)
+            return value
+        if isinstance(value, _Module):
+            if value is not self.owner and id(value) not in self.ids:
+                self._check_unlocked()
+                self.ids.add(id(value))
+                self.layers.append(value)
+            return value
+        if isinstance(value, (_TrackedList, _TrackedDict, _TrackedSet)) and value._tracker is self:
+            return value
+        if isinstance(value, list):
+            return _TrackedList(value, self)
+        if isinstance(value, dict):
+            return _TrackedDict(value, self)
+        if isinstance(value, set) and not isinstance(value, _TrackedSet):
+            return _TrackedSet(value, self)
+        if isinstance(value, tuple):
+            items = [self.track(e) for e in value]
+            if hasattr(value, "_fields"):                      # a namedtuple
+                return type(value)(*items)
+            return type(value)(items) if type(value) is not tuple else tuple(items)
+        return value
+
+    def untrack(self, value):
+        """Forget ``value`` itself (not what a container holds), as Keras 3's ``Tracker.untrack``."""
+        if id(value) in self.ids:
+            self.ids.discard(id(value))
+            for store in (self.trainable_vars, self.non_trainable_vars, self.layers):
+                for i, e in enumerate(store):
+                    if e is value:
+                        del store[i]
+                        return
+
+
+class _TrackedList(list):
+    """A layer attribute's list (Keras 3 ``TrackedList``): ``append``/``insert``/``extend`` track
+    what they add, ``remove``/``pop``/``clear``/``del`` untrack what they take out; ``self.lst +=
+    [...]`` re-assigns the attribute, which tracks everything in it.  Deliberate difference:
+    ``lst[i] = x`` tracks ``x`` here (Keras 3 does not, leaving its weights silently out of
+    ``weights``); like attribute re-assignment, the replaced item stays tracked."""
+
+    def __init__(self, values, tracker):
+        self._tracker = tracker
+        super().__init__(tracker.track(v) for v in values)
+
+    def append(self, value):
+        super().append(self._tracker.track(value))
+
+    def insert(self, index, value):
+        super().insert(index, self._tracker.track(value))
+
+    def extend(self, values):
+        super().extend([self._tracker.track(v) for v in values])
+
+    def __iadd__(self, values):
+        self.extend(values)
+        return self
+
+    def __setitem__(self, index, value):
+        if isinstance(index, slice):
+            value = [self._tracker.track(v) for v in value]
+        else:
+            value = self._tracker.track(value)
+        super().__setitem__(index, value)
+
+    def __delitem__(self, index):
+        old = self[index]
+        super().__delitem__(index)
+        self._tracker.untrack(old)
+
+    def remove(self, value):
+        self._tracker.untrack(value)
+        super().remove(value)
+
+    def pop(self, index=-1):
+        self._tracker.untrack(self[index])
+        return super().pop(index)
+
+    def clear(self):
+        for v in self:
+            self._tracker.untrack(v)
+        super().clear()
+
+    def __reduce_ex__(self, protocol):
+        return list, (list(self),)
+
+
+class _TrackedDict(dict):
+    """A layer attribute's dict (Keras 3 ``TrackedDict``): ``d[k] = x``, ``update`` and (here also)
+    ``setdefault`` track; ``pop``/``popitem``/``clear`` untrack; ``del d[k]`` does not (as Keras 3)."""
+
+    def __init__(self, values, tracker):
+        self._tracker = tracker
+        super().__init__((k, tracker.track(v)) for k, v in values.items())
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, self._tracker.track(value))
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def update(self, *args, **kwargs):
+        for k, v in dict(*args, **kwargs).items():
+            self[k] = v
+
+    def pop(self, key, *default):
+        if key not in self:
+            return super().pop(key, *default)
+        value = super().pop(key)
+        self._tracker.untrack(value)
+        return value
+
+    def popitem(self):
+        k, v = super().popitem()
+        self._tracker.untrack(v)
+        return k, v
+
+    def clear(self):
+        for v in self.values():
+            self._tracker.untrack(v)
+        super().clear()
+
+    def __reduce_ex__(self, protocol):
+        return dict, (dict(self),)
+
+
+# Layers whose ``_losses`` may be non-empty: an outermost call skips the clearing walk when none do.
+_LOSS_HOLDERS = weakref.WeakSet()
+
+
+class _TrackedSet(set):
+    """A layer attribute's set (Keras 3 ``TrackedSet``): ``add``/``update`` track, ``remove``/
+    ``discard``/``pop``/``clear`` untrack."""
+
+    def __init__(self, values, tracker):
+        self._tracker = tracker
+        super().__init__(tracker.track(v) for v in values)
+
+    def add(self, value):
+        super().add(self._tracker.track(value))
+
+    def update(self, *others):
+        for o in others:
+            for v in o:
+                self.add(v)
+
+    def remove(self, value):
+        super().remove(value)
+        self._tracker.untrack(value)
+
+    def discard(self, value):
+        if value in self:
+            self.remove(value)
+
+    def pop(self):
+        value = super().pop()
+        self._tracker.untrack(value)
+        return value
+
+    def clear(self):
+        for v in self:
+            self._tracker.untrack(v)
+        super().clear()
+
+    def __reduce_ex__(self, protocol):
+        return set, (set(self),)
+
+
+class _CallContext:
+    """One outermost layer call (Keras 3 ``CallContext``): the layer it entered by and the
+    training flag, which every layer called inside reads when not given ``training=`` and
+    overwrites with its own resolved value (Keras 3's rule, quirks included)."""
+    __slots__ = ("entry_layer", "training")
+
+    def __init__(self, entry_layer):
+        self.entry_layer, self.training = entry_layer, None
+
+
+def _call_context():
+    return getattr(_naming._state, "call_context", None)
+
+
+def _shapes(x):
+    """The shapes of a call's first argument, nested like it (what Keras passes to ``build``)."""
+    if isinstance(x, _Base):
+        return tuple(x.shape)
+    if isinstance(x, dict):
+        return {k: _shapes(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_shapes(v) for v in x]
+    return tuple(np.shape(x))
+
+
+def _has_input_spec(x):
+    if isinstance(x, _InputSpec):
+        return True
+    if isinstance(x, dict):
+        return any(_has_input_spec(v) for v in x.values())
+    if isinstance(x, (list, tuple)):
+        return any(_has_input_spec(v) for v in x)
+    return False
+
+
+def _is_array(x):
+    return isinstance(x, np.ndarray) or hasattr(x, "__cuda_array_interface__")
+
+
+def _check_positional(args):
+    """Keras 3: every leaf of the positional arguments is a tensor, an array or None; anything else
+    (a Python number or list, a bool flag) is ValueError -- it must go by keyword."""
+    stack = list(reversed(args))           # first leaf first, as Keras's tree.flatten (dicts by key)
+    while stack:
+        x = stack.pop()
+        if isinstance(x, dict):
+            stack.extend(x[k] for k in reversed(sorted(x, key=str)))
+        elif isinstance(x, (list, tuple)):
+            stack.extend(reversed(x))
+        elif not (x is None or isinstance(x, _Base) or _is_array(x)):
+            raise ValueError(f"Only input tensors may be passed as positional arguments. The following argument "
+                             f"value should be passed as a keyword argument: {x} (of type {type(x)})")
+
+
+class Layer(_Module):
+    """Base layer (Keras 3's ``Layer``): builds on the first call, tracks what its attributes hold.
 
     Keyword arguments, as Keras 3.15: ``activity_regularizer`` (NotImplementedError unless None),
     ``trainable`` (a bool, else ValueError), ``dtype`` (a float dtype name or DType; mixed
@@ -53,8 +339,27 @@ class Layer:
     (a str without '/', else ValueError; default a per-thread auto-name), ``input_shape`` /
     ``input_dim`` (warn as Keras; a ``Sequential`` whose first layer has one is built at once);
     anything else ValueError.
+
+    Tracking (Keras 3's ``Tracker``): assigning a Variable, a Layer or a ``gputape.Module`` to an
+    attribute -- directly or inside lists, tuples and dicts, nested, including items appended
+    later -- tracks it; ``add_weight`` tracks what it creates.  ``weights`` lists the layer's own
+    Variables (those trainable when tracked, then the others, each in tracking order), then each
+    tracked sub-layer's ``weights`` in tracking order, each Variable once.  Re-assigning or deleting
+    an attribute does not untrack the old value (as Keras 3); ``pop``/``remove`` from a tracked
+    list or dict does (see ``_TrackedList`` for the one deliberate difference).
+    Once built (``build`` returned), a new Variable or sub-layer is ValueError, as Keras 3.
+    Deliberate differences from Keras 3 on TF: a raw ``tf.Variable`` attribute is not tracked by
+    Keras 3 (gputape has one Variable class and tracks it); Keras 3's ``variables`` also lists
+    seed-generator state (gputape's ``Dropout`` has none), so here ``variables == weights``; on the
+    first call of a layer without its own ``build``, Keras 3 runs ``call`` once symbolically
+    (training=None) to build sub-layers -- gputape runs it once, for real.
+
+    ``trainable = False`` freezes the layer: its trainable-tracked Variables and those of every
+    sub-layer report ``trainable=False`` and leave ``trainable_weights`` (a GradientTape still
+    watches them, as TF does); ``trainable = True`` unfreezes all of them (Keras 3's setter).
     """
     _min_ndim = None                  # Keras InputSpec(min_ndim=...)
+    _input_shape_arg = None
 
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True, name=None,
                  **kwargs):
@@ -79,19 +384,190 @@ class Layer:
         self.name = name
         self.trainable = trainable
         self.built = False
-        self._own_vars = []
         self.dtype = _layer_dtype(dtype, type(self).__name__)
         self.autocast = bool(autocast)
 
-    _input_shape_arg = None
+    # ------------------------------------------------------------ tracking
+    def _tr(self):
+        t = self.__dict__.get("_tracker")
+        if t is None:
+            t = _Tracker(self)
+            object.__setattr__(self, "_tracker", t)
+            object.__setattr__(self, "_losses", [])
+        return t
 
+    def __setattr__(self, name, value):
+        if name != "_tracker":
+            value = self._tr().track(value)
+        object.__setattr__(self, name, value)
+
+    def __init_subclass__(cls, **kwargs):
+        """Wrap a subclass's own ``build`` so that, when the outermost ``build`` returns, the layer
+        is ``built`` and its state locked (Keras 3's build wrapper; ``super().build`` chains count once)."""
+        super().__init_subclass__(**kwargs)
+        b = cls.__dict__.get("build")
+        if b is None or getattr(b, "_locks_state", False):
+            return
+
+        @functools.wraps(b)
+        def build(self, *args, **kw):
+            depth = self.__dict__.get("_build_depth", 0)
+            object.__setattr__(self, "_build_depth", depth + 1)
+            try:
+                out = b(self, *args, **kw)
+            finally:
+                object.__setattr__(self, "_build_depth", depth)
+            if depth == 0:
+                self.built = True
+                self._lock_state()
+            return out
+        build._locks_state = True
+        cls.build = build
+
+    def _lock_state(self):
+        """No new Variables or sub-layers from now on (Keras 3 ``_lock_state``, after ``build``)."""
+        self._tr().locked = True
+
+    def _module_children(self):
+        """Walk order for ``gputape.module.walk``: own Variables (trainable-tracked first), then sub-layers."""
+        t = self._tr()
+        return t.trainable_vars + t.non_trainable_vars + t.layers
+
+    @property
+    def name(self):
+        return self.__dict__.get("_name")
+
+    @name.setter
+    def name(self, value):
+        object.__setattr__(self, "_name", value)
+
+    @property
+    def _scope_name(self):
+        return self.name + "/"
+
+    @property
+    def trainable(self):
+        """Whether the layer trains; setting it (a bool) freezes or unfreezes its trainable-tracked
+        Variables and every sub-layer, as Keras 3."""
+        return self.__dict__.get("_trainable", True)
+
+    @trainable.setter
+    def trainable(self, value):
+        value = bool(value)
+        object.__setattr__(self, "_trainable", value)
+        t = self._tr()
+        for v in t.trainable_vars:
+            v._frozen = not value
+        for l in t.layers:
+            if isinstance(l, Layer):
+                l.trainable = value
+
+    @property
+    def weights(self):
+        """Own Variables (trainable-tracked, then the others), then each tracked sub-layer's
+        ``weights`` in tracking order (a held ``gputape.Module``: its ``variables``), each Variable
+        once at its first place -- Keras 3's recursion exactly (a layer reachable both directly and
+        through a sub-layer is listed where the first of them puts it).  A cycle of layers stops."""
+        busy = _naming._state.__dict__.setdefault("weights_busy", set())
+        if id(self) in busy:
+            return []
+        busy.add(id(self))
+        try:
+            t = self._tr()
+            out, seen = [], set()
+            for group in [t.trainable_vars + t.non_trainable_vars] + [
+                    l.weights if isinstance(l, Layer) else l.variables for l in t.layers]:
+                for w in group:
+                    if id(w) not in seen:
+                        seen.add(id(w))
+                        out.append(w)
+            return out
+        finally:
+            busy.discard(id(self))
+
+    def _flatten_layers(self):
+        """Every sub-layer once, in Keras 3's ``_flatten_layers`` order (a deque: pop left, push the
+        popped layer's sub-layers on the left)."""
+        import collections
+        out, seen = [], set()
+        dq = collections.deque(l for l in self._tr().layers if isinstance(l, Layer))
+        while dq:
+            l = dq.popleft()
+            if id(l) in seen:
+                continue
+            seen.add(id(l))
+            out.append(l)
+            dq.extendleft(s for s in l._tr().layers if isinstance(s, Layer))
+        return out
+
+    @property
+    def variables(self):
+        """Same as ``weights`` (gputape layers hold no seed-generator or metric state)."""
+        return self.weights
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [v for v in self.weights if v.trainable]
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return self.weights
+        return [v for v in self.weights if not v.trainable]
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    @property
+    def submodules(self):
+        return tuple(_module.walk(self, _module._is_module))
+
+    @property
+    def _layers(self):
+        return list(self._tr().layers)
+
+    # ------------------------------------------------------------ losses
+    def add_loss(self, loss):
+        """Record a scalar loss tensor (or a nested list of them); ``losses`` returns them until the
+        next outermost call clears them, as Keras 3.  A non-tensor is ValueError (Keras 3's message)."""
+        from .. import nest as _nest
+        for x in _nest.flatten(loss):
+            if not isinstance(x, _Base):
+                raise ValueError(f"`add_loss()` can only be called from inside `build()` or `call()`, on a tensor "
+                                 f"input. Received invalid value: {x}")
+        self._tr()
+        self._losses.extend(_nest.flatten(loss))
+        _LOSS_HOLDERS.add(self)
+
+    @property
+    def losses(self):
+        """This layer's ``add_loss`` tensors, then each sub-layer's in ``_flatten_layers`` order (Keras 3)."""
+        self._tr()
+        out = list(self._losses)
+        for l in self._flatten_layers():
+            out.extend(l.__dict__.get("_losses", ()))
+        return out
+
+    def _clear_losses(self):
+        self._tr()
+        self._losses.clear()
+        _LOSS_HOLDERS.discard(self)
+        for l in self._flatten_layers():
+            if "_losses" in l.__dict__:
+                l._losses.clear()
+                _LOSS_HOLDERS.discard(l)
+
+    # ------------------------------------------------------------ weights
     def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
                    regularizer=None, constraint=None, aggregation="none", overwrite_with_gradient=False, name=None):
         """A Variable owned by this layer, named ``<outer layers>/<layer>/<name>`` (Keras 3's signature:
         up to ``shape, initializer, dtype`` positionally, ``name`` by keyword only).  The default
         initializer is glorot_uniform for floats, zeros otherwise; ``regularizer``, ``constraint``
         and ``overwrite_with_gradient`` raise NotImplementedError; ``aggregation`` is accepted
-        (one replica: nothing to aggregate); ``autocast`` has no effect without mixed precision."""
+        (one replica: nothing to aggregate); ``autocast`` has no effect without mixed precision.
+        Created in a frozen layer, the Variable starts frozen (Keras 3)."""
         if args:
             if len(args) > 3:
                 raise TypeError(f"add_weight() takes at most 3 positional arguments but {len(args)} were given.")
@@ -116,79 +592,17 @@ class Layer:
         name = name if name is not None else _naming.auto_name("Variable")
         path = "/".join(_naming.scope() + [self.name, name])   # 'sequential/dense/kernel' inside a Sequential
         v = Variable(init(tuple(() if shape is None else shape), dtype=dtype), trainable=trainable, name=path)
-        self._own_vars.append(v)
+        self._tr().track(v)
         return v
 
-    def build(self, input_shape):
-        self.built = True
-
-    def call(self, inputs, **kwargs):
-        raise NotImplementedError
-
-    def _check_input(self, inputs):
-        if self._min_ndim is not None and inputs.ndim < self._min_ndim:
-            raise ValueError(f"Input 0 of layer \"{self.name}\" is incompatible with the layer: expected "
-                             f"min_ndim={self._min_ndim}, found ndim={inputs.ndim}. Full shape received: "
-                             f"{tuple(inputs.shape)}")
-
-    def __call__(self, inputs, *args, training=None, **kwargs):
-        """``call(inputs, *args, **kwargs)`` after building; ``kwargs`` go to ``call`` unchanged
-        (an argument ``call`` lacks is Python's TypeError there)."""
-        if _takes_training(type(self)):
-            kwargs["training"] = training
-        if not isinstance(inputs, _Base):
-            inputs = convert_to_tensor(inputs, dtype_hint=self.dtype)
-        if self.autocast and inputs.dtype.is_floating and inputs.dtype.name != self.dtype:
-            inputs = _ops.cast(inputs, self.dtype)
-        self._check_input(inputs)
-        scope = _naming.scope()
-        if not self.built:
-            self.build(tuple(inputs.shape))
-            self.built = True
-        scope.append(self.name)
-        try:
-            return self.call(inputs, *args, **kwargs)
-        finally:
-            scope.pop()
-
-    def _sublayers(self):
-        return []
-
-    @property
-    def variables(self):
-        out = list(self._own_vars)
-        for l in self._sublayers():
-            out += l.variables
-        return out
-
-    weights = variables
-
-    @property
-    def trainable_variables(self):
-        if not self.trainable:
-            return []
-        out = [v for v in self._own_vars if v.trainable]
-        for l in self._sublayers():
-            out += l.trainable_variables
-        return out
-
-    trainable_weights = trainable_variables
-
-    @property
-    def non_trainable_variables(self):
-        if not self.trainable:
-            return self.variables
-        out = [v for v in self._own_vars if not v.trainable]
-        for l in self._sublayers():
-            out += l.non_trainable_variables
-        return out
-
     def get_weights(self):
-        return [v.numpy() for v in self.variables]
+        """The values of ``weights`` as NumPy arrays, in ``weights`` order."""
+        return [v.numpy() for v in self.weights]
 
     def set_weights(self, weights):
         """Assign ``weights`` (arrays, in ``layer.weights`` order); ValueError as Keras 3 when the
-        count or a shape differs, before anything is assigned."""
+        count or a shape differs, raised before anything is assigned (Keras 3 assigns the weights
+        before the mismatching one first; deliberate difference)."""
         weights = list(weights)
         layer_weights = self.weights
         if len(layer_weights) != len(weights):
@@ -203,7 +617,110 @@ class Layer:
             v.assign(_ops.cast(w, v.dtype) if isinstance(w, _Base) else np.asarray(w).astype(v.dtype.as_numpy_dtype))
 
     def count_params(self):
-        return int(sum(np.prod(v.shape) for v in self.variables))
+        """The number of scalars in ``weights``; ValueError (Keras 3's) before the layer is built."""
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built. "
+                             f"You can build it manually via: `layer.build(input_shape)`.")
+        return int(sum(np.prod(v.shape) for v in self.weights))
+
+    # ------------------------------------------------------------ calling
+    def build(self, input_shape):
+        """Create the layer's weights for inputs of ``input_shape``; then the layer is ``built`` and
+        its state locked (a subclass's own ``build`` is wrapped to do the same)."""
+        self.built = True
+        if self.__dict__.get("_build_depth", 0) == 0:
+            self._lock_state()
+
+    def call(self, inputs, *args, **kwargs):
+        raise NotImplementedError(f"Layer {type(self).__name__} does not have a `call()` method implemented.")
+
+    def _check_input(self, inputs):
+        if self._min_ndim is not None and inputs.ndim < self._min_ndim:
+            raise ValueError(f"Input 0 of layer \"{self.name}\" is incompatible with the layer: expected "
+                             f"min_ndim={self._min_ndim}, found ndim={inputs.ndim}. Full shape received: "
+                             f"{tuple(inputs.shape)}")
+
+    def _convert(self, x):
+        if not isinstance(x, _Base):
+            x = convert_to_tensor(x)            # an array keeps its dtype (Keras 3: no dtype hint)
+        if self.autocast and x.dtype.is_floating and x.dtype.name != self.dtype:
+            x = _ops.cast(x, self.dtype)
+        return x
+
+    def _convert_nested(self, x):
+        """Arrays and tensors in ``x`` (nested lists/tuples/dicts) as tensors, floats autocast."""
+        if isinstance(x, _Base) or _is_array(x):
+            return self._convert(x)
+        if isinstance(x, dict):
+            return {k: self._convert_nested(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            items = [self._convert_nested(v) for v in x]
+            return tuple(items) if isinstance(x, tuple) else items
+        return x
+
+    def __call__(self, inputs, *args, **kwargs):
+        """``call(inputs, *args, **kwargs)`` after building, as Keras 3's ``Layer.__call__``.
+
+        Positional arguments must be tensors, arrays or None, nested in lists/tuples/dicts (a
+        Python number or list, or a flag, is ValueError, as Keras 3); arrays in any argument become
+        tensors and floating tensors are cast to ``dtype`` when ``autocast``.  ``build`` runs
+        once, given the shape(s) of the first argument.  ``training``: an explicit value wins, else
+        the enclosing layer call's, else the default of ``call``'s ``training`` parameter; it is
+        passed only when ``call`` has that parameter (and then becomes the enclosing value for layers
+        called inside).  Any other keyword (``mask=`` included) goes to ``call`` unchanged, so a
+        ``call`` without it raises Python's TypeError, as Keras 3.  The outermost call clears the
+        ``losses`` of every layer it contains first."""
+        if not isinstance(inputs, _Base) and (_has_input_spec(inputs) or any(_has_input_spec(a) for a in args)):
+            raise NotImplementedError(f"{self.name}: calling a layer on keras.Input builds a functional API model, "
+                                      f"which is not implemented in gputape; subclass keras.Model or use "
+                                      f"keras.Sequential")
+        if isinstance(inputs, _Base):                       # the common case: one tensor
+            inputs = self._convert(inputs)
+            self._check_input(inputs)
+        else:
+            _check_positional((inputs,))
+            inputs = self._convert_nested(inputs)
+            if isinstance(inputs, _Base):
+                self._check_input(inputs)
+        if args:
+            _check_positional(args)
+            args = tuple(self._convert_nested(a) for a in args)
+        if kwargs:
+            kwargs = {k: v if v is None or isinstance(v, (bool, str)) else self._convert_nested(v)
+                      for k, v in kwargs.items()}
+        ctx = _call_context()
+        entry = ctx is None
+        if entry:
+            ctx = _CallContext(self)
+            _naming._state.call_context = ctx
+        try:
+            takes, pos, default = _call_info(type(self))
+            positional = pos is not None and len(args) > pos
+            training = args[pos] if positional else kwargs.pop("training", None)
+            if training is None:
+                training = ctx.training
+                if training is None:
+                    training = default
+            ctx.training = training
+            if positional:
+                args = args[:pos] + (training,) + args[pos + 1:]
+            elif training is not None and takes:
+                kwargs["training"] = training
+            if entry and _LOSS_HOLDERS:
+                self._clear_losses()
+            if not self.built:
+                self.build(_shapes(inputs))
+                self.built = True
+                self._lock_state()
+            scope = _naming.scope()
+            scope.append(self.name)
+            try:
+                return self.call(inputs, *args, **kwargs)
+            finally:
+                scope.pop()
+        finally:
+            if entry:
+                _naming._state.call_context = None
 
 
 class Dense(Layer):
@@ -272,52 +789,6 @@ class Dense(Layer):
         if self.use_bias:
             z = _ops.bias_act(z, bias, activation="linear")
         return self.activation(z)
-
-
-class Sequential(Layer):
-    """Layers applied in order (Keras 3's ``Sequential(layers=None, trainable=True, name=None)``).
-
-    A first element ``Input(shape)``, or a first layer given ``input_shape``/``input_dim``, builds
-    the model at once (its weights exist before the first call), as in Keras 3."""
-
-    def __init__(self, layers=None, trainable=True, name=None):
-        super().__init__(trainable=trainable, name=name)
-        self.layers = []
-        self._input_spec_shape = None
-        for l in layers or []:
-            self.add(l)
-
-    def add(self, layer, rebuild=True):
-        """Append ``layer``; with an input shape known (and ``rebuild``) the new layer is built at once."""
-        if isinstance(layer, _InputSpec):
-            if self.layers:
-                raise ValueError("Sequential.add: an Input must come first")
-            self._input_spec_shape = layer.batch_shape
-            return
-        if not callable(layer):
-            raise TypeError(f"Sequential.add: expected a layer, got {type(layer).__name__}")
-        if not self.layers and self._input_spec_shape is None and getattr(layer, "_input_shape_arg", None):
-            self._input_spec_shape = (None,) + tuple(layer._input_shape_arg)
-        self.layers.append(layer)
-        if rebuild and self._input_spec_shape is not None:
-            self._build_from(self._input_spec_shape)
-
-    def _build_from(self, batch_shape):
-        """Create every weight now: a forward pass over zeros of ``batch_shape`` (unknown dims 1)."""
-        x = _ops.zeros([1 if d is None else d for d in batch_shape], dtype=self.dtype)
-        self(x)
-
-    def _sublayers(self):
-        return [l for l in self.layers if isinstance(l, Layer)]
-
-    def call(self, inputs, training=None):
-        x = inputs
-        for l in self.layers:
-            x = l(x, training=training) if isinstance(l, Layer) else l(x)
-        return x
-
-    def build(self, input_shape):
-        self.built = True
 
 
 class _InputSpec:
