@@ -101,7 +101,13 @@ def memory_limit():
     if _limit[0] is None:
         env = os.environ.get("GPUTAPE_MAX_BYTES")
         if env:
-            _limit[0] = int(env)
+            try:
+                lim = int(env)
+            except ValueError:
+                lim = 0
+            if lim <= 0:
+                raise ValueError(f"GPUTAPE_MAX_BYTES={env!r}: must be a positive number of bytes")
+            _limit[0] = lim
         else:
             from . import backend as _b
             lim = None

@@ -5,6 +5,7 @@
     gputape bench --quick
 """
 import argparse
+import importlib.util
 import json
 import os
 import math
@@ -53,7 +54,8 @@ def _parser():
     tr.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="default adam")
     tr.add_argument("--lr", type=_positive_float, default=None,
                     help="learning rate (default: " + ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items()) + ")")
-    tr.add_argument("--seed", type=int, default=0, help="seeds the split, the shuffling and the initial weights")
+    tr.add_argument("--seed", type=_seed, default=0,
+                    help="seeds the split, the shuffling and the initial weights (0 to 2**32 - 1)")
     mode = tr.add_mutually_exclusive_group()
     mode.add_argument("--function", dest="function", action="store_true",
                       help="wrap the train step in gputape.function")
@@ -82,6 +84,16 @@ def _positive_int(s):
     return v
 
 
+def _seed(s):
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer from 0 to 2**32 - 1, got {s!r}") from None
+    if not 0 <= v < 2 ** 32:        # scikit-learn's and NumPy's seed range
+        raise argparse.ArgumentTypeError(f"must be an integer from 0 to 2**32 - 1, got {s}")
+    return v
+
+
 def _positive_float(s):
     try:
         v = float(s)
@@ -100,6 +112,8 @@ def prepare_out(out):
     """Create ``out`` (and its parents) and check that curves.png and metrics.json can be written there.
 
     Raises OutputDirError (a ValueError) with a one-line reason; called before any data is loaded."""
+    if not str(out).strip():
+        raise OutputDirError("--out: an empty path (give a directory, e.g. --out out)")
     d = Path(out)
     if d.exists() and not d.is_dir():
         raise OutputDirError(f"--out {out}: exists and is not a directory")
@@ -406,6 +420,17 @@ def _cmd_train(args):
     try:
         prepare_out(args.out)
     except OutputDirError as e:
+        print(f"gputape train: {e}", file=sys.stderr)
+        return 2
+    missing = [m for m in ("tqdm", "sklearn", "matplotlib") if importlib.util.find_spec(m) is None]
+    if missing:
+        print(f"gputape train: needs the demo extras ({', '.join(missing)} not installed): "
+              f'pip install "gputape[demo]" (or, in a clone, pip install ".[demo]")', file=sys.stderr)
+        return 2
+    try:
+        from .checks import memory_limit
+        memory_limit()
+    except ValueError as e:
         print(f"gputape train: {e}", file=sys.stderr)
         return 2
     m = train(model=args.model, backend=args.backend, epochs=args.epochs, batch_size=args.batch_size,

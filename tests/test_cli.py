@@ -228,3 +228,31 @@ def test_train_and_test_are_measured_the_same_way(tmp_path):
     h = m["history"]
     assert len(h["train_loss"]) == len(h["train_running_loss"]) == 1
     assert h["train_loss"][0] < h["train_running_loss"][0]      # the first epoch's running mean starts untrained
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--seed", "-1"], "--seed: must be an integer from 0 to 2**32 - 1"),
+    (["--seed", "99999999999"], "--seed: must be an integer from 0 to 2**32 - 1"),
+    (["--out", ""], "--out: an empty path"),
+])
+def test_bad_seed_and_empty_out_fail_fast(args, needle):
+    r = _run("train", *args)
+    assert r.returncode == 2
+    assert needle in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "0"])
+def test_bad_max_bytes_is_a_one_line_error(value, tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), GPUTAPE_MAX_BYTES=value)
+    r = subprocess.run([sys.executable, "-m", "gputape", "train", "--out", str(tmp_path)], capture_output=True,
+                       text=True, env=env, cwd=ROOT, timeout=120)
+    assert r.returncode == 2
+    assert "GPUTAPE_MAX_BYTES" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_train_without_demo_extras_says_what_to_install(monkeypatch, tmp_path, capsys):
+    real = cli.importlib.util.find_spec
+    monkeypatch.setattr(cli.importlib.util, "find_spec", lambda name, *a: None if name == "tqdm" else real(name, *a))
+    assert cli.main(["train", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "demo extras" in err and "tqdm" in err
