@@ -54,3 +54,19 @@ def test_supported_names_resolve_and_missing_names_are_absent(area, supported, m
         except AttributeError:
             pass
     assert not present, f"README lists as 'not yet' but gputape has: {present} (move them to 'supported')"
+
+
+BEYOND_TF = "debugging (beyond TF)"
+
+
+def test_table_uses_tensorflows_names():
+    """Every name in the table (but the beyond-TF row) is TensorFlow 2.21's, so code written against
+    the table runs on TensorFlow too (recorded by tf_fixtures/gen_readme_names.py)."""
+    import json
+    rec = json.loads((README.parent / "tests" / "tf_fixtures" / "readme_names.json").read_text())
+    assert rec["tensorflow"].startswith("2.21")
+    names = [n for area, s, m in _rows() if area != BEYOND_TF for n in s + m]
+    unrecorded = [n for n in names if n not in rec["has"]]
+    assert not unrecorded, f"regenerate tests/tf_fixtures/readme_names.json (unrecorded: {unrecorded})"
+    not_tf = [n for n in names if not rec["has"][n]]
+    assert not not_tf, f"not TensorFlow 2.21 names: {not_tf}"
