@@ -74,24 +74,21 @@ def _parser():
     return p
 
 
-def _positive_int(s):
-    try:
-        v = int(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {s!r}") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {s}")
-    return v
+def _int_in(lo, hi, what):
+    """An argparse type: an integer in [lo, hi) (hi None: no upper bound), else ``what`` in the error."""
+    def parse(s):
+        try:
+            v = int(s)
+        except ValueError:
+            v = None
+        if v is None or v < lo or (hi is not None and v >= hi):
+            raise argparse.ArgumentTypeError(f"must be {what}, got {s!r}" if v is None else f"must be {what}, got {s}")
+        return v
+    return parse
 
 
-def _seed(s):
-    try:
-        v = int(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer from 0 to 2**32 - 1, got {s!r}") from None
-    if not 0 <= v < 2 ** 32:        # scikit-learn's and NumPy's seed range
-        raise argparse.ArgumentTypeError(f"must be an integer from 0 to 2**32 - 1, got {s}")
-    return v
+_positive_int = _int_in(1, None, "a positive integer")
+_seed = _int_in(0, 2 ** 32, "an integer from 0 to 2**32 - 1")      # scikit-learn's and NumPy's seed range
 
 
 def _positive_float(s):
