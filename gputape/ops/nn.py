@@ -246,10 +246,14 @@ def _xent_fwd(xp, labels, logits):
     return loss, e / z
 
 
+def _shape_repr(s):
+    return repr(tuple(int(d) for d in s))
+
+
 def _xent_check(labels, logits):
     if labels.shape != logits.shape:
-        raise InvalidArgumentError(f"softmax_cross_entropy_with_logits: logits and labels must be the same "
-                                   f"shape, got logits {tuple(logits.shape)} and labels {tuple(labels.shape)}")
+        raise InvalidArgumentError(f"softmax_cross_entropy_with_logits: logits and labels must be broadcastable: "
+                                   f"logits_size={_dims(logits.shape)} labels_size={_dims(labels.shape)}")
 
 
 softmax_xent = defop("softmax_cross_entropy_with_logits", _xent_fwd, nout=2, same_dtype=(0, 1),
@@ -282,9 +286,23 @@ xent_grad.def_vjp(lambda gg, out, p, labels, g: multiply(gg, g),
 
 
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
-    """Per-example ``-sum(labels * log_softmax(logits))``; differentiable in both arguments (TF)."""
+    """Per-example ``-sum(labels * log_softmax(logits))``; differentiable in both arguments (TF).
+
+    As TF 2.21, ``labels`` broadcast to the shape of ``logits`` (labels [C] against logits [N, C]:
+    each row against the same labels); logits never broadcast to labels, and shapes that do not
+    broadcast raise InvalidArgumentError ("logits and labels must be broadcastable")."""
     logits = logits if isinstance(logits, _Base) else convert_to_tensor(logits)
     labels = labels if isinstance(labels, _Base) else convert_to_tensor(labels, dtype=logits._v.dtype)
+    ls, gs = tuple(labels._v.shape), tuple(logits._v.shape)
+    if ls != gs:
+        try:
+            ok = np.broadcast_shapes(ls, gs) == gs
+        except ValueError:
+            ok = False
+        if not ok:
+            _xent_check(labels._v, logits._v)
+        from .shape import broadcast_to
+        labels = broadcast_to(labels, gs)
     _rules.check("softmax_cross_entropy_with_logits", logits)
     nd = logits._v.ndim
     ax = _softmax_axis(logits, axis, "softmax_cross_entropy_with_logits")
@@ -361,6 +379,9 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     x = logits if isinstance(logits, _Base) else convert_to_tensor(logits)
     z = labels if isinstance(labels, _Base) else convert_to_tensor(labels, dtype=x._v.dtype)
     _rules.check("sigmoid_cross_entropy_with_logits", x)
+    if tuple(x._v.shape) != tuple(z._v.shape):
+        raise ValueError(f"sigmoid_cross_entropy_with_logits: `logits` and `labels` must have the same shape, "
+                         f"received ({_shape_repr(x._v.shape)} vs {_shape_repr(z._v.shape)}).")
     cond = greater_equal(x, 0.0)
     relu_logits = where(cond, x, zeros_like(x))            # not x * 0: -inf * 0 is NaN
     neg_abs = where(cond, negative(x), x)
