@@ -75,3 +75,29 @@ def test_deviations_are_documented():
     for name, case in RECORDED.items():
         if "gputape" in case:
             assert case["gputape"]["why"], name
+
+
+_RNG = np.random.default_rng(7)
+_M = _RNG.normal(size=(2, 3, 4))
+
+
+@pytest.mark.parametrize("ord_, axis", [(1, [-2, -1]), (np.inf, [-2, -1]), ("fro", [0, 2]), (2, [-2, -1]),
+                                        (2, [2, 0]), (3, None), (1.5, 1)])
+def test_norm_grads_float64(ord_, axis):
+    """Matrix norms (1, inf, Frobenius, spectral) and p-norms: VJP and JVP against finite differences."""
+    check_grads(lambda x: tf.norm(x, ord=ord_, axis=axis), [_M], order=1)
+
+
+def test_bias_add_nc_grads_float64():
+    check_grads(lambda x, b: tf.nn.bias_add(x, b, data_format="NCHW"), [_M, _RNG.normal(size=3)], order=2)
+
+
+def test_relu6_grads_float64():
+    check_grads(lambda x: tf.nn.relu6(x), [np.array([-1.5, 0.5, 3.0, 5.5, 7.0])], order=2)
+
+
+def test_huge_broadcast_names_op_and_shapes():
+    with pytest.raises(errors.ResourceExhaustedError) as info:
+        tf.ones([100000, 1]) * tf.ones([1, 1000000])
+    msg = str(info.value)
+    assert "multiply" in msg and "[100000, 1000000]" in msg and "[100000, 1]" in msg, msg

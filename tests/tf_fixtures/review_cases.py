@@ -22,6 +22,9 @@ def grad(f, x, dtype=tf.float32):
 SOFTMAX_WHY = ("TF's CPU softmax gives 0 for the finite entries of a row holding +inf or NaN and NaN for "
                "the rest; gputape (exp(x - max) / sum) gives NaN for the whole row, as the math does: matching "
                "TF would cost an extra masking pass on every softmax of finite inputs")
+ZERO_WHY = ("an empty shape whose non-zero dimensions multiply past 2**63 bytes: TF makes the empty tensor, "
+            "a NumPy/CuPy array cannot describe it; gputape raises InvalidArgumentError naming the shape "
+            "(NumPy's own 'array is too big' before)")
 NUMPY_OOM = "TF allocates (or fails) for real: too big for a CI host"
 
 CASES = [
@@ -199,9 +202,10 @@ CASES = [
      {"skip_tf": NUMPY_OOM, "gputape": {"error": "ResourceExhaustedError", "why": "TF attempts the 373 GiB allocation"}}),
     ("maximum_huge_broadcast", "tf.maximum(tf.ones([100000, 1]), tf.ones([1, 1000000]))",
      {"skip_tf": NUMPY_OOM, "gputape": {"error": "ResourceExhaustedError", "why": "TF attempts the 373 GiB allocation"}}),
-    ("zeros_zero_dim_huge", "tf.zeros([2**62, 0, 2**62, 2]).shape.as_list()", {}),
-    ("ones_zero_dim_huge", "tf.ones([2**62, 0, 2**62, 2]).shape.as_list()", {}),
-    ("fill_zero_dim_huge", "tf.fill([2**62, 0, 2**62, 2], 1.).shape.as_list()", {}),
+    ("zeros_zero_dim_huge", "tf.zeros([2**62, 0, 2**62, 2]).shape.as_list()", {"gputape": {"error": "InvalidArgumentError", "why": ZERO_WHY}}),
+    ("ones_zero_dim_huge", "tf.ones([2**62, 0, 2**62, 2]).shape.as_list()", {"gputape": {"error": "InvalidArgumentError", "why": ZERO_WHY}}),
+    ("fill_zero_dim_huge", "tf.fill([2**62, 0, 2**62, 2], 1.).shape.as_list()", {"gputape": {"error": "InvalidArgumentError", "why": ZERO_WHY}}),
     ("zeros_zero_dim_huge_dim", "tf.zeros([2**63, 0])", {}),
+    ("zeros_zero_dim_big", "tf.zeros([2**40, 0, 2**20]).shape.as_list()", {}),
     ("zeros_zero_dim", "tf.zeros([3, 0, 2])", {}),
 ]
