@@ -139,6 +139,17 @@ def check_size(shape, dtype, op, arg="shape"):
         n *= int(d)
     if n > _INT64_MAX:
         raise InvalidArgumentError(f"{op}: Shape {list(shape)} would have more than 2**63 - 1 elements")
+    if n == 0 and shape:
+        # an empty array whose other dimensions multiply past what NumPy/CuPy can describe: TF makes it
+        # (its element count is 0); an ndarray cannot, so say so before NumPy's "array is too big"
+        m = np.dtype(dtype).itemsize
+        for d in shape:
+            m *= int(d) or 1
+        if m > _INT64_MAX:
+            raise InvalidArgumentError(
+                f"{op}: shape {list(shape)} has no elements, but its non-zero dimensions times the item size "
+                f"({np.dtype(dtype).name}) pass 2**63 - 1 bytes, which a NumPy/CuPy array cannot describe "
+                f"(TensorFlow makes this empty tensor; gputape cannot)")
     nbytes = n * np.dtype(dtype).itemsize
     if nbytes > memory_limit():
         raise ResourceExhaustedError(

@@ -4,6 +4,7 @@ the dispatch that runs it, and the recording hook for tapes and accumulators.
 An op call with no active recorder is unwrap, compute, wrap.  Recording work
 happens only in ``_record``, and only when a recorder is active.
 """
+import math
 import operator
 import sys
 import warnings
@@ -168,6 +169,8 @@ class Op:
                 _reraise(self, e, vals, params)
             except RuntimeWarning:
                 out_v = _quiet(self, _b.xp, vals, params)
+            except MemoryError as e:
+                _oom(self, e, vals)
             out = _new(Tensor)
             out._v = out_v
         else:
@@ -216,6 +219,8 @@ class Op:
             _reraise(self, e, vals, params)
         except RuntimeWarning:
             out_v = _quiet(self, xp, vals, params)
+        except MemoryError as e:
+            _oom(self, e, vals)
         if self.nout == 1:
             if self.aliases:
                 out_v = _own(out_v, args)
@@ -294,6 +299,30 @@ def _reraise(op, e, vals, params):
         raise e
     raise InvalidArgumentError(f"{op.name}: {e} (inputs: {describe(vals)}"
                                f"{', params: ' + repr(params) if params else ''})") from e
+
+
+def _oom(op, e, vals):
+    """The backend ran out of memory in ``op``'s forward (NumPy's "Unable to allocate", CuPy's
+    OutOfMemoryError): ResourceExhaustedError naming the op, its input shapes and the broadcast
+    shape, as TF's OOM.  Reached only from the dispatch's except branch: nothing is checked up front."""
+    from .errors import ResourceExhaustedError
+    shapes = [tuple(v.shape) for v in vals]
+    try:
+        out_shape = np.broadcast_shapes(*shapes)
+    except ValueError:
+        out_shape = None
+    dt = vals[0].dtype if vals else None
+    what = ""
+    if out_shape is not None and dt is not None:
+        nbytes = math.prod(out_shape) * dt.itemsize
+        what = (f" when allocating tensor with shape {list(out_shape)} and type {dt.name} "
+                f"({nbytes / 2**30:.3g} GiB")
+        try:
+            from .checks import memory_limit
+            what += f"; this device has {memory_limit() / 2**30:.3g} GiB)"
+        except Exception:       # noqa: BLE001  (the limit is only for the message)
+            what += ")"
+    raise ResourceExhaustedError(f"{op.name}: OOM{what} (inputs: {describe(vals)})") from e
 
 
 def _replan_all():

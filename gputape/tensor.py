@@ -2,6 +2,8 @@
 import itertools
 import weakref
 
+import operator
+
 import numpy as np
 
 from . import backend as _b
@@ -471,12 +473,26 @@ def _slice_write(t, how, value, read_value):
 
 
 class TensorShape(tuple):
-    """A tuple of dimensions that prints like TensorFlow's."""
+    """A tuple of dimensions that prints like TensorFlow's.
+
+    Each dimension is None (unknown) or an integer >= 0, as TF 2.21's ``tf.TensorShape``: anything
+    with ``__index__`` counts as an integer (NumPy integers; bool too, as TF), a float or a string
+    raises TypeError and a negative dimension ValueError (TF's messages).  ``TensorShape(None)`` has an
+    unknown rank (``rank`` None; it iterates as no dimensions); a single integer is a 1-D shape.
+    """
 
     def __new__(cls, dims):
-        if isinstance(dims, int):
-            dims = (dims,)
-        return super().__new__(cls, () if dims is None else (None if d is None else int(d) for d in dims))
+        if dims is None:
+            out = super().__new__(cls, ())
+            out._unknown = True
+            return out
+        try:
+            it = iter(dims)
+        except TypeError:
+            it = (dims,)
+        return super().__new__(cls, tuple(_dimension(d) for d in it))
+
+    _unknown = False
 
     def __repr__(self):
         return f"TensorShape({list(self)})"
@@ -486,11 +502,13 @@ class TensorShape(tuple):
 
     @property
     def rank(self):
-        return len(self)
+        return None if self._unknown else len(self)
 
     ndims = rank
 
     def as_list(self):
+        if self._unknown:
+            raise ValueError("as_list() is not defined on an unknown TensorShape.")
         return list(self)
 
     def num_elements(self):
@@ -504,6 +522,22 @@ class TensorShape(tuple):
     def is_compatible_with(self, other):
         other = tuple(other)
         return len(other) == len(self) and all(a is None or b is None or a == b for a, b in zip(self, other))
+
+
+def _dimension(d):
+    """One dimension of a TensorShape: None or an int >= 0 (TF's Dimension rules and messages)."""
+    if d is None:
+        return None
+    if isinstance(d, bool):
+        return d                     # TF keeps True/False as given (both are ints to it)
+    try:
+        v = operator.index(d)
+    except TypeError:
+        raise TypeError(f"Dimension value must be integer or None or have an __index__ method, got value "
+                        f"'{d!r}' with type '{type(d)}'") from None
+    if v < 0:
+        raise ValueError(f"Dimension {v} must be >= 0")
+    return v
 
 
 class _Ref:

@@ -807,8 +807,8 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, bat
     if batch_shape is None:
         if shape is None:
             raise ValueError("You must pass a `shape` argument.")
-        batch_shape = (batch_size,) + tuple(shape)
-    return _InputSpec(batch_shape, dtype, name)
+        batch_shape = (batch_size,) + _keras_shape(shape)
+    return _InputSpec(_keras_shape(batch_shape), dtype, name)
 
 
 InputLayer = Input
@@ -841,11 +841,50 @@ class Activation(Layer):
 
 
 # ---------------------------------------------------------------- convolution, pooling, dropout
+def _is_int(e):
+    return isinstance(e, (int, np.integer)) and not isinstance(e, bool)
+
+
 def _int_pair(v, what):
-    t = (int(v), int(v)) if isinstance(v, (int, np.integer)) else tuple(int(e) for e in v)
-    if len(t) != 2 or any(e <= 0 for e in t):
+    """An int or a pair of ints as a pair, as Keras 3's ``standardize_tuple`` (ValueError, its message,
+    for a float, a string or a wrong length; gputape also refuses a non-integral element Keras would let
+    through to a later failure)."""
+    msg = f"The `{what}` argument must be a tuple of 2 integers. Received {what}={v}"
+    if _is_int(v):
+        t = (int(v), int(v))
+    else:
+        try:
+            t = tuple(v)
+        except TypeError:
+            raise ValueError(msg) from None
+        if len(t) != 2:
+            raise ValueError(msg)
+        for e in t:
+            if not _is_int(e):
+                raise ValueError(f"{msg} including element {e} of type {type(e)}")
+        t = tuple(int(e) for e in t)
+    if any(e <= 0 for e in t):
         raise ValueError(f"The `{what}` argument must be a tuple of 2 positive integers. Received: {what}={v!r}")
     return t
+
+
+def _keras_shape(shape):
+    """``shape`` as a tuple of ints and Nones, as Keras 3's ``standardize_shape`` (its ValueErrors)."""
+    if not isinstance(shape, tuple):
+        if shape is None:
+            raise ValueError("Undefined shapes are not supported.")
+        if not hasattr(shape, "__iter__"):
+            raise ValueError(f"Cannot convert '{shape}' to a shape.")
+        shape = tuple(shape)
+    for e in shape:
+        if e is None:
+            continue
+        if not _is_int(e):
+            raise ValueError(f"Cannot convert '{shape}' to a shape. Found invalid dimension '{e}' of type "
+                             f"'{type(e)}'.")
+        if e < 0:
+            raise ValueError(f"Cannot convert '{shape}' to a shape. Negative dimensions are not allowed.")
+    return tuple(None if e is None else int(e) for e in shape)
 
 
 def _padding_arg(padding):
@@ -893,6 +932,9 @@ class Conv2D(Layer):
         self.kernel_size = _int_pair(kernel_size, "kernel_size")
         self.strides = _int_pair(strides, "strides")
         self.dilation_rate = _int_pair(dilation_rate, "dilation_rate")
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
+                             f"strides={self.strides} and dilation_rate={self.dilation_rate}")
         self.padding = _padding_arg(padding).lower()
         self.activation = _act.get(activation)
         name_ = _act.name_of(self.activation)
@@ -968,6 +1010,8 @@ class Dropout(Layer):
         if not 0 <= rate <= 1:
             raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
                              f"Received: rate={rate}")
+        if seed is not None and not _is_int(seed):
+            raise ValueError(f"Argument `seed` must be an integer. Received: seed={seed}")
         self.rate, self.seed = float(rate), seed
         self.noise_shape = self._validate_noise_shape(noise_shape)
         self._rng = None

@@ -166,14 +166,39 @@ def _lowest(xp, dtype):
 
 
 def _argmax_windows(xp, x, ksize, strides, pads):
-    """Index (row-major within the window) of each window's first maximum: TensorFlow's tie rule."""
-    win = _windows(xp, x, ksize, strides, (1, 1), pads, _lowest(xp, x.dtype))
+    """Index (row-major within the window) of the input each window's gradient goes to, as TF 2.21's
+    CPU MaxPoolGrad picks it: the window's first (unpadded) element, replaced by each later element
+    strictly greater than the one kept.  So ties go to the first, NaN never replaces, and a NaN first
+    element keeps the gradient (TF's forward ignores that NaN; its gradient does not)."""
+    win = _windows(xp, xp.where(xp.isnan(x), x.dtype.type(-np.inf), x) if x.dtype.kind == "f" else x,
+                   ksize, strides, (1, 1), pads, _lowest(xp, x.dtype))
     kh, kw, c = win.shape[-3:]
-    return xp.argmax(win.reshape(win.shape[:-3] + (kh * kw, c)), axis=-2)
+    flat = win.reshape(win.shape[:-3] + (kh * kw, c))
+    idx = xp.argmax(flat, axis=-2)
+    if x.dtype.kind != "f":
+        return idx
+    # the first unpadded element of each window (host-built positions: no device read)
+    (pt, _), (pl, _) = pads
+    ho, wo = idx.shape[-3], idx.shape[-2]
+    r0 = np.maximum(0, pt - np.arange(ho) * strides[0])
+    c0 = np.maximum(0, pl - np.arange(wo) * strides[1])
+    rows = np.arange(ho) * strides[0] - pt + r0
+    cols = np.arange(wo) * strides[1] - pl + c0
+    first = xp.asarray((r0[:, None] * kw + c0[None, :])[:, :, None])
+    xf = x[..., xp.asarray(rows), :, :][..., xp.asarray(cols), :]
+    keep_first = xp.isnan(xf) | (flat.max(axis=-2) == -np.inf)
+    return xp.where(keep_first, first, idx)
 
 
 def _max_pool_fwd(xp, x, ksize, strides, pads):
-    win = _windows(xp, x, ksize, strides, (1, 1), pads, _lowest(xp, x.dtype))
+    """Each window's largest element, NaN ignored, as TF 2.21's CPU kernel: the max starts from the
+    dtype's lowest finite value, so a window of only NaN and -inf gives that value (-3.4e38 in float32)."""
+    if x.dtype.kind == "f":
+        lo = x.dtype.type(np.finfo(x.dtype).min)
+        x = xp.fmax(x, lo)
+    else:
+        lo = _lowest(xp, x.dtype)
+    win = _windows(xp, x, ksize, strides, (1, 1), pads, lo)
     return win.max(axis=(-3, -2))
 
 
@@ -247,7 +272,11 @@ def _pair(v, what, opname, allow_four=True):
 def _pads(padding, hw, ksize, strides, dilations, opname, allow_explicit=True):
     """((top, bottom), (left, right)) for 'SAME', 'VALID' or an explicit NHWC padding list."""
     if isinstance(padding, str):
-        mode = padding.upper()
+        mode = padding
+        if mode in ("valid", "same") or (mode.upper() in ("VALID", "SAME", "EXPLICIT") and mode != mode.upper()):
+            raise InvalidArgumentError(f"{opname}: Value for attr 'padding' of \"{padding}\" is not in the list "
+                                       f"of allowed values: \"SAME\", \"VALID\", \"EXPLICIT\" (TF's names are "
+                                       f"upper case)")
         if mode == "VALID":
             return ((0, 0), (0, 0))
         if mode == "SAME":

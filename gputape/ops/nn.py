@@ -34,11 +34,11 @@ relu_grad.def_vjp(None, lambda gg, out, y, g: relu_grad(y, gg))
 
 def relu6(features, name=None):
     """min(max(x, 0), 6); the derivative is 0 at both 0 and 6 (TF).  Floats and integers (TF).
-    Written with ``where`` (not a 0/1 mask times x), so +-inf give 6 and 0 as in TF."""
-    from .math import less
+    Written with ``where`` (not a 0/1 mask times x), so +-inf give 6 and 0 as in TF, and NaN
+    stays NaN (TF 2.21; its gradient there is 0)."""
     x = _tensor(features)
     six = 6 if _rules.check("relu6", x).kind in "iu" else 6.0
-    return where(less(x, six), relu(x), six)
+    return where(greater_equal(x, six), six, relu(x))
 
 
 def _leaky(xp, x, alpha):
@@ -246,10 +246,14 @@ def _xent_fwd(xp, labels, logits):
     return loss, e / z
 
 
+def _shape_repr(s):
+    return repr(tuple(int(d) for d in s))
+
+
 def _xent_check(labels, logits):
     if labels.shape != logits.shape:
-        raise InvalidArgumentError(f"softmax_cross_entropy_with_logits: logits and labels must be the same "
-                                   f"shape, got logits {tuple(logits.shape)} and labels {tuple(labels.shape)}")
+        raise InvalidArgumentError(f"softmax_cross_entropy_with_logits: logits and labels must be broadcastable: "
+                                   f"logits_size={_dims(logits.shape)} labels_size={_dims(labels.shape)}")
 
 
 softmax_xent = defop("softmax_cross_entropy_with_logits", _xent_fwd, nout=2, same_dtype=(0, 1),
@@ -282,9 +286,23 @@ xent_grad.def_vjp(lambda gg, out, p, labels, g: multiply(gg, g),
 
 
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
-    """Per-example ``-sum(labels * log_softmax(logits))``; differentiable in both arguments (TF)."""
+    """Per-example ``-sum(labels * log_softmax(logits))``; differentiable in both arguments (TF).
+
+    As TF 2.21, ``labels`` broadcast to the shape of ``logits`` (labels [C] against logits [N, C]:
+    each row against the same labels); logits never broadcast to labels, and shapes that do not
+    broadcast raise InvalidArgumentError ("logits and labels must be broadcastable")."""
     logits = logits if isinstance(logits, _Base) else convert_to_tensor(logits)
     labels = labels if isinstance(labels, _Base) else convert_to_tensor(labels, dtype=logits._v.dtype)
+    ls, gs = tuple(labels._v.shape), tuple(logits._v.shape)
+    if ls != gs:
+        try:
+            ok = np.broadcast_shapes(ls, gs) == gs
+        except ValueError:
+            ok = False
+        if not ok:
+            _xent_check(labels._v, logits._v)
+        from .shape import broadcast_to
+        labels = broadcast_to(labels, gs)
     _rules.check("softmax_cross_entropy_with_logits", logits)
     nd = logits._v.ndim
     ax = _softmax_axis(logits, axis, "softmax_cross_entropy_with_logits")
@@ -361,6 +379,9 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     x = logits if isinstance(logits, _Base) else convert_to_tensor(logits)
     z = labels if isinstance(labels, _Base) else convert_to_tensor(labels, dtype=x._v.dtype)
     _rules.check("sigmoid_cross_entropy_with_logits", x)
+    if tuple(x._v.shape) != tuple(z._v.shape):
+        raise ValueError(f"sigmoid_cross_entropy_with_logits: `logits` and `labels` must have the same shape, "
+                         f"received ({_shape_repr(x._v.shape)} vs {_shape_repr(z._v.shape)}).")
     cond = greater_equal(x, 0.0)
     relu_logits = where(cond, x, zeros_like(x))            # not x * 0: -inf * 0 is NaN
     neg_abs = where(cond, negative(x), x)
@@ -385,10 +406,21 @@ def _bias_act_fwd(xp, x, b, activation):
     return _act_fwd(xp, x + b, activation)
 
 
-def _bias_check(x, b, activation):
-    if b.ndim != 1 or x.shape[-1:] != b.shape:
-        raise InvalidArgumentError(f"bias_add: bias must be 1-D and match the last dimension of the input, "
-                                   f"got input {tuple(x.shape)} and bias {tuple(b.shape)}")
+def _dims(s):
+    return "[" + ",".join(str(d) for d in s) + "]"
+
+
+def _bias_check(x, b, activation, channel_axis=-1):
+    """TF's BiasAdd checks (its messages, InvalidArgumentError), before any compute."""
+    if b.ndim != 1:
+        raise InvalidArgumentError(f"bias_add: Biases must be 1D: {_dims(b.shape)} "
+                                   f"(input {tuple(x.shape)}, bias {tuple(b.shape)})")
+    if x.ndim < 2:
+        raise InvalidArgumentError(f"bias_add: Input tensor must be at least 2D: {_dims(x.shape)}")
+    if x.shape[channel_axis] != b.shape[0]:
+        raise InvalidArgumentError(
+            f"bias_add: Must provide as many biases as the last dimension of the input tensor: "
+            f"{_dims(b.shape)} vs. {_dims(x.shape)} (the channel axis is {channel_axis % x.ndim})")
 
 
 bias_act = defop("bias_act", _bias_act_fwd, same_dtype=(0, 1), check=_bias_check,
@@ -447,6 +479,30 @@ def act_bias_grad_vjp(gs, outs, inputs, needs, activation):
 
 
 def bias_add(value, bias, data_format=None, name=None):
+    """value + bias along the channel axis, as TF 2.21's ``tf.nn.bias_add``.
+
+    ``data_format`` None or a string "N...C" (starting with N, ending with C: NHWC, NWC, NDHWC): the
+    channel is the last axis; "NC..." (starting with NC: NCHW, NCW, NCDHW): the channel is axis 1 for
+    inputs of rank 3 or more (rank 2: the last axis, as TF).  Any other string: ValueError (TF's
+    message).  ``bias`` must be 1-D with the channel axis's size, ``value`` at least 2-D
+    (InvalidArgumentError, TF's messages); the dtypes must agree.
+    """
+    if data_format is not None:
+        if not isinstance(data_format, str):
+            raise TypeError(f"bias_add: data_format must be a string, got {data_format!r}")
+        if data_format.startswith("NC"):
+            nc = True
+        elif data_format.startswith("N") and data_format.endswith("C"):
+            nc = False
+        else:
+            raise ValueError("`data_format` must be of the form `N...C` or `NC...`. "
+                             f"Received: data_format={data_format}")
+    else:
+        nc = False
+    value, bias = _tensor(value), _tensor(bias)
+    if nc and value._v.ndim >= 3:
+        _bias_check(value._v, bias._v, "linear", channel_axis=1)
+        return add(value, reshape(bias, (bias._v.shape[0],) + (1,) * (value._v.ndim - 2)))
     return bias_act(value, bias, activation="linear")
 
 

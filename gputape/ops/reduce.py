@@ -325,18 +325,82 @@ def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
     return sqrt(reduce_sum(square(x), axis=axis, keepdims=keepdims))
 
 
+def _svd_top(xp, x):
+    """Largest singular value of each matrix over the last two axes (``xp.linalg.svd``, stacked)."""
+    if x.shape[-1] == 0 or x.shape[-2] == 0:
+        return xp.zeros(x.shape[:-2], x.dtype)
+    return xp.linalg.svd(x, compute_uv=False)[..., 0].astype(x.dtype, copy=False)
+
+
+def _svd_top_pair(xp, x):
+    """u1 v1^T of the top singular pair of each matrix (the spectral norm's gradient, as TF's SVD
+    gradient gives it); zeros for an empty matrix."""
+    if x.shape[-1] == 0 or x.shape[-2] == 0:
+        return xp.zeros_like(x)
+    u, _, vh = xp.linalg.svd(x, full_matrices=False)
+    return (u[..., :, :1] * vh[..., :1, :]).astype(x.dtype, copy=False)
+
+
+_spectral = defop("norm_spectral", _svd_top)
+_spectral_dir = defop("norm_spectral_direction", _svd_top_pair, nondiff=True)
+_spectral.def_vjp(lambda g, out, x: multiply(reshape(g, tuple(g._v.shape) + (1, 1)), _spectral_dir(x)))
+
+_AXIS_MSG = "'axis' must be None, an integer, or a tuple of 2 unique integers, got {}"
+_MATRIX_ORDS = ["euclidean", "fro", 1, 2, np.inf]
+
+
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
-    """Vector norms (``ord`` 'euclidean'/2, 1, inf); like TF, the 2-norm's gradient at 0 is NaN."""
+    """Vector and matrix norms, as TF 2.21's ``tf.norm``.
+
+    ``axis`` None or an int: a vector norm over all entries or that axis; ``ord`` 'euclidean' (or 2),
+    1, np.inf or any real p > 0: sum(|x|**p)**(1/p) ('fro', 0, negative or -inf: ValueError, as TF).
+    ``axis`` a pair of distinct axes: a matrix norm over those axes (the first the rows): ``ord`` 1 the
+    largest column abs-sum, np.inf the largest row abs-sum, 'fro'/'euclidean' the Frobenius norm, 2 the
+    largest singular value (``xp.linalg.svd``; gradient u1 v1^T of the top singular pair, as TF's);
+    other ``ord`` ValueError.  Any other ``axis`` ValueError; axes out of range InvalidArgumentError.
+    ``keepdims`` keeps the reduced axes as 1s.  Like TF, the 2-norm's gradient at 0 is NaN.
+    """
     tensor = _tensor(tensor)
     _rules.check("norm", tensor)
     keepdims = bool(keepdims)
-    if ord in ("euclidean", 2, 2.0, "fro"):
+    r = tensor._v.ndim
+    if isinstance(axis, (tuple, list)) and len(axis) == 2:
+        ax = tuple(axis)
+        if not all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in ax):
+            raise ValueError(_AXIS_MSG.format(ax))
+        a0, a1 = (normalize_axis(a, r, "norm") for a in ax)
+        if a0 == a1:
+            raise ValueError(_AXIS_MSG.format(ax))
+        if isinstance(ord, str) or ord not in (1, 2, np.inf):
+            if ord not in ("euclidean", "fro"):
+                raise ValueError(f"'ord' must be a supported matrix norm in {_MATRIX_ORDS}, got {ord}")
+        if ord in ("euclidean", "fro"):
+            res = sqrt(reduce_sum(multiply(tensor, tensor), axis=[a0, a1], keepdims=True))
+        elif ord == 1:
+            res = reduce_max(reduce_sum(abs(tensor), axis=a0, keepdims=True), axis=a1, keepdims=True)
+        elif ord == np.inf:
+            res = reduce_max(reduce_sum(abs(tensor), axis=a1, keepdims=True), axis=a0, keepdims=True)
+        else:
+            rest = [i for i in range(r) if i not in (a0, a1)]
+            s = _spectral(transpose(tensor, rest + [a0, a1]))
+            kept = tuple(1 if i in (a0, a1) else d for i, d in enumerate(tensor._v.shape))
+            return reshape(s, kept) if keepdims else s
+        if keepdims:
+            return res
+        return reshape(res, [d for i, d in enumerate(res._v.shape) if i not in (a0, a1)])
+    if not (axis is None or (isinstance(axis, (int, np.integer)) and not isinstance(axis, bool))):
+        raise ValueError(_AXIS_MSG.format(axis))
+    if isinstance(ord, str) or not np.isreal(ord) or ord <= 0:
+        if ord != "euclidean":
+            raise ValueError(f"'ord' must be a supported vector norm, got {ord}")
+    if ord in ("euclidean", 2):
         return sqrt(reduce_sum(multiply(tensor, tensor), axis=axis, keepdims=keepdims))
-    if ord in (1, 1.0):
+    if ord == 1:
         return reduce_sum(abs(tensor), axis=axis, keepdims=keepdims)
-    if ord in (np.inf, "inf"):
+    if ord == np.inf:
         return reduce_max(abs(tensor), axis=axis, keepdims=keepdims)
-    raise ValueError(f"norm: 'ord' must be 'euclidean', 1, 2 or np.inf, got {ord!r}")
+    from .math import pow
+    return pow(reduce_sum(pow(abs(tensor), ord), axis=axis, keepdims=keepdims), 1.0 / ord)
 
 
 def global_norm(t_list, name=None):
@@ -380,8 +444,24 @@ def clip_by_norm(t, clip_norm, axes=None, name=None):
     return divide(multiply(t, clip_norm), maximum(l2norm, clip_norm))
 
 
-_argmax = defop("argmax", lambda xp, x, axis, dtype: xp.argmax(x, axis=axis).astype(dtype), nondiff=True)
-_argmin = defop("argmin", lambda xp, x, axis, dtype: xp.argmin(x, axis=axis).astype(dtype), nondiff=True)
+def _arg_fwd(xp, x, axis, dtype, big):
+    """TF's CPU rule (Eigen's ArgMax/ArgMinTupleReducer): start from (index 0, lowest) -- (0, highest)
+    for argmin -- and take an element only when it compares strictly better, ties to the smaller
+    index.  So NaN never wins, and when no element beats the start (all NaN, or nothing above the
+    dtype's lowest value) the answer is 0.  On device arrays, three passes and no host read."""
+    if x.dtype.kind != "f":
+        return (xp.argmax(x, axis=axis) if big else xp.argmin(x, axis=axis)).astype(dtype)
+    fi = np.finfo(x.dtype)
+    fill = x.dtype.type(-np.inf if big else np.inf)
+    y = xp.where(xp.isnan(x), fill, x)
+    i = xp.argmax(y, axis=axis) if big else xp.argmin(y, axis=axis)
+    best = xp.max(y, axis=axis) if big else xp.min(y, axis=axis)
+    found = best > fi.min if big else best < fi.max
+    return xp.where(found, i, 0).astype(dtype)
+
+
+_argmax = defop("argmax", lambda xp, x, axis, dtype: _arg_fwd(xp, x, axis, dtype, True), nondiff=True)
+_argmin = defop("argmin", lambda xp, x, axis, dtype: _arg_fwd(xp, x, axis, dtype, False), nondiff=True)
 
 
 _ARG_TYPES = (np.dtype(np.int16), np.dtype(np.int32), np.dtype(np.int64))

@@ -550,6 +550,9 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     never wrapped.  TF's GPU kernel writes zeros for bad indices instead; gputape checks on every
     backend, which on CuPy costs one device-to-host read per call.
     """
+    if isinstance(batch_dims, (float, np.floating)):
+        raise InvalidArgumentError(f"gather: Value for attr 'Taxis' of float is not in the list of allowed values: "
+                                   f"int32, int64 (batch_dims={batch_dims!r})")
     if batch_dims:
         raise NotImplementedError("gather: batch_dims != 0 is not supported")
     params = _tensor(params, "gather", "params")

@@ -1,0 +1,211 @@
+"""The review's cases (issue 7 follow-up): one line of code each, run with ``tf`` bound to TensorFlow 2.21
+by gen_review.py (which records the result in review.json) and to gputape by tests/test_silent_review.py.
+
+Each entry is (name, code, options); options as gen_shape.py's ("gputape": a deliberate difference
+{"error"|"value"..., "why"}, "skip_tf": TF's behaviour described where running it here is unsafe,
+"match": a fragment of TF's message gputape's must contain too).
+"""
+PRELUDE = """
+m = tf.constant([[3., 1.], [2., 5.]])
+m3 = tf.constant([[1., -2., 3.], [-4., 5., -6.]])
+b3 = tf.constant([[[1., -2.], [3., 4.]], [[-5., 6.], [7., -8.]], [[0., 1.], [2., 0.]]])
+nan = float('nan')
+inf = float('inf')
+def grad(f, x, dtype=tf.float32):
+    x = tf.constant(x, dtype)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = f(x)
+    return t.gradient(y, x)
+"""
+
+SOFTMAX_WHY = ("TF's CPU softmax gives 0 for the finite entries of a row holding +inf or NaN and NaN for "
+               "the rest; gputape (exp(x - max) / sum) gives NaN for the whole row, as the math does: matching "
+               "TF would cost an extra masking pass on every softmax of finite inputs")
+ZERO_WHY = ("an empty shape whose non-zero dimensions multiply past 2**63 bytes: TF makes the empty tensor, "
+            "a NumPy/CuPy array cannot describe it; gputape raises InvalidArgumentError naming the shape "
+            "(NumPy's own 'array is too big' before)")
+NUMPY_OOM = "TF allocates (or fails) for real: too big for a CI host"
+
+CASES = [
+    # ---- 1. tf.norm: matrix norms for a 2-axis `axis`, any positive vector ord
+    ("norm_mat_ord1", "tf.norm(m, ord=1, axis=[0, 1])", {}),
+    ("norm_mat_ord1_m3", "tf.norm(m3, ord=1, axis=[0, 1])", {}),
+    ("norm_mat_ord1_rev_axes", "tf.norm(m3, ord=1, axis=[1, 0])", {}),
+    ("norm_mat_inf", "tf.norm(m, ord=np.inf, axis=[0, 1])", {}),
+    ("norm_mat_inf_m3", "tf.norm(m3, ord=np.inf, axis=(-2, -1))", {}),
+    ("norm_mat_fro", "tf.norm(m3, ord='fro', axis=[0, 1])", {}),
+    ("norm_mat_euclidean", "tf.norm(m3, ord='euclidean', axis=[0, 1])", {}),
+    ("norm_mat_ord2", "tf.norm(m, ord=2, axis=[0, 1])", {}),
+    ("norm_mat_ord2_m3", "tf.linalg.norm(m3, ord=2, axis=(-2, -1))", {}),
+    ("norm_mat_ord2_batch", "tf.norm(b3, ord=2, axis=[-2, -1])", {}),
+    ("norm_mat_ord1_batch", "tf.norm(b3, ord=1, axis=[1, 2])", {}),
+    ("norm_mat_inf_batch_front", "tf.norm(b3, ord=np.inf, axis=[0, 1])", {}),
+    ("norm_mat_ord1_batch_front", "tf.norm(b3, ord=1, axis=[0, 2])", {}),
+    ("norm_mat_ord2_batch_front", "tf.norm(b3, ord=2, axis=[0, 2])", {}),
+    ("norm_mat_ord1_keepdims", "tf.norm(b3, ord=1, axis=[1, 2], keepdims=True)", {}),
+    ("norm_mat_ord2_keepdims", "tf.norm(m3, ord=2, axis=[0, 1], keepdims=True)", {}),
+    ("norm_mat_fro_keepdims", "tf.norm(b3, ord='fro', axis=[0, 2], keepdims=True)", {}),
+    ("norm_mat_ord3", "tf.norm(m, ord=3, axis=[0, 1])", {}),
+    ("norm_mat_ord0", "tf.norm(m, ord=0, axis=[0, 1])", {}),
+    ("norm_mat_ord_neg1", "tf.norm(m, ord=-1, axis=[0, 1])", {}),
+    ("norm_mat_nuc", "tf.norm(m, ord='nuc', axis=[0, 1])", {}),
+    ("norm_mat_ord1_float", "tf.norm(m, ord=1.0, axis=[0, 1])", {}),
+    ("norm_mat_same_axes", "tf.norm(m, ord=1, axis=[0, 0])", {}),
+    ("norm_mat_3_axes", "tf.norm(b3, ord=1, axis=[0, 1, 2])", {}),
+    ("norm_mat_axis_oob", "tf.norm(m, ord=1, axis=[0, 2])", {}),
+    ("norm_vec_fro", "tf.norm(m, ord='fro')", {}),
+    ("norm_vec_fro_axis", "tf.norm(m, ord='fro', axis=1)", {}),
+    ("norm_vec_ord3", "tf.norm(m, ord=3)", {}),
+    ("norm_vec_ord1_5", "tf.norm(m, ord=1.5)", {}),
+    ("norm_vec_ord0_5_axis", "tf.norm(m3, ord=0.5, axis=1)", {}),
+    ("norm_vec_ord3_keepdims", "tf.norm(m3, ord=3, axis=0, keepdims=True)", {}),
+    ("norm_vec_ord0", "tf.norm(m, ord=0)", {}),
+    ("norm_vec_ord_neg", "tf.norm(m, ord=-2)", {}),
+    ("norm_vec_ord_str", "tf.norm(m, ord='foo')", {}),
+    ("norm_vec_ord_neg_inf", "tf.norm(m, ord=-np.inf)", {}),
+    ("norm_vec_ord2_axis_none", "tf.norm(m, ord=2)", {}),
+    ("norm_vec_ord3_int", "tf.norm(tf.constant([1, 2]), ord=3)",
+     {"gputape": {"error": "InvalidArgumentError", "why": "gputape refuses integer norms up front for every ord "
+                  "(TF: TypeError converting 1/ord to int32 here, InvalidArgumentError for ord 2)"}}),
+    ("norm_grad_mat_ord1", "grad(lambda x: tf.norm(x, ord=1, axis=[0, 1]), [[1., -2., 3.], [-4., 5., -6.]])", {}),
+    ("norm_grad_mat_inf", "grad(lambda x: tf.norm(x, ord=np.inf, axis=[0, 1]), [[1., -2., 3.], [-4., 5., -6.]])", {}),
+    ("norm_grad_mat_fro", "grad(lambda x: tf.norm(x, ord='fro', axis=[0, 1]), [[1., -2., 3.], [-4., 5., -6.]])", {}),
+    ("norm_grad_mat_ord2", "grad(lambda x: tf.norm(x, ord=2, axis=[0, 1]), [[3., 1.], [2., 5.]], tf.float64)", {}),
+    ("norm_grad_vec_ord3", "grad(lambda x: tf.norm(x, ord=3), [1., -2., 3.], tf.float64)", {}),
+    # ---- 2. tf.nn.bias_add data_format
+    ("bias_add_nchw_3d", "tf.nn.bias_add(tf.zeros([1, 3, 3]), tf.constant([1., 2., 3.]), data_format='NCHW')", {}),
+    ("bias_add_nchw_4d", "tf.nn.bias_add(tf.zeros([1, 3, 2, 2]), tf.constant([1., 2., 3.]), data_format='NCHW')", {}),
+    ("bias_add_ncw", "tf.nn.bias_add(tf.zeros([2, 3, 1]), tf.constant([1., 2., 3.]), data_format='NCW')", {}),
+    ("bias_add_ncdhw", "tf.nn.bias_add(tf.zeros([1, 2, 1, 1, 2]), tf.constant([1., 2.]), data_format='NCDHW')", {}),
+    ("bias_add_nc_dots", "tf.nn.bias_add(tf.ones([2, 3, 4]), tf.constant([1., 2., 3.]), data_format='NC..')", {}),
+    ("bias_add_nchw_2d", "tf.nn.bias_add(tf.zeros([2, 3]), tf.constant([1., 2., 3.]), data_format='NCHW')", {}),
+    ("bias_add_nchw_mismatch", "tf.nn.bias_add(tf.ones([2, 4, 3]), tf.constant([1., 2., 3.]), data_format='NCHW')", {}),
+    ("bias_add_nhwc", "tf.nn.bias_add(tf.zeros([1, 2, 2, 3]), tf.constant([1., 2., 3.]), data_format='NHWC')", {}),
+    ("bias_add_n_dots_c", "tf.nn.bias_add(tf.zeros([1, 2, 3]), tf.constant([1., 2., 3.]), data_format='N...C')", {}),
+    ("bias_add_nwc", "tf.nn.bias_add(tf.zeros([1, 2, 3]), tf.constant([1., 2., 3.]), data_format='NWC')", {}),
+    ("bias_add_bogus", "tf.nn.bias_add(tf.zeros([1, 3]), tf.constant([1., 2., 3.]), data_format='bogus')", {}),
+    ("bias_add_lower", "tf.nn.bias_add(tf.zeros([1, 3]), tf.constant([1., 2., 3.]), data_format='nchw')", {}),
+    ("bias_add_nhwc_mismatch", "tf.nn.bias_add(tf.zeros([1, 2, 2]), tf.constant([1., 2., 3.]))", {}),
+    ("bias_add_bias_2d", "tf.nn.bias_add(tf.zeros([1, 3]), tf.constant([[1., 2., 3.]]))", {}),
+    ("bias_add_rank1", "tf.nn.bias_add(tf.zeros([3]), tf.constant([1., 2., 3.]))", {}),
+    ("bias_add_nchw_rank1", "tf.nn.bias_add(tf.zeros([3]), tf.constant([1., 2., 3.]), data_format='NCHW')", {}),
+    ("bias_add_grad_nchw", "grad(lambda b: tf.reduce_sum(tf.nn.bias_add(tf.reshape(tf.range(12.), [1, 3, 2, 2]), b, data_format='NCHW') ** 2), [1., 2., 3.])", {}),
+    ("bias_add_grad_x_nchw", "grad(lambda x: tf.reduce_sum(tf.nn.bias_add(x, tf.constant([1., 2.]), data_format='NCHW') ** 2), [[[1.], [2.]]])", {}),
+    # ---- 3. relu6 NaN
+    ("relu6_nan", "tf.nn.relu6(tf.constant([nan]))", {}),
+    ("relu6_mixed", "tf.nn.relu6(tf.constant([nan, inf, -inf, 0., 6., 3., -1., 7.]))", {}),
+    ("relu6_f64_nan", "tf.nn.relu6(tf.constant([nan, 2.], tf.float64))", {}),
+    ("relu6_int", "tf.nn.relu6(tf.constant([-1, 3, 9]))", {}),
+    ("relu6_grad", "grad(lambda x: tf.nn.relu6(x), [0., 6., 3., -1., 7., nan, inf])", {}),
+    ("keras_relu6_nan", "tf.keras.activations.relu6(tf.constant([nan, 7.]))", {}),
+    # ---- 4. argmax/argmin with NaN
+    ("argmax_nan_mid", "tf.argmax(tf.constant([1., nan, 3.]))", {}),
+    ("argmin_nan_mid", "tf.argmin(tf.constant([1., nan, 3.]))", {}),
+    ("argmax_nan_first", "tf.argmax(tf.constant([nan, 1.]))", {}),
+    ("argmin_nan_first", "tf.argmin(tf.constant([nan, 1.]))", {}),
+    ("argmax_nan_last", "tf.argmax(tf.constant([1., nan]))", {}),
+    ("argmin_nan_last", "tf.argmin(tf.constant([1., nan]))", {}),
+    ("argmax_all_nan", "tf.argmax(tf.constant([nan, nan, nan]))", {}),
+    ("argmin_all_nan", "tf.argmin(tf.constant([nan, nan, nan]))", {}),
+    ("argmax_nan_inf", "tf.argmax(tf.constant([nan, inf, 1.]))", {}),
+    ("argmin_nan_ninf", "tf.argmin(tf.constant([nan, -inf, 1.]))", {}),
+    ("argmax_ninf_nan", "tf.argmax(tf.constant([-inf, nan]))", {}),
+    ("argmin_inf_nan", "tf.argmin(tf.constant([inf, nan]))", {}),
+    ("argmax_nan_ninf_only", "tf.argmax(tf.constant([nan, -inf, -inf]))", {}),
+    ("argmax_axis1", "tf.argmax(tf.constant([[1., nan], [nan, 2.], [nan, nan], [3., 3.]]), axis=1)", {}),
+    ("argmin_axis1", "tf.argmin(tf.constant([[1., nan], [nan, 2.], [nan, nan], [3., 3.]]), axis=1)", {}),
+    ("argmax_axis0", "tf.argmax(tf.constant([[1., nan, nan], [nan, 2., nan], [0., 5., nan]]), axis=0)", {}),
+    ("argmin_axis0", "tf.argmin(tf.constant([[1., nan, nan], [nan, 2., nan], [0., 5., nan]]), axis=0)", {}),
+    ("argmax_long", "tf.argmax(tf.constant([2., nan, 5., nan, 4., 5.]))", {}),
+    ("argmin_long", "tf.argmin(tf.constant([2., nan, 0., nan, 4., 0.]))", {}),
+    ("argmax_f64", "tf.argmax(tf.constant([nan, 1., 2.], tf.float64))", {}),
+    ("argmax_f16", "tf.argmax(tf.constant([nan, 1., 2.], tf.float16))", {}),
+    ("argmax_ties", "tf.argmax(tf.constant([1., 3., 3.]))", {}),
+    # ---- 5. max_pool with NaN
+    ("max_pool_nan_first", "tf.nn.max_pool2d(tf.constant([[[[nan], [1.]], [[2.], [3.]]]]), 2, 2, 'VALID')", {}),
+    ("max_pool_nan_second", "tf.nn.max_pool2d(tf.constant([[[[1.], [nan]], [[2.], [3.]]]]), 2, 2, 'VALID')", {}),
+    ("max_pool_all_nan", "tf.nn.max_pool2d(tf.constant([[[[nan], [nan]], [[nan], [nan]]]]), 2, 2, 'VALID')", {}),
+    ("max_pool_all_nan_f64", "tf.nn.max_pool2d(tf.constant([[[[nan], [nan]], [[nan], [nan]]]], tf.float64), 2, 2, 'VALID')", {}),
+    ("max_pool_all_nan_f16", "tf.nn.max_pool2d(tf.constant([[[[nan], [nan]], [[nan], [nan]]]], tf.float16), 2, 2, 'VALID')", {}),
+    ("max_pool_all_ninf", "tf.nn.max_pool2d(tf.constant([[[[-inf], [-inf]], [[-inf], [-inf]]]]), 2, 2, 'VALID')", {}),
+    ("max_pool_grad_all_ninf", "grad(lambda x: tf.nn.max_pool2d(x, 2, 2, 'SAME'), [[[[-inf], [nan], [-inf]], [[nan], [-inf], [nan]]]])", {}),
+    ("max_pool_grad_same_nan", "grad(lambda x: tf.nn.max_pool2d(x, 3, 2, 'SAME'), [[[[1.], [nan], [4.]], [[nan], [2.], [nan]], [[3.], [nan], [nan]], [[nan], [5.], [0.]]]])", {}),
+    ("max_pool_nan_ninf", "tf.nn.max_pool2d(tf.constant([[[[nan], [-inf]], [[nan], [nan]]]]), 2, 2, 'VALID')", {}),
+    ("max_pool_nan_same", "tf.nn.max_pool2d(tf.constant([[[[nan], [1.], [nan]], [[2.], [nan], [nan]]]]), 2, 2, 'SAME')", {}),
+    ("max_pool_nan_overlap", "tf.nn.max_pool2d(tf.constant([[[[1.], [nan], [4.]], [[nan], [2.], [nan]], [[3.], [nan], [nan]]]]), 2, 1, 'VALID')", {}),
+    ("max_pool_grad_nan", "grad(lambda x: tf.nn.max_pool2d(x, 2, 2, 'VALID'), [[[[nan], [1.]], [[2.], [3.]]]])", {}),
+    ("max_pool_grad_all_nan", "grad(lambda x: tf.nn.max_pool2d(x, 2, 2, 'VALID'), [[[[nan], [nan]], [[nan], [nan]]]])", {}),
+    ("max_pool_grad_nan_overlap", "grad(lambda x: tf.nn.max_pool2d(x, 2, 1, 'VALID'), [[[[1.], [nan], [4.]], [[nan], [2.], [nan]], [[3.], [nan], [nan]]]])", {}),
+    ("keras_max_pool_nan", "tf.keras.layers.MaxPooling2D(2)(tf.constant([[[[nan], [1.]], [[2.], [3.]]]]))", {}),
+    # ---- 6. softmax with infinities
+    ("softmax_inf_0", "tf.nn.softmax(tf.constant([inf, 0.]))", {"gputape": {"value": ["nan", "nan"], "why": SOFTMAX_WHY}}),
+    ("softmax_ninf_0", "tf.nn.softmax(tf.constant([-inf, 0.]))", {}),
+    ("softmax_inf_inf", "tf.nn.softmax(tf.constant([inf, inf]))", {}),
+    ("softmax_ninf_ninf", "tf.nn.softmax(tf.constant([-inf, -inf]))", {}),
+    ("softmax_inf_ninf", "tf.nn.softmax(tf.constant([inf, -inf, 1.]))", {"gputape": {"value": ["nan", "nan", "nan"], "why": SOFTMAX_WHY}}),
+    ("softmax_nan_0", "tf.nn.softmax(tf.constant([nan, 0.]))", {"gputape": {"value": ["nan", "nan"], "why": SOFTMAX_WHY}}),
+    ("softmax_rows", "tf.nn.softmax(tf.constant([[inf, 0., 1.], [-inf, 0., 1.], [-inf, -inf, -inf], [1., 2., 3.]]))", {"gputape": {"value": [["nan", "nan", "nan"], [0.0, 0.2689414322376251, 0.7310585379600525], ["nan", "nan", "nan"], [0.09003056585788727, 0.2447284758090973, 0.6652408838272095]], "why": SOFTMAX_WHY}}),
+    ("softmax_axis0_inf", "tf.nn.softmax(tf.constant([[inf, 0.], [0., 0.]]), axis=0)", {"gputape": {"value": [["nan", 0.5], ["nan", 0.5]], "why": SOFTMAX_WHY}}),
+    ("log_softmax_inf_0", "tf.nn.log_softmax(tf.constant([inf, 0.]))", {}),
+    ("log_softmax_ninf_0", "tf.nn.log_softmax(tf.constant([-inf, 0.]))", {}),
+    ("log_softmax_ninf_ninf", "tf.nn.log_softmax(tf.constant([-inf, -inf]))", {}),
+    ("softmax_big", "tf.nn.softmax(tf.constant([1e30, 0.]))", {}),
+    # ---- 7. cross-entropy shapes
+    ("sigmoid_xent_broadcast", "tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.constant([[1.], [0.]]), logits=tf.constant([1., 2.]))", {}),
+    ("sigmoid_xent_broadcast_1", "tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.constant([0.5]), logits=tf.constant([1., 2.]))", {}),
+    ("sigmoid_xent_same", "tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.constant([0.5, 1.]), logits=tf.constant([1., 2.]))", {}),
+    ("sigmoid_xent_scalar_label", "tf.nn.sigmoid_cross_entropy_with_logits(labels=0.5, logits=tf.constant([1., 2.]))", {}),
+    ("sigmoid_xent_list", "tf.nn.sigmoid_cross_entropy_with_logits(labels=[0., 1.], logits=[1., 2.])", {}),
+    ("softmax_xent_label_broadcast", "tf.nn.softmax_cross_entropy_with_logits(labels=tf.constant([0., 1.]), logits=tf.constant([[1., 2.], [3., 1.]]))", {}),
+    ("softmax_xent_label_broadcast_rows", "tf.nn.softmax_cross_entropy_with_logits(labels=tf.constant([[0., 1.]]), logits=tf.constant([[1., 2.], [3., 1.]]))", {}),
+    ("softmax_xent_logit_broadcast", "tf.nn.softmax_cross_entropy_with_logits(labels=tf.constant([[0., 1.], [1., 0.]]), logits=tf.constant([1., 2.]))", {}),
+    ("softmax_xent_class_mismatch", "tf.nn.softmax_cross_entropy_with_logits(labels=tf.constant([[0., 1., 0.]]), logits=tf.constant([[1., 2.]]))", {}),
+    ("softmax_xent_axis0", "tf.nn.softmax_cross_entropy_with_logits(labels=tf.constant([[0., 1.]]), logits=tf.constant([[1., 2.]]), axis=0)", {}),
+    ("sparse_xent_mismatch", "tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.constant([0, 1, 1]), logits=tf.constant([[1., 2.], [3., 1.]]))", {}),
+    # ---- 8. TensorShape validation
+    ("tensorshape_float", "tf.TensorShape([2.5])", {}),
+    ("tensorshape_float_whole", "tf.TensorShape([2.0])", {}),
+    ("tensorshape_neg", "tf.TensorShape([-3])", {}),
+    ("tensorshape_neg1", "tf.TensorShape([-1])", {}),
+    ("tensorshape_str", "tf.TensorShape(['2'])", {}),
+    ("tensorshape_none", "tf.TensorShape([None, 3]).as_list()", {}),
+    ("tensorshape_unknown_rank", "tf.TensorShape(None).rank", {}),
+    ("tensorshape_bool", "tf.TensorShape([True]).as_list()", {}),
+    ("tensorshape_np_int", "tf.TensorShape([np.int64(3)]).as_list()", {}),
+    ("tensorshape_int_arg", "tf.TensorShape(3)", {}),
+    ("tensorshape_nested", "tf.TensorShape([[2]])", {}),
+    ("zeros_tensorshape_float", "tf.zeros(tf.TensorShape([2.5]))", {}),
+    ("zeros_tensorshape", "tf.zeros(tf.TensorShape([2, 1]))", {}),
+    # ---- 9. Keras / nn argument validation
+    ("conv2d_strides_dilation", "tf.keras.layers.Conv2D(2, 3, strides=2, dilation_rate=2)", {}),
+    ("conv2d_strides_dilation_call", "tf.keras.layers.Conv2D(2, 3, strides=2, dilation_rate=2)(tf.ones([1, 7, 7, 1])).shape", {}),
+    ("input_float_shape", "tf.keras.Input(shape=(3.0,))", {}),
+    ("input_int_shape", "tf.keras.Input(shape=3)", {}),
+    ("input_float_batch", "tf.keras.Input(shape=(3,), batch_size=2.0)", {}),
+    ("input_neg_shape", "tf.keras.Input(shape=(-2,))", {}),
+    ("inputlayer_float_shape", "tf.keras.layers.InputLayer(shape=(2.5,))", {}),
+    ("dropout_float_seed", "tf.keras.layers.Dropout(0.5, seed=1.5)", {}),
+    ("conv2d_float_kernel", "tf.keras.layers.Conv2D(2, 3.0)", {}),
+    ("conv2d_float_strides", "tf.keras.layers.Conv2D(2, 3, strides=1.5)", {}),
+    ("conv2d_float_filters", "tf.keras.layers.Conv2D(2.0, 3)", {}),
+    ("maxpool_float_size", "tf.keras.layers.MaxPooling2D(2.0)", {}),
+    ("maxpool_float_strides", "tf.keras.layers.MaxPooling2D(2, strides=1.5)", {}),
+    ("nn_conv2d_lower_valid", "tf.nn.conv2d(tf.ones([1, 4, 4, 1]), tf.ones([3, 3, 1, 1]), 1, 'valid')", {}),
+    ("nn_conv2d_lower_same", "tf.nn.conv2d(tf.ones([1, 4, 4, 1]), tf.ones([3, 3, 1, 1]), 1, 'same')", {}),
+    ("nn_max_pool_lower", "tf.nn.max_pool2d(tf.ones([1, 4, 4, 1]), 2, 2, 'valid')", {}),
+    ("gather_batch_dims_float", "tf.gather(tf.ones([2, 3]), [[0], [1]], batch_dims=0.0)", {}),
+    # ---- 10. huge broadcasts, zero-size shapes with huge dims
+    ("mul_huge_broadcast", "tf.ones([100000, 1]) * tf.ones([1, 1000000])",
+     {"skip_tf": NUMPY_OOM, "gputape": {"error": "ResourceExhaustedError", "why": "TF attempts the 373 GiB allocation"}}),
+    ("add_huge_broadcast", "tf.add(tf.ones([100000, 1]), tf.ones([1, 1000000]))",
+     {"skip_tf": NUMPY_OOM, "gputape": {"error": "ResourceExhaustedError", "why": "TF attempts the 373 GiB allocation"}}),
+    ("maximum_huge_broadcast", "tf.maximum(tf.ones([100000, 1]), tf.ones([1, 1000000]))",
+     {"skip_tf": NUMPY_OOM, "gputape": {"error": "ResourceExhaustedError", "why": "TF attempts the 373 GiB allocation"}}),
+    ("zeros_zero_dim_huge", "tf.zeros([2**62, 0, 2**62, 2]).shape.as_list()", {"gputape": {"error": "InvalidArgumentError", "why": ZERO_WHY}}),
+    ("ones_zero_dim_huge", "tf.ones([2**62, 0, 2**62, 2]).shape.as_list()", {"gputape": {"error": "InvalidArgumentError", "why": ZERO_WHY}}),
+    ("fill_zero_dim_huge", "tf.fill([2**62, 0, 2**62, 2], 1.).shape.as_list()", {"gputape": {"error": "InvalidArgumentError", "why": ZERO_WHY}}),
+    ("zeros_zero_dim_huge_dim", "tf.zeros([2**63, 0])", {}),
+    ("zeros_zero_dim_big", "tf.zeros([2**40, 0, 2**20]).shape.as_list()", {}),
+    ("zeros_zero_dim", "tf.zeros([3, 0, 2])", {}),
+]
