@@ -101,3 +101,22 @@ def test_huge_broadcast_names_op_and_shapes():
         tf.ones([100000, 1]) * tf.ones([1, 1000000])
     msg = str(info.value)
     assert "multiply" in msg and "[100000, 1000000]" in msg and "[100000, 1]" in msg, msg
+
+
+def test_sparse_xent_gradient_op_to_second_order():
+    """The fused sparse cross-entropy gradient (one op: g * (softmax - one_hot)) against finite
+    differences to second order, and its jacobian equal to the dense cross-entropy's on one-hot labels."""
+    import numpy as np
+    import gputape as tf
+    from gputape.testing import check_grads
+    lab = tf.constant([1, 0, 2])
+    x = tf.constant(np.random.RandomState(0).randn(3, 4))
+    w = tf.constant([1.0, -2.0, 3.0], tf.float64)
+    check_grads(lambda z: tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=lab, logits=z) * w),
+                [x], order=2)
+    oh = tf.one_hot(lab, 4, dtype=tf.float64)
+    with tf.GradientTape(persistent=True) as t:
+        t.watch(x)
+        sparse = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=lab, logits=x)
+        dense = tf.nn.softmax_cross_entropy_with_logits(labels=oh, logits=x)
+    np.testing.assert_array_equal(t.jacobian(sparse, x).numpy(), t.jacobian(dense, x).numpy())

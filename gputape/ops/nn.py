@@ -17,9 +17,9 @@ from ..checks import normalize_axis
 from .. import dtype_rules as _rules
 from .math import (multiply, add, subtract, negative, where, greater, greater_equal, exp, log, log1p, abs,
                    maximum, sigmoid, tanh, softplus, tanh_grad, sigmoid_grad, select_grad, cast, erf,
-                   square, divide, _sigmoid, _k, zeros_like, stop_gradient, squared_difference)
+                   square, divide, _sigmoid, _k, zeros_like, stop_gradient, squared_difference, ones_like_)
 from .reduce import reduce_sum, reduce_max, reduce_mean, _ureduce, _axes, _tensor
-from .shape import reshape, _nb, one_hot, _one_hot
+from .shape import reshape, _nb, one_hot
 
 E = dict(elementwise=True)
 
@@ -353,6 +353,19 @@ def _sparse_check(labels, logits):
 sparse_xent = defop("sparse_softmax_cross_entropy_with_logits", _sparse_xent_fwd, nout=2, check=_sparse_check)
 
 
+def _sparse_xent_grad_fwd(xp, p, labels, g):
+    """g[..., None] * (p - one_hot(labels)) in one pass; ``g`` may carry leading batch axes."""
+    hit = xp.arange(p.shape[-1]) == labels[..., None]
+    return xp.where(hit, p - 1, p) * g[..., None]
+
+
+sparse_xent_grad = defop("sparse_xent_grad", _sparse_xent_grad_fwd)
+sparse_xent_grad.def_vjp(
+    lambda gg, out, p, labels, g: multiply(gg, reshape(g, tuple(g._v.shape) + (1,))),
+    None,
+    lambda gg, out, p, labels, g: reduce_sum(multiply(gg, sparse_xent_grad(p, labels, ones_like_(g))), axis=-1))
+
+
 @sparse_xent.def_vjp_all
 def sparse_xent_vjp(gs, outs, inputs, needs, **params):
     """dlogits = g * (softmax - one_hot(labels)) [+ softmax VJP of g_probs]; labels get none"""
@@ -362,11 +375,7 @@ def sparse_xent_vjp(gs, outs, inputs, needs, **params):
     dlog = None
     if needs[1]:
         if g is not None:
-            dt = logits._v.dtype      # the internal op: labels were checked by the forward's wrapper
-            xp = _b.get_xp()
-            oh = _one_hot(labels, depth=logits._v.shape[-1], on=_const(1, dt, xp), off=_const(0, dt, xp),
-                          axis=-1, dtype=dt)
-            dlog = xent_grad(probs, oh, reshape(g, tuple(g._v.shape) + (1,)))
+            dlog = sparse_xent_grad(probs, labels, g)
         if gp is not None:
             d = softmax_grad(probs, gp, axis=-1)
             dlog = d if dlog is None else add(dlog, d)
