@@ -356,7 +356,7 @@ sparse_xent = defop("sparse_softmax_cross_entropy_with_logits", _sparse_xent_fwd
 def _sparse_xent_grad_fwd(xp, p, labels, g):
     """g[..., None] * (p - one_hot(labels)) in one pass; ``g`` may carry leading batch axes."""
     hit = xp.arange(p.shape[-1]) == labels[..., None]
-    return xp.where(hit, p - 1, p) * g[..., None]
+    return (p - hit) * g[..., None]           # bool - float keeps p's dtype
 
 
 sparse_xent_grad = defop("sparse_xent_grad", _sparse_xent_grad_fwd)
