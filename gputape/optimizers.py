@@ -40,8 +40,15 @@ class LearningRateSchedule:
     """Base class: ``schedule(step)`` gives the learning rate at an optimizer step."""
 
     def __call__(self, step):
-        raise NotImplementedError(f"Learning rate schedule '{type(self).__name__}' must override "
-                                  f"`__call__(self, step)`.")
+        """The learning rate at ``step`` as a float32 scalar tensor (as Keras's schedules return).
+        Built-in schedules compute it on the host in float32 (``_value``), which the optimizer reads
+        directly; a subclass overrides ``__call__`` itself, as in Keras."""
+        value = getattr(self, "_value", None)
+        if value is None:
+            raise NotImplementedError(f"Learning rate schedule '{type(self).__name__}' must override "
+                                      f"`__call__(self, step)`.")
+        from .tensor import constant
+        return constant(np.float32(value(step)))
 
 
 def _auto_name(cls_name):
@@ -152,7 +159,9 @@ class Optimizer:
         if isinstance(lr, Variable):
             return lr._v
         if isinstance(lr, LearningRateSchedule):
-            value = lr(self._t)
+            host = getattr(lr, "_value", None)      # built-ins: a host float32, no tensor per step
+            value = host(self._t) if host is not None and type(lr).__call__ is LearningRateSchedule.__call__ \
+                else lr(self._t)
         else:
             value = lr()
         if isinstance(value, _Base):
@@ -626,7 +635,7 @@ class ExponentialDecay(LearningRateSchedule):
         self.initial_learning_rate, self.decay_steps = initial_learning_rate, decay_steps
         self.decay_rate, self.staircase, self.name = decay_rate, staircase, name
 
-    def __call__(self, step):
+    def _value(self, step):
         f = np.float32
         p = f(step) / f(self.decay_steps)
         if self.staircase:
@@ -644,7 +653,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                              f"length {len(values)}.")
         self.boundaries, self.values, self.name = list(boundaries), list(values), name
 
-    def __call__(self, step):
+    def _value(self, step):
         for b, v in zip(self.boundaries, self.values):
             if step <= b:
                 return v
@@ -667,7 +676,7 @@ class CosineDecay(LearningRateSchedule):
         cosine = f(0.5) * (f(1.0) + np.cos(f(math.pi) * (step / f(self.decay_steps))))
         return decay_from * ((f(1) - f(self.alpha)) * cosine + f(self.alpha))
 
-    def __call__(self, step):
+    def _value(self, step):
         f = np.float32
         lr0, step = f(self.initial_learning_rate), f(step)
         if self.warmup_target is None:

@@ -221,3 +221,15 @@ def test_training_loop_converges():
                 loss = loss_fn(y, model(x))
             opt.apply_gradients(zip(t.gradient(loss, model.trainable_variables), model.trainable_variables))
     assert loss.numpy() < 1e-3
+
+
+def test_schedules_return_float32_tensors_as_keras():
+    """Keras 3's schedules return a float32 tensor (TF 2.21: ExponentialDecay(1., 2.5, .5)(5) is
+    tf.Tensor(0.25)); the optimizer still reads the built-ins' host value with no tensor per step."""
+    s = tf.keras.optimizers.schedules
+    for sched, step, want in ((s.ExponentialDecay(1.0, 2.5, 0.5), tf.constant(5), 0.25),
+                              (s.PiecewiseConstantDecay([1.5], [1.0, 0.5]), 2, 0.5),
+                              (s.CosineDecay(1.0, 4.5), 2, 0.58682406)):
+        r = sched(step)
+        assert isinstance(r, tf.Tensor) and r.dtype == tf.float32 and r.shape == ()
+        assert abs(float(r) - want) < 1e-7
