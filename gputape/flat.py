@@ -159,6 +159,12 @@ def _run(ref, twin, xp, arrays, params):
     twin(xp, *arrays, **params)
 
 
+def _keras_cast(x):
+    """A Python float as Keras's ``ops.cast(x, dtype)`` gives it on TensorFlow: through float32 first
+    (so a float64 variable sees float32(0.9)); passed as such to the kernel and to its twin alike."""
+    return float(np.float32(x))
+
+
 class FlatRule:
     """How one optimizer class runs over flat buffers: its slots and its update."""
 
@@ -190,7 +196,7 @@ _SGD = kernel("optimizers.cu", "sgd_update")
 
 def _sgd(xp, opt, grp, it):
     _run(_SGD, sgd_update, xp, (grp.grads, grp.lr, grp.params, grp.slots.get("momentum")),
-         dict(momentum=opt.momentum, with_momentum=opt.momentum != 0, nesterov=opt.nesterov))
+         dict(momentum=_keras_cast(opt.momentum), with_momentum=opt.momentum != 0, nesterov=opt.nesterov))
 
 
 SGD_RULE = FlatRule(lambda opt: [("momentum", 0.0)] if opt.momentum != 0 else [], _sgd)
@@ -221,7 +227,7 @@ def _adam(xp, opt, grp, it):
     s = grp.slots
     _run(_ADAM, adam_update, xp, (grp.grads, grp.lr, it, grp.params, s["momentum"], s["velocity"],
                                   s.get("velocity_hat")),
-         dict(beta_1=opt.beta_1, beta_2=opt.beta_2, one_minus_beta_1=1 - opt.beta_1,
+         dict(beta_1=_keras_cast(opt.beta_1), beta_2=_keras_cast(opt.beta_2), one_minus_beta_1=1 - opt.beta_1,
               one_minus_beta_2=1 - opt.beta_2, epsilon=opt.epsilon, amsgrad=bool(opt.amsgrad)))
 
 
@@ -287,4 +293,5 @@ def _adagrad(xp, opt, grp, it):
          dict(epsilon=opt.epsilon))
 
 
-ADAGRAD_RULE = FlatRule(lambda opt: [("accumulator", opt.initial_accumulator_value)], _adagrad)
+ADAGRAD_RULE = FlatRule(lambda opt: [("accumulator", _keras_cast(opt.initial_accumulator_value))],
+                        _adagrad)   # Keras's Constant initializer: ops.cast of a Python float

@@ -460,6 +460,12 @@ def _c(x, dtype):
     return dtype.type(x)
 
 
+def _keras_cast(x, dtype):
+    """A Python float as Keras's ``ops.cast(x, dtype)`` gives it on TensorFlow (``flat._keras_cast``:
+    through float32 first, so a float64 variable sees float32(0.9)), in ``dtype``."""
+    return dtype.type(_flat._keras_cast(x))
+
+
 _BASE_DOC = """
     The Keras 3 base arguments (``weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema,
     ema_momentum, ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name``)
@@ -493,7 +499,7 @@ class SGD(Optimizer):
             w -= g * lr
             return
         m = self._slot(var, "momentum")
-        mom = _c(self.momentum, d)
+        mom = _keras_cast(self.momentum, d)                  # Keras: ops.cast(self.momentum, dtype)
         m *= mom
         m -= g * lr
         if self.nesterov:
@@ -525,8 +531,8 @@ class Adam(Optimizer):
         (sqrt(1 - beta_2^t), 1 - beta_1^t, 1 - beta_1, 1 - beta_2, epsilon)."""
         key = (d, t)
         if self._cached is None or self._cached[0] != key:
-            b1p = _c(self.beta_1, d) ** _c(t, d)
-            b2p = _c(self.beta_2, d) ** _c(t, d)
+            b1p = _keras_cast(self.beta_1, d) ** _c(t, d)      # Keras: ops.cast(self.beta_1, dtype)
+            b2p = _keras_cast(self.beta_2, d) ** _c(t, d)
             self._cached = (key, (np.sqrt(_c(1, d) - b2p), _c(1, d) - b1p, _c(1 - self.beta_1, d),
                                   _c(1 - self.beta_2, d), _c(self.epsilon, d)))
         return self._cached[1]
@@ -615,7 +621,8 @@ class Adagrad(Optimizer):
         self.initial_accumulator_value, self.epsilon = float(initial_accumulator_value), float(epsilon)
 
     def _build_slots(self, variables):
-        self.add_optimizer_variables(variables, "accumulator", self.initial_accumulator_value)
+        # Keras fills it with initializers.Constant, i.e. ops.cast of a Python float (via float32)
+        self.add_optimizer_variables(variables, "accumulator", _flat._keras_cast(self.initial_accumulator_value))
 
     def _update(self, w, g, var, lr, t):
         xp = _b.get_xp()
