@@ -83,3 +83,19 @@ def run_code(code, env):
     except Exception as e:           # noqa: BLE001 - the class is the recorded answer
         return "error", e
     return "value", env["result"]
+
+
+def raises_as_tf(fn, error, ours, forbidden=(), match=None):
+    """For tests: ``fn()`` must raise the class gputape gives for TF's class named ``error``
+    (``ours[error]`` where gputape has its own, else the builtin of ``TF_ERROR_BUILTIN``), with none
+    of the ``forbidden`` fragments (NumPy's own words) in its message and ``match``, if given.
+    Returns the message."""
+    import pytest
+    cls = ours[error] if error in ours else TF_ERROR_BUILTIN[error]
+    with pytest.raises(cls) as info:
+        fn()
+    msg = str(info.value)
+    assert not any(t in msg for t in forbidden), msg
+    if match is not None:
+        assert match in msg, msg
+    return msg
