@@ -11,7 +11,7 @@ import pytest
 import gputape as tf
 from gputape import errors
 from gputape.testing import check_grads
-from tf_fixture import TF_ERROR_BUILTIN, load, _decode
+from tf_fixture import load, raises_as_tf, _decode
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "tf_fixtures"))
 from review_cases import CASES, PRELUDE  # noqa: E402
@@ -50,13 +50,7 @@ def test_review_case(name):
     want = dict(rec, **{k: _decode(v) for k, v in rec.get("gputape", {}).items()})   # a deliberate difference
     assert "error" in want or "tf" not in rec, name
     if "error" in want:
-        cls = _OURS.get(want["error"], TF_ERROR_BUILTIN[want["error"]])
-        with pytest.raises(cls) as info:
-            _run(rec["code"])
-        msg = str(info.value)
-        assert not any(t in msg for t in _NUMPY_TEXT), msg
-        if "match" in rec:
-            assert rec["match"] in msg, msg
+        raises_as_tf(lambda: _run(rec["code"]), want["error"], _OURS, _NUMPY_TEXT, rec.get("match"))
         return
     got = _run(rec["code"])
     if "py" in want:

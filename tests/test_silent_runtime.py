@@ -1,7 +1,8 @@
 """Issue 7, kinds 10-12: gputape.function's bounded trace cache and TF's retracing warning, per-thread
 function and check_numerics state (8 threads), and only the package's own files loaded or run.
 
-TensorFlow's behaviour is recorded in tests/tf_fixtures/runtime.json (tests/tf_fixtures/gen_runtime.py).
+TensorFlow's behaviour is recorded in tests/tf_fixtures/runtime.json (tests/tf_fixtures/gen_runtime.py, running
+the programs of tests/tf_fixtures/runtime_cases.py, which run here too).
 """
 import gc
 import logging
@@ -21,24 +22,19 @@ from gputape import kernels
 from gputape.errors import NumericsError
 from tf_fixture import load
 
+sys.path.insert(0, str(Path(__file__).resolve().parent / "tf_fixtures"))
+import runtime_cases  # noqa: E402
+from runtime_cases import LogCatcher, warned_calls  # noqa: E402
+
 F = sys.modules["gputape.function"]        # gputape.function is also the decorator's name
 TF = load("runtime")
 ROOT = Path(__file__).resolve().parent.parent
 
 
 # ---------------------------------------------------------------- kind 10: retracing warning, bounded cache
-class _Catch(logging.Handler):
-    def __init__(self):
-        super().__init__()
-        self.messages = []
-
-    def emit(self, record):
-        self.messages.append(record.getMessage())
-
-
 @pytest.fixture
 def retrace_log():
-    h = _Catch()
+    h = LogCatcher()
     log = logging.getLogger("gputape")
     log.addHandler(h)
     try:
@@ -47,25 +43,11 @@ def retrace_log():
         log.removeHandler(h)
 
 
-def _warned_at(calls, log):
-    at = []
-    for i, call in enumerate(calls, 1):
-        n = len(log.messages)
-        call()
-        if any("retracing" in m for m in log.messages[n:]):
-            at.append(i)
-    return at
-
-
-def test_retracing_warning_new_float_each_call_as_tf(retrace_log):
-    def f(x, lr):
-        return x * lr
-
-    g = tf.function(f)
-    x = tf.constant([1.0, 2.0])
+def test_retracing_warning_new_float_each_call_as_tf():
+    f, g, calls = runtime_cases.retrace_new_float(tf)
     case = TF["retrace_new_float"]
-    assert _warned_at([lambda i=i: g(x, 0.1 + i) for i in range(12)], retrace_log) == case["value"] == [5, 6]
-    texts = [m for m in retrace_log.messages if "retracing" in m]
+    at, texts = warned_calls(calls, "gputape")
+    assert at == case["value"] == [5, 6]
     assert texts == [m.replace("{function}", repr(f)) for m in case["messages"]]
     assert g.experimental_get_tracing_count() == case["tracing_count"] == 12
     assert case["constants"] == {"FREQUENT_TRACING_WARNING_MAX_CALL_HISTORY": F.FREQUENT_TRACING_WARNING_MAX_CALL_HISTORY,
@@ -74,23 +56,11 @@ def test_retracing_warning_new_float_each_call_as_tf(retrace_log):
                                      F.FREQUENT_TRACING_WARNING_MAX_WARNING_PER_DETECTOR}
 
 
-def test_retracing_warning_window_and_functions_made_in_a_loop(retrace_log):
-    def g(x, lr):
-        return x * lr
-
-    fg = tf.function(g)
-    x = tf.constant([1.0, 2.0])
-    calls = []
-    for i in range(20):
-        calls.append(lambda: fg(x, 1.0))
-        calls.append(lambda i=i: fg(x, 2.0 + i))
-    assert _warned_at(calls, retrace_log) == TF["retrace_mixed"]["value"]
+def test_retracing_warning_window_and_functions_made_in_a_loop():
+    fg, calls = runtime_cases.retrace_mixed(tf)
+    assert warned_calls(calls, "gputape")[0] == TF["retrace_mixed"]["value"]
     assert fg.experimental_get_tracing_count() == TF["retrace_mixed"]["tracing_count"]
-
-    def h(x):
-        return x + 1.0
-
-    assert _warned_at([lambda: tf.function(h)(x) for _ in range(8)], retrace_log) == TF["retrace_in_loop"]["value"]
+    assert warned_calls(runtime_cases.retrace_in_loop(tf), "gputape")[0] == TF["retrace_in_loop"]["value"]
 
 
 def test_no_warning_for_a_steady_function(retrace_log):
@@ -234,19 +204,11 @@ def test_function_variable_check_still_catches_this_threads_variables():
 
 
 def test_variable_created_on_a_retrace_raises_tfs_message():
-    holder = []
-
-    @tf.function
-    def make(x, new):
-        if new:
-            holder.append(tf.Variable(1.0))
-        return x
-
-    x = tf.constant([1.0, 2.0])
-    make(x, False)
+    first, second = runtime_cases.variable_after_first_call(tf)
+    first()
     case = TF["variable_after_first_call"]
     with pytest.raises(ValueError) as e:
-        make(x, True)
+        second()
     assert case["error"] == "ValueError" and str(e.value).startswith(case["message"])
 
 
@@ -441,7 +403,7 @@ def _ours(pattern, k):
     exec(f"def body_{k}(x, lr):\n    return x\n", scope)     # a new code object: a fresh detector
     fn = tf.function(scope[f"body_{k}"])
     x = tf.constant([1.0])
-    h = _Catch()
+    h = LogCatcher()
     log = logging.getLogger("gputape")
     log.addHandler(h)
     out = []

@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st, HealthCheck
 
 import gputape as tf
 from gputape import errors
-from tf_fixture import load, TF_ERROR_BUILTIN
+from tf_fixture import load, raises_as_tf
 
 CASES = load("shape")
 
@@ -54,13 +54,7 @@ def test_tf_case(name):
     want = case.get("gputape", case)
     t0 = time.perf_counter()
     if "error" in want:
-        cls = _OURS.get(want["error"], TF_ERROR_BUILTIN.get(want["error"]))
-        with pytest.raises(cls) as info:
-            _run(case["code"])
-        msg = str(info.value)
-        assert not any(t in msg for t in _NUMPY_TEXT), msg
-        if "match" in case:
-            assert case["match"] in msg, msg
+        raises_as_tf(lambda: _run(case["code"]), want["error"], _OURS, _NUMPY_TEXT, case.get("match"))
     else:
         got = _run(case["code"])
         if "values" in case:

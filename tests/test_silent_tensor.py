@@ -1,7 +1,8 @@
 """Issue 7, kinds 5, 8 and 9 in the tensor/tape layer: conversions that must fail (or work),
 exception classes of indexing, assignment and the tape's arguments, custom gradients and tape
-introspection.  Expected values and exception classes are TensorFlow 2.21's, recorded by
-``tests/tf_fixtures/gen_tensor.py`` into ``tensor.json``.
+introspection.  The programs are ``tests/tf_fixtures/tensor_cases.py``'s; expected values and
+exception classes are TensorFlow 2.21's, recorded by ``tests/tf_fixtures/gen_tensor.py`` running the
+same programs into ``tensor.json``.
 
 Property tests: ``test_conversion_corpus_matches_tf`` replays 300 recorded ``tf.constant`` calls;
 ``test_conversion_rules`` checks hypothesis-generated nested lists against the rules derived from
@@ -13,6 +14,8 @@ and silently drops elements of a ragged list whose first row is empty (gputape: 
 """
 import math
 import os
+import pathlib
+import sys
 
 import numpy as np
 import pytest
@@ -23,7 +26,11 @@ from gputape.debugging import explain_none
 from gputape.errors import InvalidArgumentError
 from tf_fixture import TF_ERROR_BUILTIN, load
 
+sys.path.insert(0, str(pathlib.Path(__file__).parent / "tf_fixtures"))
+import tensor_cases  # noqa: E402
+
 TF = load("tensor")
+PROGRAMS = tensor_cases.cases(tf, np)
 N_EXAMPLES = int(os.environ.get("GPUTAPE_HYPOTHESIS_EXAMPLES", "150"))
 
 
@@ -40,14 +47,8 @@ def _same(got, want):
     return got == want
 
 
-def check(name, fn):
-    """Run ``fn`` under gputape and compare with TF's recorded case ``name``."""
+def _compare(name, r):
     case = TF[name]
-    if "error" in case:
-        with pytest.raises(_cls(case["error"])):
-            fn()
-        return
-    r = fn()
     if case["value"] is None:
         assert r is None, f"{name}: TF gives None, gputape {r!r}"
         return
@@ -56,77 +57,46 @@ def check(name, fn):
     assert _same(r.numpy().tolist(), case["value"]), (name, r.numpy().tolist(), case["value"])
 
 
+def check(name, fn):
+    """Run ``fn`` under gputape and compare with TF's recorded case ``name`` (a list of results:
+    the cases ``name/<i>``)."""
+    case = TF.get(name)
+    if case is not None and "error" in case:
+        with pytest.raises(_cls(case["error"])):
+            fn()
+        return
+    r = fn()
+    if case is not None:
+        _compare(name, r)
+        return
+    n = sum(1 for k in TF if k.startswith(name + "/") and k[len(name) + 1:].isdigit())
+    assert n, f"{name}: not recorded (rerun tests/tf_fixtures/gen_tensor.py)"
+    assert isinstance(r, (list, tuple)) and len(r) == n, (name, r)
+    for i, e in enumerate(r):
+        _compare(f"{name}/{i}", e)
+
+
+# Cases where gputape deliberately differs from TF: each has its own test below.
+DIFFERS = {
+    "constant_string_array", "constant_string_array_plus_1", "constant_string",   # no string dtype
+    "custom_gradient_keywords", "custom_gradient_positional", "custom_gradient_mixed",   # keyword tensors
+}
+
+
+def _same_as_tf(section):
+    return [n for n in section(tf, np) if n not in DIFFERS]
+
+
+def test_every_program_is_recorded():
+    """tensor.json holds every program of tensor_cases.py (rerun gen_tensor.py if not)."""
+    for name in PROGRAMS:
+        assert name in TF or f"{name}/0" in TF, name
+
+
 # ================================================================ kind 5: conversions
-class ArrayLike:
-    def __array__(self, dtype=None, copy=None):
-        return np.array([1.0, 2.0])
-
-
-def _assign(value):
-    return lambda: tf.Variable([1.0, 2.0]).assign(value)
-
-
-@pytest.mark.parametrize("name, fn", [
-    ("assign_none", _assign(None)),
-    ("assign_list_with_none", _assign([1.0, None])),
-    ("assign_add_none", lambda: tf.Variable([1.0, 2.0]).assign_add(None)),
-    ("constant_list_with_none_float32", lambda: tf.constant([1.0, None], dtype=tf.float32)),
-    ("constant_list_with_none", lambda: tf.constant([1.0, None])),
-    ("constant_none", lambda: tf.constant(None)),
-    ("constant_none_float32", lambda: tf.constant(None, dtype=tf.float32)),
-    ("convert_to_tensor_none", lambda: tf.convert_to_tensor(None)),
-    ("variable_list_with_none", lambda: tf.Variable([1.0, None])),
-    ("constant_2_63", lambda: tf.constant(2 ** 63)),
-    ("constant_minus_2_63_minus_1", lambda: tf.constant(-2 ** 63 - 1)),
-    ("constant_list_2_64", lambda: tf.constant([1, 2 ** 64])),
-    ("constant_2_63_minus_1", lambda: tf.constant(2 ** 63 - 1)),
-    ("constant_2_31", lambda: tf.constant(2 ** 31)),
-    ("constant_2_63_float32", lambda: tf.constant(2 ** 63, dtype=tf.float32)),
-    ("constant_string_float32", lambda: tf.constant("a", dtype=tf.float32)),
-    ("constant_object_array", lambda: tf.constant(np.array([1, None], dtype=object))),
-    ("constant_object_array_ints", lambda: tf.constant(np.array([1, 2], dtype=object))),
-    ("constant_empty_int32", lambda: tf.constant([], dtype=tf.int32)),
-    ("constant_empty", lambda: tf.constant([])),
-    ("constant_empty_2d", lambda: tf.constant([[]])),
-    ("constant_int_float", lambda: tf.constant([1, 2.5])),
-    ("constant_bool_int", lambda: tf.constant([True, 1])),
-    ("constant_int_bool", lambda: tf.constant([1, True])),
-    ("constant_bool_float", lambda: tf.constant([True, 1.5])),
-    ("constant_float_bool", lambda: tf.constant([1.5, True])),
-    ("constant_bools", lambda: tf.constant([True, False])),
-    ("constant_ragged", lambda: tf.constant([[1], [1, 2]])),
-    ("constant_scalar_then_list", lambda: tf.constant([1, [2]])),
-    ("constant_1e40", lambda: tf.constant(1e40)),
-    ("constant_1e40_float32", lambda: tf.constant(1e40, dtype=tf.float32)),
-    ("constant_floats_int32", lambda: tf.constant([1.0, 2.0], dtype=tf.int32)),
-    ("constant_int_bool_dtype", lambda: tf.constant([1], dtype=tf.bool)),
-    ("constant_bool_float32", lambda: tf.constant([True], dtype=tf.float32)),
-    ("constant_numpy_float64", lambda: tf.constant(np.array([1.5]))),
-    ("constant_numpy_float64_int32", lambda: tf.constant(np.array([1.5]), dtype=tf.int32)),
-    ("constant_dict", lambda: tf.constant({})),
-    ("add_list_with_none", lambda: tf.constant([1.0, 2.0]) + [1.0, None]),
-    ("constant_range", lambda: tf.constant(range(3))),
-    ("constant_range_float32", lambda: tf.constant(range(3), dtype=tf.float32)),
-    ("constant_set", lambda: tf.constant({1, 2})),
-    ("constant_array_like", lambda: tf.constant(ArrayLike())),
-    ("constant_list_of_float64_arrays", lambda: tf.constant([np.array([1.0, 2.0]), np.array([3.0, 4.0])])),
-    ("constant_np_float32_then_1e40", lambda: tf.constant([np.float32(1.0), 1e40])),
-    ("constant_int_then_np_bool", lambda: tf.constant([1, np.bool_(True)])),
-    ("constant_np_uint64_beyond_int64", lambda: tf.constant([np.uint64(2 ** 63), 2])),
-    ("as_dtype_none", lambda: tf.as_dtype(None)),
-    ("as_dtype_foo", lambda: tf.as_dtype("foo")),
-    ("constant_tensor_other_dtype", lambda: tf.constant(tf.constant(1.0), dtype=tf.float64)),
-    ("variable_tensor_other_dtype", lambda: tf.Variable(tf.constant(1.0), dtype=tf.float64)),
-    ("constant_shape_float", lambda: tf.constant(1.0, shape=[2.5])),
-    ("constant_shape_negative", lambda: tf.constant(1.0, shape=[-1])),
-    ("constant_shape_mismatch", lambda: tf.constant([1.0, 2.0, 3.0], shape=[2])),
-    ("constant_shape_fill", lambda: tf.constant(1.0, shape=[2, 2])),
-    ("convert_to_tensor_hint_float", lambda: tf.convert_to_tensor([1, 2], dtype_hint=tf.float32)),
-    ("convert_to_tensor_hint_bool", lambda: tf.convert_to_tensor([1, 2], dtype_hint=tf.bool)),
-    ("convert_to_tensor_hint_none", lambda: tf.convert_to_tensor([1, None], dtype_hint=tf.float32)),
-])
-def test_conversion_examples(name, fn):
-    check(name, fn)
+@pytest.mark.parametrize("name", _same_as_tf(tensor_cases.conversions))
+def test_conversion_examples(name):
+    check(name, PROGRAMS[name])
 
 
 def test_conversion_errors_keep_tf_text_and_name_the_api():
@@ -144,8 +114,8 @@ def test_strings_are_refused_at_conversion():
     assert TF["constant_string_array"]["dtype"] == "string"
     assert TF["constant_string_array_plus_1"]["error"] == "InvalidArgumentError"
     assert TF["constant_string"]["dtype"] == "string"
-    for make in (lambda: tf.constant(np.array(["a"])), lambda: tf.constant(np.array(["a"])) + 1,
-                 lambda: tf.constant("a"), lambda: tf.constant(["a", "b"]), lambda: tf.Variable("a"),
+    for make in (PROGRAMS["constant_string_array"], PROGRAMS["constant_string_array_plus_1"],
+                 PROGRAMS["constant_string"], lambda: tf.constant(["a", "b"]), lambda: tf.Variable("a"),
                  lambda: tf.convert_to_tensor(np.array([b"x"]))):
         with pytest.raises(TypeError, match="no string dtype"):
             make()
@@ -353,217 +323,67 @@ def _py(v):
 
 
 # ================================================================ kind 8: exception classes
-X = tf.constant([1.0, 2.0, 3.0])
-X2 = tf.constant([[1.0, 2.0], [3.0, 4.0]])
-
-
-def _setitem():
-    t = tf.constant([1.0, 2.0, 3.0])
-    t[0] = 1.0
-
-
-@pytest.mark.parametrize("name, fn", [
-    ("setitem", _setitem),
-    ("assign_float64_tensor", lambda: tf.Variable([1.0, 2.0]).assign(tf.constant([1.0, 2.0], tf.float64))),
-    ("assign_add_float64_tensor", lambda: tf.Variable([1.0, 2.0]).assign_add(tf.constant([1.0, 2.0], tf.float64))),
-    ("index_float", lambda: X[1.0]),
-    ("index_float_slice", lambda: X[1.5:2]),
-    ("index_string", lambda: X["a"]),
-    ("index_numpy_array", lambda: X2[np.array([0, 1])]),
-    ("index_float_tensor", lambda: X[tf.constant(1.0)]),
-    ("index_bool", lambda: X[True]),
-    ("index_5", lambda: X[5]),
-    ("index_3", lambda: X[3]),
-    ("index_minus_3", lambda: X[-3]),
-    ("index_minus_4", lambda: X[-4]),
-    ("index_tensor_5", lambda: X[tf.constant(5)]),
-    ("index_numpy_int_5", lambda: X[np.int64(5)]),
-    ("index_2d_col_out", lambda: X2[:, 5]),
-    ("index_2d_ellipsis_minus_3", lambda: X2[..., -3]),
-    ("index_step_0", lambda: X[::0]),
-    ("index_two_ellipses", lambda: X2[..., ...]),
-    ("index_reverse", lambda: X[::-1]),
-    ("index_past_end_slice", lambda: X[1:10]),
-    ("index_newaxis", lambda: X[None]),
-    ("index_ellipsis_newaxis", lambda: X[..., None]),
-    ("index_newaxis_then_out", lambda: X[None, 5]),
-    ("index_list_is_tuple", lambda: X2[[0, 1]]),
-    ("variable_index_5", lambda: tf.Variable([1.0, 2.0, 3.0])[5]),
-])
-def test_exception_class_examples(name, fn):
-    check(name, fn)
+@pytest.mark.parametrize("name", _same_as_tf(tensor_cases.exceptions))
+def test_exception_class_examples(name):
+    check(name, PROGRAMS[name])
 
 
 def test_index_errors_name_the_index():
     with pytest.raises(TypeError, match=r"tensor\[\.\.\.\]: Only integers.*got 1.0"):
-        X[1.0]
+        PROGRAMS["index_float"]()
     with pytest.raises(InvalidArgumentError, match="slice index 5 of dimension 0 out of bounds"):
-        X[5]
+        PROGRAMS["index_5"]()
     with pytest.raises(TypeError, match="does not support item assignment"):
-        _setitem()
+        PROGRAMS["setitem"]()
     with pytest.raises(ValueError, match="Tensor conversion requested dtype float32 for Tensor with dtype float64"):
-        tf.Variable([1.0, 2.0]).assign(tf.constant([1.0, 2.0], tf.float64))
+        PROGRAMS["assign_float64_tensor"]()
     v = tf.Variable([1.0, 2.0])
     with pytest.raises(ValueError, match="requested dtype float32"):
         v[0].assign(tf.constant(1.0, tf.float64))
 
 
-def _grad(target_fn, sources_fn):
-    def run():
-        w = tf.Variable(2.0)
-        with tf.GradientTape() as tape:
-            loss = w * w
-        return tape.gradient(target_fn(loss), sources_fn(w))
-    return run
-
-
-def _bj(target_fn, source_fn):
-    def run():
-        x = tf.constant([[1.0, 2.0]])
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            y = x * x
-        return tape.batch_jacobian(target_fn(y), source_fn(x))
-    return run
-
-
-@pytest.mark.parametrize("name, fn", [
-    ("gradient_none_source", _grad(lambda l: l, lambda w: None)),
-    ("gradient_none_in_sources", _grad(lambda l: l, lambda w: [w, None])),
-    ("gradient_string_source", _grad(lambda l: l, lambda w: "w")),
-    ("gradient_float_source", _grad(lambda l: l, lambda w: 3.0)),
-    ("gradient_numpy_source", _grad(lambda l: l, lambda w: np.array(3.0))),
-    ("gradient_float_target", _grad(lambda l: float(l), lambda w: w)),
-    ("gradient_numpy_target", _grad(lambda l: l.numpy(), lambda w: w)),
-    ("gradient_list_with_float_target", _grad(lambda l: [l, 3.0], lambda w: w)),
-    ("batch_jacobian_list_target", _bj(lambda y: [y], lambda x: x)),
-    ("batch_jacobian_list_source", _bj(lambda y: y, lambda x: [x])),
-    ("batch_jacobian_none_source", _bj(lambda y: y, lambda x: None)),
-    ("batch_jacobian", _bj(lambda y: y, lambda x: x)),
-])
-def test_tape_argument_examples(name, fn):
-    check(name, fn)
+@pytest.mark.parametrize("name", _same_as_tf(tensor_cases.tape_arguments))
+def test_tape_argument_examples(name):
+    check(name, PROGRAMS[name])
 
 
 def test_tape_argument_errors_name_the_api_and_argument():
     with pytest.raises(AttributeError, match=r"GradientTape.gradient's target 4.0 is a float"):
-        _grad(lambda l: float(l), lambda w: w)()
+        PROGRAMS["gradient_float_target"]()
     with pytest.raises(TypeError, match="GradientTape.gradient: a source is None"):
-        _grad(lambda l: l, lambda w: None)()
+        PROGRAMS["gradient_none_source"]()
     with pytest.raises(AttributeError, match="GradientTape.batch_jacobian's target must be a single tensor"):
-        _bj(lambda y: [y], lambda x: x)()
+        PROGRAMS["batch_jacobian_list_target"]()
 
 
 # ================================================================ kind 9: custom gradients, introspection
-@tf.custom_gradient
-def _f(x, y):
-    def grad(dy):
-        return dy * 10.0, dy * 100.0
-    return x * y, grad
+@pytest.mark.parametrize("name", _same_as_tf(tensor_cases.introspection))
+def test_introspection_examples(name):
+    check(name, PROGRAMS[name])
 
 
-def _kw(call):
-    def run():
-        x, y = tf.constant(2.0), tf.constant(3.0)
-        with tf.GradientTape() as t:
-            t.watch([x, y])
-            z = call(x, y)
-        return t.gradient(z, [x, y])
-    return run
-
-
-@pytest.mark.parametrize("call", [lambda x, y: _f(x=x, y=y), lambda x, y: _f(y=y, x=x),
-                                  lambda x, y: _f(x, y=y), lambda x, y: _f(x, y)])
-def test_custom_gradient_keyword_tensors_get_the_custom_gradient(call):
+@pytest.mark.parametrize("program", [PROGRAMS["custom_gradient_keywords"],
+                                     tensor_cases.custom_gradient_call(tf, lambda f, x, y: f(y=y, x=x)),
+                                     PROGRAMS["custom_gradient_mixed"], PROGRAMS["custom_gradient_positional"]])
+def test_custom_gradient_keyword_tensors_get_the_custom_gradient(program):
     # TF 2.21 differentiates through the forward for keyword tensors (custom_gradient_keywords:
     # [3., 2.]) or raises for f(x, y=y); the custom gradient is what the user asked for: gputape
     # gives the positional call's values (custom_gradient_positional)
     assert TF["custom_gradient_keywords/0"]["value"] == 3.0
     assert TF["custom_gradient_mixed"]["error"] == "ValueError"
-    gx, gy = _kw(call)()
+    gx, gy = program()
     assert gx.numpy() == TF["custom_gradient_positional/0"]["value"] == 10.0
     assert gy.numpy() == TF["custom_gradient_positional/1"]["value"] == 100.0
 
 
-@tf.custom_gradient
-def _clip_id(x):
-    def grad(dy):
-        return tf.clip_by_value(dy, -1.0, 1.0)
-    return tf.identity(x), grad
-
-
-def test_custom_gradient_variable_argument_is_not_captured():
-    def run():
-        v = tf.Variable([3.0, -4.0])
-        with tf.GradientTape() as t:
-            y = _clip_id(v)
-            loss = tf.reduce_sum(y * y)
-        return t.gradient(loss, v)
-    check("custom_gradient_variable_argument", run)
-
-
-_W = tf.Variable(2.0)
-
-
-@tf.custom_gradient
-def _fw(x):
-    def grad(dy, variables=None):
-        return dy * 7.0, [dy * 11.0 for _ in variables]
-    return x * _W, grad
-
-
-def test_custom_gradient_variable_argument_and_captured_variable():
-    v = tf.Variable(3.0)
-    with tf.GradientTape() as t:
-        y = _fw(v)
-    gv, gw = t.gradient(y, [v, _W])
-    check("custom_gradient_variable_argument_and_captured/0", lambda: gv)
-    check("custom_gradient_variable_argument_and_captured/1", lambda: gw)
-
-
-def test_recompute_grad_on_a_variable():
-    def run():
-        v = tf.Variable(3.0)
-        g = tf.recompute_grad(lambda x: x * x)
-        with tf.GradientTape() as t:
-            y = g(v)
-        return t.gradient(y, v)
-    check("recompute_grad_variable", run)
-
-
 def test_recompute_grad_with_a_captured_variable_and_keywords():
-    w = tf.Variable(2.0)
+    check("recompute_grad_captured", PROGRAMS["recompute_grad_captured"])
     x = tf.constant(3.0)
-    g = tf.recompute_grad(lambda x: x * w)
-    with tf.GradientTape() as t:
-        t.watch(x)
-        y = g(x)
-    gx, gw = t.gradient(y, [x, w])
-    check("recompute_grad_captured/0", lambda: gx)
-    check("recompute_grad_captured/1", lambda: gw)
     sq = tf.recompute_grad(lambda x: x * x)
     with tf.GradientTape() as t:
         t.watch(x)
         y = sq(x=x)
     assert t.gradient(y, x).numpy() == 6.0         # TF 2.21: None (keyword tensors are not inputs)
-
-
-def _watched(how):
-    def run():
-        x0, x1 = tf.Variable(1.0), tf.Variable(2.0)
-        with tf.GradientTape() as tape:
-            how(x0, x1)
-        return tf.stack([v.read_value() for v in tape.watched_variables()])
-    return run
-
-
-@pytest.mark.parametrize("name, how", [
-    ("watched_after_assign_add", lambda x0, x1: x1.assign_add(x0)),
-    ("watched_after_assign", lambda x0, x1: x1.assign(x0)),
-    ("watched_after_assign_add_constant", lambda x0, x1: x1.assign_add(1.0)),
-])
-def test_watched_variables_after_assignments(name, how):
-    check(name, _watched(how))
 
 
 def test_assign_add_gradient_and_explanation():

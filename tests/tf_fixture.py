@@ -56,3 +56,46 @@ def encode(v):
     if isinstance(v, float) and not math.isfinite(v):
         return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
     return v
+
+
+def to_jsonable(x):
+    """Tensors/Variables -> nested lists; lists/tuples recursively; NumPy scalars -> Python."""
+    import numpy as np
+    if hasattr(x, "numpy"):
+        x = x.numpy()
+    if isinstance(x, (list, tuple)):
+        return [to_jsonable(e) for e in x]
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    if isinstance(x, np.generic):
+        return x.item()
+    return x
+
+
+def run_code(code, env):
+    """Run a case's code in ``env`` (a one-line expression is its result); returns
+    ``("value", result)`` or ``("error", exception)``."""
+    code = code.strip()
+    if "\n" not in code and not code.startswith("result"):
+        code = "result = " + code
+    try:
+        exec(code, env)
+    except Exception as e:           # noqa: BLE001 - the class is the recorded answer
+        return "error", e
+    return "value", env["result"]
+
+
+def raises_as_tf(fn, error, ours, forbidden=(), match=None):
+    """For tests: ``fn()`` must raise the class gputape gives for TF's class named ``error``
+    (``ours[error]`` where gputape has its own, else the builtin of ``TF_ERROR_BUILTIN``), with none
+    of the ``forbidden`` fragments (NumPy's own words) in its message and ``match``, if given.
+    Returns the message."""
+    import pytest
+    cls = ours[error] if error in ours else TF_ERROR_BUILTIN[error]
+    with pytest.raises(cls) as info:
+        fn()
+    msg = str(info.value)
+    assert not any(t in msg for t in forbidden), msg
+    if match is not None:
+        assert match in msg, msg
+    return msg

@@ -16,7 +16,6 @@ Writes tests/tf_fixtures/runtime.json.  Cases:
 import random
 import re
 import json
-import logging
 import os
 import pathlib
 import sys
@@ -25,56 +24,19 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import tensorflow as tf  # noqa: E402
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from tf_fixture import encode  # noqa: E402,F401
+import runtime_cases  # noqa: E402
+from runtime_cases import warned_calls  # noqa: E402
 
 OUT = pathlib.Path(__file__).with_name("runtime.json")
-
-
-class _Catch(logging.Handler):
-    def __init__(self):
-        super().__init__()
-        self.records = []
-
-    def emit(self, record):
-        self.records.append(record.getMessage())
-
-
-def _watch():
-    h = _Catch()
-    logging.getLogger("tensorflow").addHandler(h)
-    return h
-
-
-def _unwatch(h):
-    logging.getLogger("tensorflow").removeHandler(h)
-
-
-def _warned_calls(calls):
-    """Call each thunk; the 1-based numbers of the calls after which a retracing warning was logged."""
-    h = _watch()
-    at, texts = [], []
-    try:
-        for i, call in enumerate(calls, 1):
-            n = len(h.records)
-            call()
-            new = [m for m in h.records[n:] if "retracing" in m]
-            if new:
-                at.append(i)
-                texts += new
-    finally:
-        _unwatch(h)
-    return at, texts
 
 
 def main():
     cases = {}
 
-    def f(x, lr):
-        return x * lr
-
-    tf_f = tf.function(f)
-    x = tf.constant([1.0, 2.0])
-    at, texts = _warned_calls([lambda i=i: tf_f(x, 0.1 + i) for i in range(12)])
+    f, tf_f, calls = runtime_cases.retrace_new_float(tf)
+    at, texts = warned_calls(calls, "tensorflow")
     cases["retrace_new_float"] = {
         "value": at, "dtype": "int32", "shape": [len(at)],
         "message": texts[0].replace(repr(f), "{function}"),
@@ -84,39 +46,23 @@ def main():
                       "FREQUENT_TRACING_WARNING_MAX_WARNING_PER_DETECTOR": 2},
     }
 
-    def g(x, lr):
-        return x * lr
-
-    tf_g = tf.function(g)
-    calls = []
-    for i in range(20):
-        calls.append(lambda: tf_g(x, 1.0))
-        calls.append(lambda i=i: tf_g(x, 2.0 + i))
-    at, _ = _warned_calls(calls)
+    tf_g, calls = runtime_cases.retrace_mixed(tf)
+    at, _ = warned_calls(calls, "tensorflow")
     cases["retrace_mixed"] = {"value": at, "dtype": "int32", "shape": [len(at)],
                               "tracing_count": int(tf_g.experimental_get_tracing_count())}
 
-    def h(x):
-        return x + 1.0
-
-    at, _ = _warned_calls([lambda: tf.function(h)(x) for _ in range(8)])
+    at, _ = warned_calls(runtime_cases.retrace_in_loop(tf), "tensorflow")
     cases["retrace_in_loop"] = {"value": at, "dtype": "int32", "shape": [len(at)]}
 
-    holder = []
-
-    @tf.function
-    def make(x, new):
-        if new:
-            holder.append(tf.Variable(1.0))
-        return x
-
-    make(x, False)
+    first, second = runtime_cases.variable_after_first_call(tf)
+    first()
     try:
-        make(x, True)
+        second()
         cases["variable_after_first_call"] = {"value": None}
     except Exception as e:   # noqa: BLE001 -- recorded as the class TF raises
         cases["variable_after_first_call"] = {"error": type(e).__name__, "message": str(e).splitlines()[0]}
 
+    x = tf.constant([1.0, 2.0])
     rnd = random.Random(7)
     for k in range(24):
         p = rnd.choice([0.2, 0.35, 0.5, 0.65, 0.8, 1.0])
@@ -126,7 +72,7 @@ def main():
         exec(f"def body_{k}(x, lr):\n    return x * lr\n", scope)
         fn = tf.function(scope[f"body_{k}"])
         calls = [(lambda i=i, new=new: fn(x, 1000.0 + i) if new else fn(x, 0.5)) for i, new in enumerate(pattern)]
-        at, texts = _warned_calls(calls)
+        at, texts = warned_calls(calls, "tensorflow")
         counts = [[int(a), int(b)] for a, b in (re.match(r"(\d+) out of the last (\d+)", t).groups() for t in texts)]
         cases[f"retrace_pattern_{k}"] = {"value": at, "dtype": "int32", "shape": [len(at)], "pattern": pattern,
                                           "counts": counts,

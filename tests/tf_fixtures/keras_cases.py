@@ -6,6 +6,7 @@ Each case is ``name: (code, same_message)``: ``code`` runs with ``tf``, ``keras`
 ``threading`` and ``warnings`` bound and sets ``result``; ``same_message`` asks that an error's
 first line be Keras's own, not only its class.  Nothing here imports TensorFlow.
 """
+from tf_fixture import run_code, to_jsonable  # noqa: F401  (to_jsonable: for gen_keras.py and the tests)
 
 CASES = {
     # ---------------------------------------------------------------- kind 1: optimizer options
@@ -421,31 +422,9 @@ def signature_of(obj):
     return out
 
 
-def to_jsonable(x):
-    """Tensors/Variables -> nested lists; lists/tuples recursively; NumPy scalars -> Python."""
-    import numpy as np
-    if hasattr(x, "numpy"):
-        x = x.numpy()
-    if isinstance(x, (list, tuple)):
-        return [to_jsonable(e) for e in x]
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    if isinstance(x, np.generic):
-        return x.item()
-    return x
-
-
 def run(code, tf, keras):
     """Run a case; returns ``("value", result)`` or ``("error", exception)``."""
     import threading
     import warnings
     import numpy as np
-    env = {"tf": tf, "keras": keras, "np": np, "threading": threading, "warnings": warnings}
-    code = code.strip()
-    if "\n" not in code and not code.startswith("result"):
-        code = "result = " + code
-    try:
-        exec(code, env)
-    except Exception as e:           # noqa: BLE001 - the class is the recorded answer
-        return "error", e
-    return "value", env["result"]
+    return run_code(code, {"tf": tf, "keras": keras, "np": np, "threading": threading, "warnings": warnings})

@@ -11,6 +11,8 @@ TensorFlow.
 """
 import random
 
+from tf_fixture import run_code, to_jsonable  # noqa: F401  (to_jsonable: for gen_module.py and the tests)
+
 CASES = {
     # ---------------------------------------------------------------- tf.Module
     "module_order": """
@@ -612,29 +614,8 @@ def spec_result(spec, tf, keras, KV, kind):
             [m.name for m in root.submodules]]
 
 
-def to_jsonable(x):
-    import numpy as np
-    if hasattr(x, "numpy"):
-        x = x.numpy()
-    if isinstance(x, (list, tuple)):
-        return [to_jsonable(e) for e in x]
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    if isinstance(x, np.generic):
-        return x.item()
-    return x
-
-
 def run(code, tf, keras, KV):
     """Run a case; returns ``("value", result)`` or ``("error", exception)``."""
     import numpy as np
     keras.backend.clear_session()
-    env = {"tf": tf, "keras": keras, "np": np, "KV": KV}
-    code = code.strip()
-    if "\n" not in code and not code.startswith("result"):
-        code = "result = " + code
-    try:
-        exec(code, env)
-    except Exception as e:           # noqa: BLE001 - the class is the recorded answer
-        return "error", e
-    return "value", env["result"]
+    return run_code(code, {"tf": tf, "keras": keras, "np": np, "KV": KV})
