@@ -1,0 +1,89 @@
+"""The CuPy path on a CPU, through the NumPy-backed stand-in in ``cupy_standin.py`` (NOT a GPU).
+
+Issue 11's bugs A-E: float16 erf on CuPy, backend helpers dispatching on the array's module rather
+than the backend's name, the constant caches keyed by array module, ``random.shuffle`` without
+``Generator.permutation``, and the ``gpu`` / ``gpu-cuda13`` extras.  Nothing here is a GPU result.
+"""
+import math
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import cupy_standin as S
+import gputape as tf
+from gputape import backend, op, tensor
+from gputape.ops import creation, math as M, nn as N
+
+F16, F32, F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def standin(monkeypatch):
+    """The stand-in as gputape's CuPy backend for one test."""
+    cp = S.install(monkeypatch)
+    yield cp
+    monkeypatch.undo()
+    S.restore()
+
+
+def _erf_ref(x):
+    return np.array([math.erf(float(v)) for v in np.asarray(x).ravel()]).reshape(np.shape(x))
+
+
+# ---------------------------------------------------------------- A: erf keeps float16 on CuPy
+
+def test_erf_of_a_float16_cupy_array_is_float16(standin):
+    x = standin.asarray(np.linspace(-3, 3, 13).astype(F16))
+    y = backend.erf(x)
+    assert type(y) is S.StandinArray and y.dtype == F16
+    np.testing.assert_allclose(S.asnumpy(y), _erf_ref(x).astype(F16), rtol=1e-3, atol=1e-3)
+    for dt in (F32, F64):       # cupyx's f->f and d->d loops: unchanged
+        assert backend.erf(standin.asarray(np.ones(3, dt))).dtype == dt
+
+
+def test_float16_erf_and_exact_gelu_stay_float16_on_cupy(standin):
+    x = tf.constant(np.linspace(-2, 2, 9).astype(F16))
+    assert type(x._v) is S.StandinArray
+    assert tf.math.erf(x).dtype == tf.float16
+    assert tf.nn.gelu(x, approximate=False).dtype == tf.float16
+    g = standin.asarray(np.ones(9, F16))
+    assert N.gelu_grad.fwd(standin, x._v, g, approximate=False).dtype == F16     # the twin
+
+
+# ---------------------------------------------------------------- B: dispatch on the array's module
+
+def test_helpers_give_numpy_arrays_numpy_work_in_a_cupy_process(standin):
+    """The GPU kernel tests' oracle runs ``op.fwd(np, ...)`` with CuPy as the backend."""
+    x = np.linspace(-2, 2, 7).astype(F32)
+    y = backend.erf(x)
+    assert type(y) is np.ndarray and y.dtype == F32
+    z = np.zeros(3, F32)
+    backend.scatter_add(z, np.array([0, 2, 2]), np.ones(3, F32))
+    assert type(z) is np.ndarray and z.tolist() == [1, 0, 2]
+    assert backend.to_host(x) is x
+    g = np.ones(7, F32)
+    twin = N.gelu_grad.fwd(np, x, g, approximate=False)       # as test_gpu_kernels' oracle calls it
+    assert type(twin) is np.ndarray and twin.dtype == F32
+    assert S.calls == []                                        # cupyx never saw a NumPy array
+
+
+def test_helpers_give_cupy_arrays_cupyx_in_a_numpy_process(monkeypatch):
+    """A CuPy array meets a NumPy-backend process: cupyx does its work, chosen by the array."""
+    monkeypatch.setattr(backend, "_cupy", S.cupy, raising=False)
+    monkeypatch.setattr(backend, "_cupyx", S.cupyx, raising=False)
+    S.calls.clear()
+    assert backend.backend_name() == "numpy"
+    x = S.cupy.asarray(np.linspace(-2, 2, 7).astype(F16))
+    y = backend.erf(x)
+    assert type(y) is S.StandinArray and y.dtype == F16
+    z = S.cupy.zeros(3, F32)
+    backend.scatter_add(z, S.cupy.asarray(np.array([1, 1, 2])), S.cupy.asarray(np.ones(3, F32)))
+    assert z.tolist() == [0, 2, 1]
+    assert [c[0] for c in S.calls] == ["erf", "scatter_add"]
+    h = backend.to_host(x)
+    assert type(h) is np.ndarray and h.dtype == F16
+    assert backend.array_module(x) is S.cupy and backend.array_module(h) is np
