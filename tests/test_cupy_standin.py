@@ -87,3 +87,36 @@ def test_helpers_give_cupy_arrays_cupyx_in_a_numpy_process(monkeypatch):
     h = backend.to_host(x)
     assert type(h) is np.ndarray and h.dtype == F16
     assert backend.array_module(x) is S.cupy and backend.array_module(h) is np
+
+
+# ---------------------------------------------------------------- C: constants keyed by module
+
+def test_const_cache_never_crosses_modules(standin):
+    f32 = F32
+    a = op._const(2.0625, f32, standin)         # CuPy first, then NumPy (values no other test uses)
+    b = op._const(2.0625, f32, np)
+    assert type(a) is S.StandinArray and type(b) is np.ndarray and not b.flags.writeable
+    c = op._const(3.0625, f32, np)              # NumPy first, then CuPy
+    d = op._const(3.0625, f32, standin)
+    assert type(c) is np.ndarray and type(d) is S.StandinArray
+    assert type(M._k(np, 4.0625, f32)) is np.ndarray        # the twins' constants
+    assert type(M._k(np, 2.0625, f32)) is np.ndarray
+    assert M._k(standin, 2.0625, f32) == 2.0625              # a Python number on CuPy
+
+
+def test_constant_tensors_follow_the_backend(monkeypatch):
+    x = tf.constant([1.0, 2.0])
+    assert type(tensor._operand(1.0, x)._v) is np.ndarray           # cached for NumPy first
+    cp = S.install(monkeypatch)
+    try:
+        t = tf.constant([1.0, 2.0])
+        assert type(t._v) is S.StandinArray
+        assert type(tensor._operand(1.0, t)._v) is S.StandinArray   # not NumPy's cached one
+        assert type(op._const_tensor(1.0, F32)._v) is S.StandinArray
+        assert type(cp.multiply(t._v, 2)) is S.StandinArray
+        assert (t * 2.0).numpy().tolist() == [2.0, 4.0]
+    finally:
+        monkeypatch.undo()
+        S.restore()
+    assert type(tensor._operand(1.0, x)._v) is np.ndarray           # NumPy's again
+    assert (x + 1.0).numpy().tolist() == [2.0, 3.0]
