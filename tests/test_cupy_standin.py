@@ -120,3 +120,26 @@ def test_constant_tensors_follow_the_backend(monkeypatch):
         S.restore()
     assert type(tensor._operand(1.0, x)._v) is np.ndarray           # NumPy's again
     assert (x + 1.0).numpy().tolist() == [2.0, 3.0]
+
+
+# ---------------------------------------------------------------- D: shuffle without permutation
+
+def test_shuffle_on_a_generator_without_permutation(standin):
+    assert not hasattr(standin.random.default_rng(0), "permutation")
+    x = tf.constant(np.arange(20, dtype=np.int32).reshape(10, 2))
+    y = tf.random.shuffle(x, seed=5)
+    assert type(y._v) is S.StandinArray and y.shape == (10, 2)
+    rows = S.asnumpy(y._v)
+    assert sorted(map(tuple, rows)) == [(2 * i, 2 * i + 1) for i in range(10)]
+    assert not np.array_equal(rows, S.asnumpy(x._v))
+    tf.random.set_seed(3)                      # the global generator too, reproducibly
+    a = S.asnumpy(tf.random.shuffle(x)._v)
+    tf.random.set_seed(3)
+    assert np.array_equal(a, S.asnumpy(tf.random.shuffle(x)._v))
+
+
+def test_shuffle_on_numpy_gives_the_numbers_it_always_gave(monkeypatch):
+    monkeypatch.setattr(creation.random, "_op_gens", {})
+    x = np.arange(12, dtype=np.float32)
+    got = tf.random.shuffle(tf.constant(x), seed=1234).numpy()
+    assert np.array_equal(got, x[np.random.default_rng(1234).permutation(12)])
