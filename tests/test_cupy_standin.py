@@ -143,3 +143,19 @@ def test_shuffle_on_numpy_gives_the_numbers_it_always_gave(monkeypatch):
     x = np.arange(12, dtype=np.float32)
     got = tf.random.shuffle(tf.constant(x), seed=1234).numpy()
     assert np.array_equal(got, x[np.random.default_rng(1234).permutation(12)])
+
+
+# ---------------------------------------------------------------- E: the gpu extras
+
+def test_gpu_extras_bring_the_cuda_components():
+    if sys.version_info < (3, 11):
+        pytest.skip("tomllib needs Python 3.11")
+    import tomllib
+    if not (ROOT / "pyproject.toml").is_file():
+        pytest.skip("not a source checkout")
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert extras["gpu"] == ["cupy-cuda12x[ctk]>=14.1"]
+    assert extras["gpu-cuda13"] == ["cupy-cuda13x[ctk]>=14.1"]
+    readme = (ROOT / "README.md").read_text()
+    backends = readme[readme.index("## Backends"):readme.index("### Tests against live TensorFlow")]
+    assert re.search(r'\.\[gpu\]".*CUDA 12', backends) and re.search(r'\.\[gpu-cuda13\]".*CUDA 13', backends)
