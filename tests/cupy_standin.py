@@ -8,7 +8,8 @@ CuPy's rules differ from NumPy's (and matter to the tests using it) follow CuPy:
   (``cupy.random.Generator`` of CuPy 14.2 has none of them);
 - ``cupyx.scipy.special.erf`` computes float16 in float64 (CuPy's ``e->d`` loop) and, like every cupyx
   function here, raises TypeError for a NumPy array, as CuPy's ufuncs do;
-- ``cupyx.scatter_add`` accumulates repeated indices, on stand-in arrays only.
+- ``cupyx.scatter_add`` accumulates repeated indices, on stand-in arrays only;
+- ``take_along_axis`` wraps out-of-range indices around, as CuPy's indexing does.
 
 Only the API surface the tests need is here; a missing name is an AttributeError, never a silent
 NumPy fallback.  A stand-in array is still an ``np.ndarray`` to ``isinstance`` (real CuPy arrays are
@@ -68,6 +69,10 @@ def zeros(shape, dtype=float):
     return _dev(np.zeros(shape, dtype=dtype))
 
 
+def ones(shape, dtype=float):
+    return _dev(np.ones(shape, dtype=dtype))
+
+
 def zeros_like(a, dtype=None):
     return _dev(np.zeros_like(a, dtype=dtype))
 
@@ -75,6 +80,26 @@ def zeros_like(a, dtype=None):
 def argsort(a, axis=-1):
     _need_dev("argsort", a)
     return _dev(np.argsort(a, axis=axis))
+
+
+def take_along_axis(a, indices, axis):
+    """Out-of-range indices wrap around, as CuPy's do (documented CuPy behaviour), instead of raising."""
+    _need_dev("take_along_axis", a, indices)
+    return _dev(np.take_along_axis(np.asarray(a), np.mod(indices, a.shape[axis]), axis=axis))
+
+
+def where(cond, x, y):
+    return _dev(np.where(cond, x, y))
+
+
+def max(a, axis=None, keepdims=False):      # noqa: A001  (cupy.max)
+    _need_dev("max", a)
+    return _dev(np.max(a, axis=axis, keepdims=keepdims))
+
+
+def sum(a, axis=None, keepdims=False, dtype=None):      # noqa: A001  (cupy.sum)
+    _need_dev("sum", a)
+    return _dev(np.sum(a, axis=axis, keepdims=keepdims, dtype=dtype))
 
 
 def get_array_module(*args):
@@ -116,7 +141,8 @@ cupy = types.ModuleType("cupy_standin")
 cupy.__doc__ = __doc__
 cupy.NOT_A_GPU = True
 cupy.ndarray = StandinArray
-for _f in (asarray, array, asnumpy, arange, zeros, zeros_like, argsort, get_array_module):
+for _f in (asarray, array, asnumpy, arange, zeros, ones, zeros_like, argsort, take_along_axis, where, max, sum,
+           get_array_module):
     setattr(cupy, _f.__name__, _f)
 for _u in _UFUNCS:
     setattr(cupy, _u, getattr(np, _u))

@@ -2,7 +2,8 @@
 
 Issue 11's bugs A-E: float16 erf on CuPy, backend helpers dispatching on the array's module rather
 than the backend's name, the constant caches keyed by array module, ``random.shuffle`` without
-``Generator.permutation``, and the ``gpu`` / ``gpu-cuda13`` extras.  Nothing here is a GPU result.
+``Generator.permutation``, and the ``gpu`` / ``gpu-cuda13`` extras; and F's sparse cross-entropy
+labels out of range.  Nothing here is a GPU result.
 """
 import math
 import re
@@ -159,3 +160,29 @@ def test_gpu_extras_bring_the_cuda_components():
     readme = (ROOT / "README.md").read_text()
     backends = readme[readme.index("## Backends"):readme.index("### Tests against live TensorFlow")]
     assert re.search(r'\.\[gpu\]".*CUDA 12', backends) and re.search(r'\.\[gpu-cuda13\]".*CUDA 13', backends)
+
+
+# ---------------------------------------------------------------- F: sparse labels out of range
+
+def test_out_of_range_sparse_labels_give_nan_rows_not_a_wrapped_loss(standin):
+    """CuPy wraps out-of-range indices: label 3 of 3 classes would silently read class 0.  As TF on
+    a GPU, the row's loss and gradient are NaN instead (no host sync); the other rows are exact."""
+    x = np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [0.5, -1.0, 2.0], [3.0, 1.0, 0.0]], F32)
+    lab = np.array([0, 3, -1, 2], np.int32)
+    logits = tf.Variable(x)
+    with tf.GradientTape() as tape:
+        loss = tf.nn.sparse_softmax_cross_entropy_with_logits(tf.constant(lab), logits)
+    g = tape.gradient(loss, logits)
+    assert type(loss._v) is S.StandinArray
+    lv, gv = loss.numpy(), g.numpy()
+    assert np.isnan(lv[1]) and np.isnan(lv[2]) and np.isnan(gv[1:3]).all()
+    p = np.exp(x - x.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    for r in (0, 3):
+        np.testing.assert_allclose(lv[r], -np.log(p[r, lab[r]]), rtol=1e-6)
+        np.testing.assert_allclose(gv[r], p[r] - np.eye(3, dtype=F32)[lab[r]], rtol=1e-6, atol=1e-7)
+
+
+def test_out_of_range_sparse_labels_still_raise_on_numpy():
+    with pytest.raises(tf.errors.InvalidArgumentError, match="outside the valid range"):
+        tf.nn.sparse_softmax_cross_entropy_with_logits(tf.constant([0, 3]), tf.zeros((2, 3)))
