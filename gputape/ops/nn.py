@@ -353,7 +353,7 @@ def _sparse_xent_fwd(xp, labels, logits):
     n = logits.shape[-1]
     bad = (idx < 0) | (idx >= n)                        # [..., 1]
     picked = xp.take_along_axis(s, xp.where(bad, 0, idx), axis=-1)
-    nan = xp.asarray(np.nan, dtype=logits.dtype)
+    nan = _const(_m.nan, logits.dtype, xp)             # cached on the device: no copy per call
     loss = xp.where(bad, nan, xp.log(z) - picked)[..., 0]
     return loss, xp.where(bad, nan, e / z)
 
