@@ -6,11 +6,18 @@ before that.  ``auto`` takes CuPy when it imports and sees a CUDA device,
 otherwise NumPy.  Asking for ``cupy`` where it cannot run is an error.
 """
 import os
+import sys
 
 import numpy as np
 
 xp = None          # the array module in use, once chosen
 name = None        # 'numpy' or 'cupy'
+# CuPy and cupyx as modules, once imported.  The helpers below dispatch on the module of the array
+# they are given (``is_cupy_array``), never on ``name``: the NumPy twins run as the GPU tests' oracle
+# in a process whose backend is CuPy, and a CuPy array can meet a NumPy-backend process.  Tests swap
+# these two for a NumPy-backed stand-in (tests/cupy_standin.py).
+_cupy = None
+_cupyx = None
 _VALID = ("numpy", "cupy", "auto")
 
 
@@ -38,7 +45,7 @@ def set_backend(which, _asked_by=None):
     Raises ValueError for another name and BackendError when CuPy was asked for and cannot run; both
     messages name what asked (``_asked_by``: ``"GPUTAPE_BACKEND=..."``, ``"--backend ..."``; by default
     ``set_backend(...)``)."""
-    global xp, name
+    global xp, name, _cupy
     asked = _asked_by or f"set_backend({which!r})"
     if which not in _VALID:
         raise ValueError(f"{asked}: the backend must be one of {', '.join(_VALID)}, got {which!r}")
@@ -59,6 +66,8 @@ def set_backend(which, _asked_by=None):
     else:
         cp, _ = _cupy_with_device()
         xp, name = (cp, "cupy") if cp is not None else (np, "numpy")
+    if name == "cupy":
+        _cupy = xp
     from . import op
     op._replan_all()
     return name
@@ -77,12 +86,44 @@ def backend_name():
     return name
 
 
+def _cupy_module():
+    """CuPy's module when it has been imported (by gputape or by the user), else None."""
+    cp = _cupy
+    if cp is None:
+        cp = sys.modules.get("cupy")
+        if cp is None or getattr(cp, "ndarray", None) is None:     # never imported, or half-imported
+            return None
+    return cp
+
+
+def is_cupy_array(a):
+    """Whether ``a`` is an array of CuPy's: decided by the array, never by the backend's name."""
+    if type(a) is np.ndarray:
+        return False
+    cp = _cupy_module()
+    return cp is not None and isinstance(a, cp.ndarray)
+
+
+def array_module(a):
+    """The array module ``a`` belongs to: CuPy for a CuPy array, NumPy for anything else."""
+    return _cupy_module() if is_cupy_array(a) else np
+
+
+def _cupyx_module():
+    global _cupyx
+    if _cupyx is None:
+        import cupyx
+        import cupyx.scipy.special  # noqa: F401  (erf)
+        _cupyx = cupyx
+    return _cupyx
+
+
 def to_host(a):
-    """An array of the backend as a numpy array (a copy for device arrays)."""
+    """A numpy array of ``a`` (a copy for a CuPy array; ``a`` itself for a numpy array)."""
     if type(a) is np.ndarray:
         return a
-    if name == "cupy":
-        return xp.asnumpy(a)
+    if is_cupy_array(a):
+        return _cupy_module().asnumpy(a)
     return np.asarray(a)
 
 
@@ -95,19 +136,20 @@ def device_name():
 
 
 def scatter_add(a, index, values):
-    """``a[index] += values`` with repeated indices accumulated (np.add.at / cupyx.scatter_add)."""
-    if name == "cupy":
-        import cupyx
-        cupyx.scatter_add(a, index, values)
+    """``a[index] += values`` with repeated indices accumulated: cupyx.scatter_add for a CuPy ``a``,
+    np.add.at for a numpy one (chosen by ``a``'s module)."""
+    if is_cupy_array(a):
+        _cupyx_module().scatter_add(a, index, values)
     else:
         np.add.at(a, index, values)
 
 
 def erf(x):
-    """The error function elementwise, in x's dtype (scipy/cupyx when present, libm otherwise)."""
-    if name == "cupy":
-        import cupyx.scipy.special as sp
-        return sp.erf(x)
+    """The error function elementwise, in x's dtype (cupyx for a CuPy ``x``, else scipy when present,
+    libm otherwise).  cupyx's erf computes float16 in float64 (an ``e->d`` loop): cast back."""
+    if is_cupy_array(x):
+        y = _cupyx_module().scipy.special.erf(x)
+        return y if y.dtype == x.dtype or x.dtype.kind != "f" else y.astype(x.dtype)
     try:
         from scipy.special import erf as sp_erf
         return np.asarray(sp_erf(x)).astype(x.dtype, copy=False)

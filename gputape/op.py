@@ -329,6 +329,7 @@ def _replan_all():
     """Recompute every op's fast-path flag (the backend decides whether ``cuda=`` matters)."""
     for op in list(_ALL_OPS):
         op._replan()
+    _bind_const_tensors()
 
 
 def _hooks(op, args, vals, out, params, st):
@@ -433,26 +434,52 @@ def _convert_rest(op, args):
     return tuple(targs), vals
 
 
-_CONSTS = {}
-_CONST_TENSORS = {}
+# Constants are cached per array module, so NumPy code (the CPU path, and the NumPy twins that are the
+# GPU tests' oracle in a CuPy process) never receives a CuPy constant and CuPy code never a read-only
+# NumPy one.  One dict per module, each keyed (value, type, dtype): NumPy's lookup costs what it did.
+_CONSTS_NP = {}
+_CONSTS = {np: _CONSTS_NP}      # array module -> {(value, type, dtype): 0-d array}
+_CONST_TENSORS = {}             # array module -> {(value, type, dtype): Tensor}
+
+
+def _const_tensors(xp):
+    """The constant-Tensor cache of array module ``xp``."""
+    d = _CONST_TENSORS.get(xp)
+    if d is None:
+        d = _CONST_TENSORS[xp] = {}
+    return d
+
+
+def _bind_const_tensors():
+    """Point tensor.py's operator fast path at the backend's constant-Tensor cache (``_replan_all``)."""
+    _tensor_mod._CONSTS = _const_tensors(_b.xp if _b.xp is not None else np)
 
 
 def _const_tensor(a, npd):
     """A shared, immutable Tensor for a Python number meeting a tensor of dtype ``npd``."""
     key = (a, type(a), npd)
-    t = _CONST_TENSORS.get(key)
+    xp = _b.xp
+    cache = _const_tensors(xp)
+    t = cache.get(key)
     if t is None:
-        t = _wrap(_const(a, npd, _b.xp))
-        if len(_CONST_TENSORS) < 4096:
-            _CONST_TENSORS[key] = t
+        t = _wrap(_const(a, npd, xp))
+        if len(cache) < 4096:
+            cache[key] = t
     return t
 
 
 def _const(a, npd, xp):
-    """A Python or numpy value meeting a tensor of dtype ``npd`` takes that dtype (TF's rule)."""
+    """A Python or numpy value meeting a tensor of dtype ``npd`` takes that dtype (TF's rule); an
+    array of module ``xp``."""
     if type(a) is float or type(a) is int:
         key = (a, type(a), npd)
-        c = _CONSTS.get(key)
+        if xp is np:
+            cache = _CONSTS_NP
+        else:
+            cache = _CONSTS.get(xp)
+            if cache is None:
+                cache = _CONSTS[xp] = {}
+        c = cache.get(key)
         if c is not None:
             return c
         if npd.kind in "iub" and type(a) is float:     # TF: not even 2.0 becomes an integer
@@ -465,8 +492,8 @@ def _const(a, npd, xp):
             raise TypeError(f"Cannot convert {a!r} to EagerTensor of dtype {npd.name}: out of range") from None
         if xp is np:
             c.flags.writeable = False       # shared between calls: never written
-        if len(_CONSTS) < 4096:
-            _CONSTS[key] = c
+        if len(cache) < 4096:
+            cache[key] = c
         return c
     if xp is not np and isinstance(a, xp.ndarray):
         return a.astype(npd, copy=False)

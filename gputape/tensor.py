@@ -12,7 +12,7 @@ from .state import state as _state
 
 ops = None   # gputape.ops, bound once it is imported (operators dispatch through it)
 _add = _sub = _mul = _div = _const_tensor = None   # bound with ops (see ops/__init__.py)
-_CONSTS = {}     # op._CONST_TENSORS, the cache _const_tensor fills (bound with ops)
+_CONSTS = {}     # op._const_tensors(backend's xp), the cache _const_tensor fills (bound by op._bind_const_tensors)
 
 
 def _operand(o, t):

@@ -9,8 +9,8 @@ from .creation import *      # noqa: F401,F403
 from .nn import *            # noqa: F401,F403
 
 _tensor.ops = _tape.ops = __import__(__name__, fromlist=["*"])
-from ..op import _const_tensor as _ct, _CONST_TENSORS as _cts  # noqa: E402
-_tensor._CONSTS = _cts
+from ..op import _const_tensor as _ct, _bind_const_tensors  # noqa: E402
+_bind_const_tensors()           # tensor._CONSTS: the backend's constant-Tensor cache (rebound on a backend change)
 _tensor._add, _tensor._sub, _tensor._mul, _tensor._div, _tensor._const_tensor = add, subtract, multiply, divide, _ct
 
 # submodules stay out of `from gputape.ops import *`: otherwise gputape.math/nn/linalg would be

@@ -330,8 +330,14 @@ class _Random:
         value = value if isinstance(value, _Base) else checks.as_tensor(value, "random.shuffle", "value")
         if value._v.ndim == 0:
             return _wrap(value._v.copy())
-        idx = self._op_rng(seed).permutation(value._v.shape[0])
-        return _wrap(value._v[xp.asarray(idx)])
+        rng = self._op_rng(seed)
+        n = value._v.shape[0]
+        perm = getattr(rng, "permutation", None)
+        if perm is not None:            # NumPy's Generator: the same numbers as ever for a seed
+            idx = xp.asarray(perm(n))
+        else:                           # CuPy's Generator has no permutation: sort n uniform draws
+            idx = xp.argsort(rng.random(n, dtype=np.float64))
+        return _wrap(value._v[idx])
 
 
 random = _Random()

@@ -6,7 +6,7 @@ TensorFlow's values at kinks are kept (see TF_SEMANTICS.md section 2.1).
 """
 import numpy as np
 
-from ..op import defop, _const, ensure_warning_filter
+from ..op import defop, _const, _CONSTS_NP, ensure_warning_filter
 from .. import backend as _b
 from .. import dtype_rules as _rules
 from ..errors import InvalidArgumentError
@@ -18,8 +18,12 @@ B = dict(elementwise=True, same_dtype=(0, 1))
 
 def _k(xp, c, dtype):
     """The constant ``c`` in ``dtype``: op._const's cached 0-d array on NumPy, which its ufuncs take
-    several hundred ns faster than a Python number; the number itself elsewhere."""
-    return _const(c, dtype, xp) if xp is np else c
+    several hundred ns faster than a Python number; the number itself elsewhere (so CuPy code never
+    meets a NumPy constant: the cache is op's per-module one, NumPy's read here directly)."""
+    if xp is np:
+        k = _CONSTS_NP.get((c, type(c), dtype))
+        return k if k is not None else _const(c, dtype, np)
+    return c
 
 
 def _zeros_like(xp, x):

@@ -336,13 +336,26 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
 
 def _sparse_xent_fwd(xp, labels, logits):
     """TF's SparseSoftmaxXentWithLogits: loss = log(sum(exp(s))) - s[label] with s = logits - max, so a
-    -inf logit of another class adds nothing (no 0 * -inf)."""
+    -inf logit of another class adds nothing (no 0 * -inf).
+
+    Labels outside [0, classes): NumPy raises before this runs (the host check in
+    ``sparse_softmax_cross_entropy_with_logits``, as TF on CPU).  On CuPy, which wraps out-of-range
+    indices silently, they give NaN in that row's loss and softmax (so in its gradient too), as TF's GPU
+    kernel does: checked on the device, with no host sync."""
     m = _ureduce(xp, "maximum", logits, (-1,), True)
     s = logits - m
     e = xp.exp(s)
     z = _ureduce(xp, "add", e, (-1,), True)
-    picked = xp.take_along_axis(s, labels[..., None].astype(np.intp), axis=-1)[..., 0]
-    return xp.log(z[..., 0]) - picked, e / z
+    idx = labels[..., None].astype(np.intp)
+    if xp is np:
+        picked = xp.take_along_axis(s, idx, axis=-1)[..., 0]
+        return xp.log(z[..., 0]) - picked, e / z
+    n = logits.shape[-1]
+    bad = (idx < 0) | (idx >= n)                        # [..., 1]
+    picked = xp.take_along_axis(s, xp.where(bad, 0, idx), axis=-1)
+    nan = _const(_m.nan, logits.dtype, xp)             # cached on the device: no copy per call
+    loss = xp.where(bad, nan, xp.log(z) - picked)[..., 0]
+    return loss, xp.where(bad, nan, e / z)
 
 
 def _sparse_check(labels, logits):

@@ -1,0 +1,203 @@
+"""A NumPy-backed stand-in for CuPy, for CPU tests of gputape's CuPy path.  NOT A GPU.
+
+Nothing here touches a device: every "CuPy" array is a NumPy array under a distinct class
+(``StandinArray``), so a test can tell which module an array belongs to, and the few places where
+CuPy's rules differ from NumPy's (and matter to the tests using it) follow CuPy:
+
+- ``random.default_rng`` gives a Generator with no ``permutation``/``permuted``/``shuffle``/``choice``
+  (``cupy.random.Generator`` of CuPy 14.2 has none of them);
+- ``cupyx.scipy.special.erf`` computes float16 in float64 (CuPy's ``e->d`` loop) and, like every cupyx
+  function here, raises TypeError for a NumPy array, as CuPy's ufuncs do;
+- ``cupyx.scatter_add`` accumulates repeated indices, on stand-in arrays only;
+- ``take_along_axis`` wraps out-of-range indices around, as CuPy's indexing does.
+
+Only the API surface the tests need is here; a missing name is an AttributeError, never a silent
+NumPy fallback.  A stand-in array is still an ``np.ndarray`` to ``isinstance`` (real CuPy arrays are
+not), so passing here does not prove the code never hands a CuPy array to NumPy: it proves what each
+test asserts.  Results computed under it are CPU results: never label them GPU results or write them
+under ``benchmarks/results/``.
+
+Use ``install(monkeypatch)``: it points gputape.backend's CuPy references (``xp``, ``name``, ``_cupy``,
+``_cupyx``) at the stand-in for one test and re-plans the ops; monkeypatch undoes it (``restore``
+re-plans them for NumPy again).
+"""
+import math
+import types
+
+import numpy as np
+
+NOT_A_GPU = True
+LABEL = "cupy-standin (NumPy on the CPU; NOT a GPU)"
+
+
+class StandinArray(np.ndarray):
+    """An array of the stand-in ``cupy`` module: a NumPy array under its own class."""
+
+
+def _dev(a):
+    """``a`` as a stand-in array (a view when it is already an array)."""
+    a = np.asarray(a)
+    return a.view(StandinArray)
+
+
+def _need_dev(fn, *arrays):
+    for a in arrays:
+        if isinstance(a, np.ndarray) and not isinstance(a, StandinArray):
+            raise TypeError(f"{fn}: Unsupported type {type(a)} (a NumPy array given to the CuPy stand-in)")
+
+
+def asarray(a, dtype=None):
+    if isinstance(a, StandinArray) and (dtype is None or a.dtype == np.dtype(dtype)):
+        return a
+    return _dev(np.asarray(a, dtype=dtype))
+
+
+def array(a, dtype=None, copy=True):
+    return _dev(np.array(a, dtype=dtype, copy=copy))
+
+
+def asnumpy(a):
+    """A host copy, as a plain NumPy array (cupy.asnumpy)."""
+    return np.array(a, copy=True).view(np.ndarray)
+
+
+def arange(*args, **kw):
+    return _dev(np.arange(*args, **kw))
+
+
+def zeros(shape, dtype=float):
+    return _dev(np.zeros(shape, dtype=dtype))
+
+
+def ones(shape, dtype=float):
+    return _dev(np.ones(shape, dtype=dtype))
+
+
+def zeros_like(a, dtype=None):
+    return _dev(np.zeros_like(a, dtype=dtype))
+
+
+def argsort(a, axis=-1):
+    _need_dev("argsort", a)
+    return _dev(np.argsort(a, axis=axis))
+
+
+def take_along_axis(a, indices, axis):
+    """Out-of-range indices wrap around, as CuPy's do (documented CuPy behaviour), instead of raising."""
+    _need_dev("take_along_axis", a, indices)
+    return _dev(np.take_along_axis(np.asarray(a), np.mod(indices, a.shape[axis]), axis=axis))
+
+
+def where(cond, x, y):
+    return _dev(np.where(cond, x, y))
+
+
+def max(a, axis=None, keepdims=False):      # noqa: A001  (cupy.max)
+    _need_dev("max", a)
+    return _dev(np.max(a, axis=axis, keepdims=keepdims))
+
+
+def sum(a, axis=None, keepdims=False, dtype=None):      # noqa: A001  (cupy.sum)
+    _need_dev("sum", a)
+    return _dev(np.sum(a, axis=axis, keepdims=keepdims, dtype=dtype))
+
+
+def get_array_module(*args):
+    """The stand-in module when any argument is a stand-in array, else numpy (cupy.get_array_module)."""
+    for a in args:
+        if isinstance(a, StandinArray):
+            return cupy
+    return np
+
+
+class Generator:
+    """``cupy.random.Generator``'s methods that gputape uses, drawing with NumPy's PCG64.
+
+    Like CuPy's, it has no ``permutation``, ``permuted``, ``shuffle`` or ``choice``."""
+
+    def __init__(self, seed=None):
+        self._g = np.random.default_rng(seed)
+
+    def random(self, size=None, dtype=np.float64):
+        return _dev(self._g.random(size, dtype=dtype))
+
+    def standard_normal(self, size=None, dtype=np.float64):
+        return _dev(self._g.standard_normal(size, dtype=dtype))
+
+    def integers(self, low, high=None, size=None, dtype=np.int64):
+        return _dev(self._g.integers(low, high, size=size, dtype=dtype))
+
+
+def default_rng(seed=None):
+    return Generator(seed)
+
+
+# the ufuncs gputape's ops name (``defop(..., ufunc=...)``, looked up on the backend's module when the
+# ops are planned) and those the tests reach: NumPy's own, which keep StandinArray as the result class
+_UFUNCS = ("absolute", "add", "cos", "exp", "expm1", "log", "log1p", "maximum", "minimum", "multiply",
+           "negative", "sign", "sin", "sqrt", "subtract", "tan", "tanh", "divide", "true_divide")
+
+cupy = types.ModuleType("cupy_standin")
+cupy.__doc__ = __doc__
+cupy.NOT_A_GPU = True
+cupy.ndarray = StandinArray
+for _f in (asarray, array, asnumpy, arange, zeros, ones, zeros_like, argsort, take_along_axis, where, max, sum,
+           get_array_module):
+    setattr(cupy, _f.__name__, _f)
+for _u in _UFUNCS:
+    setattr(cupy, _u, getattr(np, _u))
+cupy.random = types.SimpleNamespace(default_rng=default_rng, Generator=Generator)
+cupy.float16, cupy.float32, cupy.float64 = np.float16, np.float32, np.float64
+cupy.int32, cupy.int64, cupy.bool_ = np.int32, np.int64, np.bool_
+
+
+# ---------------------------------------------------------------- cupyx
+
+_ERF = np.vectorize(math.erf, otypes=[np.float64])
+calls = []          # (name, dtype) of each cupyx call: tests check which path ran
+
+
+def erf(x):
+    """cupyx.scipy.special.erf: loops e->d, f->f, d->d (float16 comes back float64, as CuPy 14's)."""
+    _need_dev("cupyx.scipy.special.erf", x)
+    calls.append(("erf", x.dtype))
+    out = np.float32 if x.dtype == np.float32 else np.float64
+    return _dev(_ERF(np.asarray(x, dtype=np.float64)).astype(out))
+
+
+def scatter_add(a, slices, value):
+    """cupyx.scatter_add: ``a[slices] += value`` with repeated indices accumulated, in place."""
+    _need_dev("cupyx.scatter_add", a)
+    calls.append(("scatter_add", a.dtype))
+    np.add.at(a, slices, value)
+
+
+cupyx = types.ModuleType("cupyx_standin")
+cupyx.NOT_A_GPU = True
+cupyx.scatter_add = scatter_add
+cupyx.scipy = types.SimpleNamespace(special=types.SimpleNamespace(erf=erf))
+
+
+# ---------------------------------------------------------------- installing it into gputape
+
+def install(monkeypatch):
+    """Make the stand-in gputape's CuPy backend for one test (undone by ``monkeypatch``; call
+    ``restore`` at teardown, after monkeypatch's undo, to re-plan the ops for NumPy)."""
+    from gputape import backend, op
+    from gputape.ops import creation
+    backend.get_xp()                              # the real backend is chosen first
+    monkeypatch.setattr(backend, "xp", cupy)
+    monkeypatch.setattr(backend, "name", "cupy")
+    monkeypatch.setattr(backend, "_cupy", cupy, raising=False)
+    monkeypatch.setattr(backend, "_cupyx", cupyx, raising=False)
+    # generators are made from the backend's module on first use: fresh ones for the stand-in
+    monkeypatch.setattr(creation.random, "_gen", None)
+    monkeypatch.setattr(creation.random, "_op_gens", {})
+    calls.clear()
+    op._replan_all()
+    return cupy
+
+
+def restore():
+    from gputape import op
+    op._replan_all()

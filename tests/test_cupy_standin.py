@@ -1,0 +1,188 @@
+"""The CuPy path on a CPU, through the NumPy-backed stand-in in ``cupy_standin.py`` (NOT a GPU).
+
+Issue 11's bugs A-E: float16 erf on CuPy, backend helpers dispatching on the array's module rather
+than the backend's name, the constant caches keyed by array module, ``random.shuffle`` without
+``Generator.permutation``, and the ``gpu`` / ``gpu-cuda13`` extras; and F's sparse cross-entropy
+labels out of range.  Nothing here is a GPU result.
+"""
+import math
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import cupy_standin as S
+import gputape as tf
+from gputape import backend, op, tensor
+from gputape.ops import creation, math as M, nn as N
+
+F16, F32, F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def standin(monkeypatch):
+    """The stand-in as gputape's CuPy backend for one test."""
+    cp = S.install(monkeypatch)
+    yield cp
+    monkeypatch.undo()
+    S.restore()
+
+
+def _erf_ref(x):
+    return np.array([math.erf(float(v)) for v in np.asarray(x).ravel()]).reshape(np.shape(x))
+
+
+# ---------------------------------------------------------------- A: erf keeps float16 on CuPy
+
+def test_erf_of_a_float16_cupy_array_is_float16(standin):
+    x = standin.asarray(np.linspace(-3, 3, 13).astype(F16))
+    y = backend.erf(x)
+    assert type(y) is S.StandinArray and y.dtype == F16
+    np.testing.assert_allclose(S.asnumpy(y), _erf_ref(x).astype(F16), rtol=1e-3, atol=1e-3)
+    for dt in (F32, F64):       # cupyx's f->f and d->d loops: unchanged
+        assert backend.erf(standin.asarray(np.ones(3, dt))).dtype == dt
+
+
+def test_float16_erf_and_exact_gelu_stay_float16_on_cupy(standin):
+    x = tf.constant(np.linspace(-2, 2, 9).astype(F16))
+    assert type(x._v) is S.StandinArray
+    assert tf.math.erf(x).dtype == tf.float16
+    assert tf.nn.gelu(x, approximate=False).dtype == tf.float16
+    g = standin.asarray(np.ones(9, F16))
+    assert N.gelu_grad.fwd(standin, x._v, g, approximate=False).dtype == F16     # the twin
+
+
+# ---------------------------------------------------------------- B: dispatch on the array's module
+
+def test_helpers_give_numpy_arrays_numpy_work_in_a_cupy_process(standin):
+    """The GPU kernel tests' oracle runs ``op.fwd(np, ...)`` with CuPy as the backend."""
+    x = np.linspace(-2, 2, 7).astype(F32)
+    y = backend.erf(x)
+    assert type(y) is np.ndarray and y.dtype == F32
+    z = np.zeros(3, F32)
+    backend.scatter_add(z, np.array([0, 2, 2]), np.ones(3, F32))
+    assert type(z) is np.ndarray and z.tolist() == [1, 0, 2]
+    assert backend.to_host(x) is x
+    g = np.ones(7, F32)
+    twin = N.gelu_grad.fwd(np, x, g, approximate=False)       # as test_gpu_kernels' oracle calls it
+    assert type(twin) is np.ndarray and twin.dtype == F32
+    assert S.calls == []                                        # cupyx never saw a NumPy array
+
+
+def test_helpers_give_cupy_arrays_cupyx_in_a_numpy_process(monkeypatch):
+    """A CuPy array meets a NumPy-backend process: cupyx does its work, chosen by the array."""
+    monkeypatch.setattr(backend, "_cupy", S.cupy, raising=False)
+    monkeypatch.setattr(backend, "_cupyx", S.cupyx, raising=False)
+    S.calls.clear()
+    assert backend.backend_name() == "numpy"
+    x = S.cupy.asarray(np.linspace(-2, 2, 7).astype(F16))
+    y = backend.erf(x)
+    assert type(y) is S.StandinArray and y.dtype == F16
+    z = S.cupy.zeros(3, F32)
+    backend.scatter_add(z, S.cupy.asarray(np.array([1, 1, 2])), S.cupy.asarray(np.ones(3, F32)))
+    assert z.tolist() == [0, 2, 1]
+    assert [c[0] for c in S.calls] == ["erf", "scatter_add"]
+    h = backend.to_host(x)
+    assert type(h) is np.ndarray and h.dtype == F16
+    assert backend.array_module(x) is S.cupy and backend.array_module(h) is np
+
+
+# ---------------------------------------------------------------- C: constants keyed by module
+
+def test_const_cache_never_crosses_modules(standin):
+    f32 = F32
+    a = op._const(2.0625, f32, standin)         # CuPy first, then NumPy (values no other test uses)
+    b = op._const(2.0625, f32, np)
+    assert type(a) is S.StandinArray and type(b) is np.ndarray and not b.flags.writeable
+    c = op._const(3.0625, f32, np)              # NumPy first, then CuPy
+    d = op._const(3.0625, f32, standin)
+    assert type(c) is np.ndarray and type(d) is S.StandinArray
+    assert type(M._k(np, 4.0625, f32)) is np.ndarray        # the twins' constants
+    assert type(M._k(np, 2.0625, f32)) is np.ndarray
+    assert M._k(standin, 2.0625, f32) == 2.0625              # a Python number on CuPy
+
+
+def test_constant_tensors_follow_the_backend(monkeypatch):
+    x = tf.constant([1.0, 2.0])
+    assert type(tensor._operand(1.0, x)._v) is np.ndarray           # cached for NumPy first
+    cp = S.install(monkeypatch)
+    try:
+        t = tf.constant([1.0, 2.0])
+        assert type(t._v) is S.StandinArray
+        assert type(tensor._operand(1.0, t)._v) is S.StandinArray   # not NumPy's cached one
+        assert type(op._const_tensor(1.0, F32)._v) is S.StandinArray
+        assert type(cp.multiply(t._v, 2)) is S.StandinArray
+        assert (t * 2.0).numpy().tolist() == [2.0, 4.0]
+    finally:
+        monkeypatch.undo()
+        S.restore()
+    assert type(tensor._operand(1.0, x)._v) is np.ndarray           # NumPy's again
+    assert (x + 1.0).numpy().tolist() == [2.0, 3.0]
+
+
+# ---------------------------------------------------------------- D: shuffle without permutation
+
+def test_shuffle_on_a_generator_without_permutation(standin):
+    assert not hasattr(standin.random.default_rng(0), "permutation")
+    x = tf.constant(np.arange(20, dtype=np.int32).reshape(10, 2))
+    y = tf.random.shuffle(x, seed=5)
+    assert type(y._v) is S.StandinArray and y.shape == (10, 2)
+    rows = S.asnumpy(y._v)
+    assert sorted(map(tuple, rows)) == [(2 * i, 2 * i + 1) for i in range(10)]
+    assert not np.array_equal(rows, S.asnumpy(x._v))
+    tf.random.set_seed(3)                      # the global generator too, reproducibly
+    a = S.asnumpy(tf.random.shuffle(x)._v)
+    tf.random.set_seed(3)
+    assert np.array_equal(a, S.asnumpy(tf.random.shuffle(x)._v))
+
+
+def test_shuffle_on_numpy_gives_the_numbers_it_always_gave(monkeypatch):
+    monkeypatch.setattr(creation.random, "_op_gens", {})
+    x = np.arange(12, dtype=np.float32)
+    got = tf.random.shuffle(tf.constant(x), seed=1234).numpy()
+    assert np.array_equal(got, x[np.random.default_rng(1234).permutation(12)])
+
+
+# ---------------------------------------------------------------- E: the gpu extras
+
+def test_gpu_extras_bring_the_cuda_components():
+    if sys.version_info < (3, 11):
+        pytest.skip("tomllib needs Python 3.11")
+    import tomllib
+    if not (ROOT / "pyproject.toml").is_file():
+        pytest.skip("not a source checkout")
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert extras["gpu"] == ["cupy-cuda12x[ctk]>=14.1"]
+    assert extras["gpu-cuda13"] == ["cupy-cuda13x[ctk]>=14.1"]
+    readme = (ROOT / "README.md").read_text()
+    backends = readme[readme.index("## Backends"):readme.index("### Tests against live TensorFlow")]
+    assert re.search(r'\.\[gpu\]".*CUDA 12', backends) and re.search(r'\.\[gpu-cuda13\]".*CUDA 13', backends)
+
+
+# ---------------------------------------------------------------- F: sparse labels out of range
+
+def test_out_of_range_sparse_labels_give_nan_rows_not_a_wrapped_loss(standin):
+    """CuPy wraps out-of-range indices: label 3 of 3 classes would silently read class 0.  As TF on
+    a GPU, the row's loss and gradient are NaN instead (no host sync); the other rows are exact."""
+    x = np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [0.5, -1.0, 2.0], [3.0, 1.0, 0.0]], F32)
+    lab = np.array([0, 3, -1, 2], np.int32)
+    logits = tf.Variable(x)
+    with tf.GradientTape() as tape:
+        loss = tf.nn.sparse_softmax_cross_entropy_with_logits(tf.constant(lab), logits)
+    g = tape.gradient(loss, logits)
+    assert type(loss._v) is S.StandinArray
+    lv, gv = loss.numpy(), g.numpy()
+    assert np.isnan(lv[1]) and np.isnan(lv[2]) and np.isnan(gv[1:3]).all()
+    p = np.exp(x - x.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    for r in (0, 3):
+        np.testing.assert_allclose(lv[r], -np.log(p[r, lab[r]]), rtol=1e-6)
+        np.testing.assert_allclose(gv[r], p[r] - np.eye(3, dtype=F32)[lab[r]], rtol=1e-6, atol=1e-7)
+
+
+def test_out_of_range_sparse_labels_still_raise_on_numpy():
+    with pytest.raises(tf.errors.InvalidArgumentError, match="outside the valid range"):
+        tf.nn.sparse_softmax_cross_entropy_with_logits(tf.constant([0, 3]), tf.zeros((2, 3)))
