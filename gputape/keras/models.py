@@ -32,7 +32,7 @@ def _functional_init_arguments(args, kwargs):
 class Model(Layer):
     """Keras 3's ``Model`` for subclassing: ``Model(*, trainable=True, dtype=None, autocast=True,
     name=None)`` (the base-layer keywords; an unknown one is ValueError naming the class, as Keras).
-    ``fit``/``compile``/``evaluate``/``predict`` and ``summary`` are not implemented (AttributeError)."""
+    ``fit``/``compile``/``evaluate``/``predict`` are not implemented (AttributeError)."""
 
     def __init__(self, *args, **kwargs):
         if _functional_init_arguments(args, kwargs):
@@ -64,53 +64,187 @@ class Model(Layer):
             raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in layers]}.")
         raise ValueError("Provide either a layer name or layer index at `get_layer`.")
 
+    def _summary_rows(self):
+        """(layer, output shape or None): a subclassed model's output shapes are not known ('?')."""
+        return [(l, None) for l in self.layers]
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
+                layer_range=None):
+        """Print a table of the layers (``name (Type)``), their output shapes and parameter counts,
+        then the total, trainable and non-trainable parameter counts with their memory size, as
+        Keras 3.15's ``Model.summary`` (``print_fn(text)`` is called once with the whole text,
+        as Keras 3 does; default ``print``).
+
+        Differences from Keras 3: the table is plain text in Keras's box-drawing layout at its
+        default widths (no rich colours or bold); a cell longer than its column widens the column
+        rather than wrapping.  A Sequential's output shapes come from forward passes over zeros
+        (Keras: symbolic shape inference; same shapes); a subclassed model's are '?', as Keras
+        shows for a model that was never called symbolically.  ``line_length``, ``positions``,
+        ``expand_nested=True``, ``show_trainable=True`` and ``layer_range`` raise
+        NotImplementedError.  No "Optimizer params" line (gputape models have no ``compile``)."""
+        from .layers import _not_implemented
+        _not_implemented("Model.summary", line_length=line_length, positions=positions,
+                         expand_nested=expand_nested or None, show_trainable=show_trainable or None,
+                         layer_range=layer_range)
+        print_fn = print if print_fn is None else print_fn
+        print_fn(_summary_text(self))
+
 
 class Sequential(Model):
     """Layers applied in order (Keras 3's ``Sequential(layers=None, trainable=True, name=None)``).
 
     A first element ``Input(shape)``, or a first layer given ``input_shape``/``input_dim``, builds
-    the model at once (its weights exist before the first call), as in Keras 3."""
+    the model at once (its weights exist before the first call), as in Keras 3; so does
+    ``build(input_shape)``, and a model with a known input shape is rebuilt after ``add``/``pop``.
+    Only ``keras.Layer`` instances may be added (ValueError, Keras 3's message, for anything else,
+    a plain function included: wrap it in ``layers.Lambda``-style layer subclass).  ``pop()`` on an
+    empty model is IndexError ("list index out of range"), as Keras 3."""
 
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(trainable=trainable, name=name)
         self._seq_layers = []
         self._input_spec_shape = None
+        self._input_spec = None
         for l in layers or []:
-            self.add(l)
+            self.add(l, rebuild=False)
+        if self._input_spec_shape is not None and self._seq_layers:
+            self._build_from(self._input_spec_shape)
 
     @property
     def layers(self):
         return list(self._seq_layers)
 
     def add(self, layer, rebuild=True):
-        """Append ``layer``; with an input shape known (and ``rebuild``) the new layer is built at once."""
+        """Append ``layer`` (a ``keras.Layer``); with an input shape known (and ``rebuild``) the model
+        is built at once.  An ``Input`` must come first (ValueError otherwise)."""
         if isinstance(layer, _InputSpec):
             if self._seq_layers:
                 raise ValueError("Sequential.add: an Input must come first")
             self._input_spec_shape = layer.batch_shape
+            self._input_spec = layer
             return
-        if not callable(layer):
-            raise TypeError(f"Sequential.add: expected a layer, got {type(layer).__name__}")
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Only instances of `keras.Layer` can be added to a Sequential model. Received: "
+                             f"{layer} (of type {type(layer)})")
         if not self._seq_layers and self._input_spec_shape is None and getattr(layer, "_input_shape_arg", None):
             self._input_spec_shape = (None,) + tuple(layer._input_shape_arg)
         tracker = self._tr()
-        tracker.locked = False              # Sequential grows after build (Keras 3 rebuilds it)
-        self._seq_layers.append(layer)
-        if self.built:
-            tracker.locked = True
+        locked, tracker.locked = tracker.locked, False      # Sequential grows after build (Keras 3 rebuilds it)
+        try:
+            self._seq_layers.append(layer)
+        finally:
+            tracker.locked = locked
         if rebuild and self._input_spec_shape is not None:
             self._build_from(self._input_spec_shape)
+
+    def pop(self, rebuild=True):
+        """Remove and return the last layer (IndexError on an empty model, as Keras 3); its weights
+        leave ``weights``.  With an input shape known (and ``rebuild``) the model is rebuilt."""
+        layer = self._seq_layers[-1]                  # IndexError: list index out of range
+        self._seq_layers.pop()
+        if rebuild and self._input_spec_shape is not None and self._seq_layers:
+            self._build_from(self._input_spec_shape)
+        return layer
 
     def _build_from(self, batch_shape):
         """Create every weight now: a forward pass over zeros of ``batch_shape`` (unknown dims 1)."""
         x = _ops.zeros([1 if d is None else d for d in batch_shape], dtype=self.dtype)
-        self(x)
+        object.__setattr__(self, "_in_build_from", True)
+        try:
+            self.built = False
+            self(x)
+        finally:
+            object.__setattr__(self, "_in_build_from", False)
 
     def call(self, inputs, training=None):
         x = inputs
         for l in self._seq_layers:
-            x = l(x, training=training) if isinstance(l, Layer) else l(x)
+            x = l(x, training=training)
         return x
 
-    def build(self, input_shape):
-        self.built = True
+    def build(self, input_shape=None):
+        """Build every layer for inputs of ``input_shape`` (a batch shape, None for unknown dims), so
+        ``count_params()`` and ``weights`` work before a first call (Keras 3).  With no shape given,
+        the ``Input``'s or first layer's ``input_shape``; none known is ValueError."""
+        if self.__dict__.get("_in_build_from"):
+            return
+        if input_shape is None:
+            input_shape = self._input_spec_shape
+            if input_shape is None:
+                raise ValueError("You must provide an `input_shape` argument.")
+        input_shape = tuple(input_shape)
+        if self._input_spec_shape is None:
+            self._input_spec_shape = input_shape
+        self._build_from(input_shape)
+
+    def _summary_rows(self):
+        """(layer, output shape or None) for each layer; shapes by two forward passes over zeros
+        (unknown dims 1, then 2: a dimension that follows is unknown, None)."""
+        if not self.built or self._input_spec_shape is None:
+            return [(l, None) for l in self._seq_layers]
+        shapes = []
+        for fill in (1, 2):
+            x = _ops.zeros([fill if d is None else d for d in self._input_spec_shape], dtype=self.dtype)
+            row = []
+            for l in self._seq_layers:
+                x = l(x, training=False)
+                row.append(tuple(x.shape))
+            shapes.append(row)
+        return [(l, tuple(a if a == b else None for a, b in zip(s1, s2)))
+                for l, s1, s2 in zip(self._seq_layers, *shapes)]
+
+
+def _memory(n_bytes):
+    """Keras 3's ``readable_memory_size``: '92.00 B', '4.82 KB', ..."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n_bytes / 1024 < 1:
+            return f"{n_bytes:.2f} {unit}"
+        n_bytes /= 1024
+    return f"{n_bytes:.2f} PB"
+
+
+def _summary_text(model):
+    import numpy as np
+    widths = [33, 24, 15]
+    rows = []
+    for l, shape in model._summary_rows():
+        if shape is None and l.built and not isinstance(model, Sequential):
+            shape_text = "?"
+        elif shape is None:
+            shape_text = "?"
+        else:
+            shape_text = "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+        params = f"{l.count_params():,}" if l.built else "0 (unbuilt)"
+        rows.append([f"{l.name} ({type(l).__name__})", shape_text, params])
+    for r in rows:
+        for i, c in enumerate(r):
+            widths[i] = max(widths[i], len(c) + 2)
+
+    def line(left, fill, mid, right):
+        return left + mid.join(fill * w for w in widths) + right
+
+    def cells(r, edge, right_last=True):
+        out = [" " + r[0].ljust(widths[0] - 1), " " + r[1].ljust(widths[1] - 1),
+               r[2].rjust(widths[2] - 1) + " "]
+        return edge + edge.join(out) + edge
+
+    text = [f'Model: "{model.name}"', line("┏", "━", "┳", "┓"), cells(["Layer (type)", "Output Shape", "Param #"], "┃"),
+            line("┡", "━", "╇", "┩")]
+    for i, r in enumerate(rows):
+        if i:
+            text.append(line("├", "─", "┼", "┤"))
+        text.append(cells(r, "│"))
+    text.append(line("└", "─", "┴", "┘"))
+    weights = model.weights if model.built else []
+    trainable = model.trainable_weights if model.built else []
+    trainable_ids = {id(v) for v in trainable}
+
+    def size(vs):
+        return sum(int(np.prod(v.shape)) for v in vs), sum(int(np.prod(v.shape)) * np.dtype(v.dtype.as_numpy_dtype).itemsize for v in vs)
+
+    total, non = size(weights), size([v for v in weights if id(v) not in trainable_ids])
+    tr = size(trainable)
+    text += [f" Total params: {total[0]:,} ({_memory(total[1])})",
+             f" Trainable params: {tr[0]:,} ({_memory(tr[1])})",
+             f" Non-trainable params: {non[0]:,} ({_memory(non[1])})", ""]
+    return "\n".join(text)
