@@ -44,8 +44,6 @@ def test_cases_recorded():
 @pytest.mark.filterwarnings("ignore:Do not pass an `input_shape`")
 @pytest.mark.parametrize("name", [n for n, _, _ in CASES])
 def test_models_case(name):
-    if name.startswith(("config_", "roundtrip_", "from_config_")):
-        pytest.xfail("get_config/from_config: in progress")
     rec = RECORDED[name]
     if "error" in rec:
         raises_as_tf(lambda: _run(rec["code"]), rec["error"], {})
@@ -94,3 +92,57 @@ def test_subclassed_model_summary_lists_tracked_layers():
     _, rows, totals = _summary_content(out[0])
     assert rows[1] == ["d (Dense)", "?", "8"]
     assert totals[0] == "Total params: 8 (32.00 B)"
+
+
+_LAYERS = [lambda L: L.Dense(3, activation="tanh", kernel_initializer="he_uniform", name="d"),
+           lambda L: L.Conv2D(4, (2, 3), strides=(1, 2), padding="same", activation="relu", name="c"),
+           lambda L: L.MaxPooling2D((2, 3), padding="same", name="p"), lambda L: L.Flatten(name="f"),
+           lambda L: L.Dropout(0.3, noise_shape=(None, 1), seed=5, name="o"),
+           lambda L: L.Activation("softmax", name="a"), lambda L: L.Dense(2, dtype="float64", trainable=False)]
+
+
+@pytest.mark.parametrize("make", _LAYERS)
+def test_from_config_round_trip_is_equivalent(make):
+    layer = make(gkeras.layers)
+    again = type(layer).from_config(layer.get_config())
+    assert type(again) is type(layer) and again.get_config() == layer.get_config()
+    assert again.dtype == layer.dtype and again.trainable == layer.trainable
+
+
+def test_sequential_round_trip_keeps_architecture():
+    m = gkeras.Sequential([gkeras.Input((6, 6, 2)), gkeras.layers.Conv2D(3, 3), gkeras.layers.Flatten(),
+                           gkeras.layers.Dense(2, activation="sigmoid")])
+    m2 = gkeras.Sequential.from_config(m.get_config())
+    assert m2.count_params() == m.count_params()
+    assert [l.get_config() for l in m2.layers] == [l.get_config() for l in m.layers]
+    built_later = gkeras.Sequential([gkeras.layers.Dense(2)])
+    built_later.build((None, 3))
+    assert gkeras.Sequential.from_config(built_later.get_config()).count_params() == 8
+
+
+def test_unsupported_config_values_raise_not_implemented():
+    reg = {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.01}, "registered_name": None}
+    with pytest.raises(NotImplementedError, match="kernel_regularizer"):
+        gkeras.layers.Dense.from_config({"units": 2, "kernel_regularizer": reg})
+    with pytest.raises(NotImplementedError, match="activation"):
+        gkeras.layers.Dense(2, activation=lambda x: x).get_config()
+    with pytest.raises(NotImplementedError, match="initializer"):
+        gkeras.layers.Dense(2, kernel_initializer=lambda shape, dtype=None: None).get_config()
+    with pytest.raises(NotImplementedError, match="Bogus"):
+        gkeras.Sequential.from_config({"name": "s", "layers": [{"class_name": "Bogus", "config": {}}]})
+    with pytest.raises(TypeError, match="Error when deserializing class 'Dense'"):
+        gkeras.layers.Dense.from_config({"units": 2, "bogus": 1})
+
+
+def test_sequential_add_pop_build_details():
+    m = gkeras.Sequential([gkeras.layers.Dense(3), gkeras.layers.Dense(2)])
+    with pytest.raises(ValueError, match="You must provide an `input_shape`"):
+        m.build()
+    m.build((None, 4))
+    w_before = len(m.weights)
+    m.pop()
+    assert len(m.weights) == w_before - 2 and m.count_params() == 15
+    m.add(gkeras.layers.Dense(5))
+    assert m.count_params() == 15 + 20          # rebuilt from the known input shape
+    with pytest.raises(ValueError, match="Only instances of `keras.Layer`"):
+        m.add(lambda x: x)

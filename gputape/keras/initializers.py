@@ -24,8 +24,23 @@ def _no_axes(owner, input_axes, output_axes):
 
 
 class Initializer:
+    """Base initializer.  ``get_config()`` returns the constructor arguments (Keras 3.15's keys:
+    ``_config`` names them; the fan-axis initializers report ``input_axes``/``output_axes`` as None,
+    the only value gputape accepts); ``from_config(config)`` is ``cls(**config)``."""
+    _config, _axes = (), False
+
     def __call__(self, shape, dtype=None):
         raise NotImplementedError
+
+    def get_config(self):
+        out = {k: getattr(self, k) for k in self._config}
+        if self._axes:
+            out.update(input_axes=None, output_axes=None)
+        return out
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
 
 
 class Zeros(Initializer):
@@ -39,6 +54,8 @@ class Ones(Initializer):
 
 
 class Constant(Initializer):
+    _config = ("value",)
+
     def __init__(self, value=0.0):
         self.value = value
 
@@ -48,6 +65,8 @@ class Constant(Initializer):
 
 
 class RandomNormal(Initializer):
+    _config = ("mean", "stddev", "seed")
+
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
@@ -56,6 +75,8 @@ class RandomNormal(Initializer):
 
 
 class RandomUniform(Initializer):
+    _config = ("minval", "maxval", "seed")
+
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
         self.minval, self.maxval, self.seed = minval, maxval, seed
 
@@ -64,6 +85,8 @@ class RandomUniform(Initializer):
 
 
 class GlorotUniform(Initializer):
+    _config, _axes = ("seed",), True
+
     def __init__(self, seed=None, input_axes=None, output_axes=None):
         _no_axes("GlorotUniform", input_axes, output_axes)
         self.seed = seed
@@ -75,6 +98,8 @@ class GlorotUniform(Initializer):
 
 
 class GlorotNormal(Initializer):
+    _config, _axes = ("seed",), True
+
     def __init__(self, seed=None, input_axes=None, output_axes=None):
         _no_axes("GlorotNormal", input_axes, output_axes)
         self.seed = seed
@@ -86,6 +111,8 @@ class GlorotNormal(Initializer):
 
 
 class HeNormal(Initializer):
+    _config, _axes = ("seed",), True
+
     def __init__(self, seed=None, input_axes=None, output_axes=None):
         _no_axes("HeNormal", input_axes, output_axes)
         self.seed = seed
@@ -97,6 +124,8 @@ class HeNormal(Initializer):
 
 
 class HeUniform(Initializer):
+    _config, _axes = ("seed",), True
+
     def __init__(self, seed=None, input_axes=None, output_axes=None):
         _no_axes("HeUniform", input_axes, output_axes)
         self.seed = seed
@@ -110,9 +139,24 @@ class HeUniform(Initializer):
 _BY_NAME = {"zeros": Zeros, "ones": Ones, "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
             "he_normal": HeNormal, "he_uniform": HeUniform, "random_normal": RandomNormal,
             "random_uniform": RandomUniform}
+_BY_CLASS = {c.__name__: c for c in list(_BY_NAME.values()) + [Constant]}
+
+
+def serialize(initializer, owner="serialize"):
+    """Keras 3's serialized form of a built-in initializer: {'module': 'keras.initializers', 'class_name',
+    'config', 'registered_name': None}; a custom initializer is NotImplementedError naming ``owner``."""
+    if not isinstance(initializer, Initializer) or type(initializer).__name__ not in _BY_CLASS:
+        raise NotImplementedError(f"{owner}: get_config of a custom initializer {initializer!r} is not implemented "
+                                  f"in gputape")
+    return {"module": "keras.initializers", "class_name": type(initializer).__name__,
+            "config": initializer.get_config(), "registered_name": None}
 
 
 def get(identifier):
+    """An initializer from a name ('glorot_uniform'), an instance or callable, or a serialized dict
+    (``serialize``'s form, as Keras 3's ``get``); ValueError as Keras 3 otherwise."""
+    if isinstance(identifier, dict) and identifier.get("class_name") in _BY_CLASS:
+        return _BY_CLASS[identifier["class_name"]].from_config(dict(identifier.get("config") or {}))
     if isinstance(identifier, Initializer) or callable(identifier) and not isinstance(identifier, str):
         return identifier
     try:

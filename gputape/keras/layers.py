@@ -623,6 +623,46 @@ class Layer(_Module):
                              f"You can build it manually via: `layer.build(input_shape)`.")
         return int(sum(np.prod(v.shape) for v in self.weights))
 
+    # ------------------------------------------------------------ config
+    def get_config(self):
+        """Keras 3.15's base config: ``name``, ``trainable`` and ``dtype`` as a DTypePolicy dict;
+        the built-in layers add their constructor arguments under Keras 3's keys and values
+        (tuples as Keras: ``kernel_size=(3, 3)``; initializers as Keras's serialized dicts;
+        activations by name).  Not recorded: Keras's ``build_config`` (gputape rebuilds on first
+        call or through ``Sequential``'s input shape).  A layer subclass with its own constructor
+        arguments must override ``get_config`` (Keras 3 raises NotImplementedError too)."""
+        return {"name": self.name, "trainable": self.trainable,
+                "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": self.dtype},
+                          "registered_name": None}}
+
+    @classmethod
+    def from_config(cls, config):
+        """``cls(**config)`` (a DTypePolicy dict given as ``dtype`` read back as its name; serialized
+        initializers accepted), as Keras 3.  A key the class does not know is TypeError("Error when
+        deserializing class ..."), as Keras 3; a known key with a value gputape does not implement
+        raises the constructor's NotImplementedError naming it."""
+        config = dict(config)
+        dtype = config.get("dtype")
+        if isinstance(dtype, dict):
+            if dtype.get("class_name") != "DTypePolicy":
+                raise NotImplementedError(f"{cls.__name__}.from_config: dtype policy {dtype!r} is not implemented "
+                                          f"in gputape")
+            config["dtype"] = dtype["config"]["name"]
+        try:
+            return cls(**config)
+        except NotImplementedError:
+            raise
+        except Exception as e:
+            raise TypeError(f"Error when deserializing class '{cls.__name__}' using config={config}.\n\n"
+                            f"Exception encountered: {e}") from e
+
+    def _activation_name(self, fn):
+        name = _act.name_of(fn)
+        if name is None:
+            raise NotImplementedError(f"{type(self).__name__}.get_config: a custom activation {fn!r} is not "
+                                      f"serializable in gputape (only the built-in activations by name)")
+        return name
+
     # ------------------------------------------------------------ calling
     def build(self, input_shape):
         """Create the layer's weights for inputs of ``input_shape``; then the layer is ``built`` and
@@ -756,6 +796,13 @@ class Dense(Layer):
         self.kernel_initializer, self.bias_initializer = _init.get(kernel_initializer), _init.get(bias_initializer)
         self.kernel = self.bias = None
 
+    def get_config(self):
+        """Keras 3.15's Dense config (``lora_rank``/``lora_alpha`` appear there only when set: never here)."""
+        return dict(super().get_config(), units=self.units, activation=self._activation_name(self.activation),
+                    use_bias=self.use_bias, kernel_initializer=_init.serialize(self.kernel_initializer, "Dense"),
+                    bias_initializer=_init.serialize(self.bias_initializer, "Dense"), kernel_regularizer=None,
+                    bias_regularizer=None, kernel_constraint=None, bias_constraint=None, quantization_config=None)
+
     def build(self, input_shape):
         if len(input_shape) < 2 or input_shape[-1] is None:
             raise ValueError(f"Input 0 of layer \"{self.name}\" is incompatible with the layer: expected "
@@ -792,9 +839,18 @@ class Dense(Layer):
 
 
 class _InputSpec:
+    """What ``Input``/``InputLayer`` return: a batch shape, a dtype and a name (default auto-name
+    'input_layer', as Keras 3's InputLayer); ``get_config`` gives Keras 3.15's InputLayer config."""
+
     def __init__(self, batch_shape, dtype=None, name=None):
-        self.batch_shape, self.dtype, self.name = tuple(batch_shape), dtype, name
+        self.batch_shape, self.dtype = tuple(batch_shape), dtype
+        self.name = name if name is not None else _naming.auto_name("InputLayer")
         self.shape = self.batch_shape
+
+    def get_config(self):
+        dtype = _layer_dtype(self.dtype, "InputLayer")
+        return {"batch_shape": self.batch_shape, "dtype": dtype, "sparse": False, "ragged": False,
+                "name": self.name, "optional": False}
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None, name=None, tensor=None,
@@ -824,6 +880,9 @@ class Flatten(Layer):
                              f"Received: data_format={data_format}")
         self.data_format = data_format or "channels_last"
 
+    def get_config(self):
+        return dict(super().get_config(), data_format=self.data_format)
+
     def call(self, inputs):
         if self.data_format == "channels_first" and inputs.ndim > 1:
             inputs = _ops.transpose(inputs, (0, *range(2, inputs.ndim), 1))
@@ -835,6 +894,9 @@ class Activation(Layer):
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = _act.get(activation)
+
+    def get_config(self):
+        return dict(super().get_config(), activation=self._activation_name(self.activation))
 
     def call(self, inputs):
         return self.activation(inputs)
@@ -940,8 +1002,16 @@ class Conv2D(Layer):
         name_ = _act.name_of(self.activation)
         self._fused = name_ if name_ in ("relu", "tanh", "sigmoid", "linear") else None
         self.use_bias = use_bias
-        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+        self.kernel_initializer, self.bias_initializer = _init.get(kernel_initializer), _init.get(bias_initializer)
         self.kernel = self.bias = None
+
+    def get_config(self):
+        return dict(super().get_config(), filters=self.filters, kernel_size=self.kernel_size, strides=self.strides,
+                    padding=self.padding, data_format="channels_last", dilation_rate=self.dilation_rate, groups=1,
+                    activation=self._activation_name(self.activation), use_bias=self.use_bias,
+                    kernel_initializer=_init.serialize(self.kernel_initializer, "Conv2D"),
+                    bias_initializer=_init.serialize(self.bias_initializer, "Conv2D"), kernel_regularizer=None,
+                    bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None)
 
     def build(self, input_shape):
         _expect_rank4(self, input_shape)
@@ -986,6 +1056,10 @@ class MaxPooling2D(Layer):
         self.strides = self.pool_size if strides is None else _int_pair(strides, "strides")
         self.padding = _padding_arg(padding).lower()
 
+    def get_config(self):
+        return dict(super().get_config(), pool_size=self.pool_size, padding=self.padding, strides=self.strides,
+                    data_format="channels_last")
+
     def call(self, inputs):
         from ..ops.conv import max_pool2d
         _expect_rank4(self, tuple(inputs.shape))
@@ -1015,6 +1089,9 @@ class Dropout(Layer):
         self.rate, self.seed = float(rate), seed
         self.noise_shape = self._validate_noise_shape(noise_shape)
         self._rng = None
+
+    def get_config(self):
+        return dict(super().get_config(), rate=self.rate, seed=self.seed, noise_shape=self.noise_shape)
 
     @staticmethod
     def _validate_noise_shape(noise_shape):

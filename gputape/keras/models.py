@@ -16,7 +16,7 @@ The functional API (``Model(inputs, outputs)``) is not implemented: calling ``Mo
 Keras 3 routes to it (two positional arguments, or ``inputs=`` and ``outputs=``) raises
 NotImplementedError rather than build something else.
 """
-from .layers import Layer, _InputSpec
+from .layers import Input, Layer, _InputSpec
 from .. import ops as _ops
 
 _FUNCTIONAL = ("keras.Model(inputs, outputs): the functional API is not implemented in gputape; subclass "
@@ -176,6 +176,56 @@ class Sequential(Model):
         if self._input_spec_shape is None:
             self._input_spec_shape = input_shape
         self._build_from(input_shape)
+
+    def get_config(self):
+        """Keras 3.15's Sequential config: the base keys, ``layers`` (each serialized as
+        {'module': 'keras.layers', 'class_name', 'config', 'registered_name': None}, an
+        ``InputLayer`` first when the input shape is known) and ``build_input_shape`` when built.
+        Not recorded: each layer's ``build_config`` (Keras 3 has it for built layers that have a
+        ``build``; gputape rebuilds from ``build_input_shape``)."""
+        layers = []
+        if self._input_spec_shape is not None:
+            spec = self._input_spec or Input(batch_shape=self._input_spec_shape)
+            self._input_spec = spec
+            layers.append({"module": "keras.layers", "class_name": "InputLayer", "config": spec.get_config(),
+                           "registered_name": None})
+        for l in self._seq_layers:
+            layers.append({"module": "keras.layers", "class_name": type(l).__name__, "config": l.get_config(),
+                           "registered_name": None})
+        out = dict(super().get_config(), layers=layers)
+        if self.built and self._input_spec_shape is not None:
+            out["build_input_shape"] = self._input_spec_shape
+        return out
+
+    @classmethod
+    def from_config(cls, config):
+        """A Sequential from ``get_config``'s form (Keras 3): each layer by its ``class_name`` among
+        gputape's built-in layers (another is NotImplementedError naming it), built from the
+        ``InputLayer`` or ``build_input_shape``."""
+        from . import layers as _layers_mod
+        config = dict(config)
+        model = cls(name=config.pop("name", None), trainable=config.pop("trainable", True))
+        layer_configs = config.pop("layers", [])
+        build_shape = config.pop("build_input_shape", None)
+        config.pop("dtype", None)
+        if config:
+            raise TypeError(f"Error when deserializing class 'Sequential' using config={config}.")
+        for entry in layer_configs:
+            name, cfg = entry["class_name"], dict(entry["config"])
+            if name == "InputLayer":
+                model.add(Input(batch_shape=cfg["batch_shape"], dtype=cfg.get("dtype"), name=cfg.get("name")),
+                          rebuild=False)
+                continue
+            klass = getattr(_layers_mod, name, None)
+            if not (isinstance(klass, type) and issubclass(klass, Layer)):
+                raise NotImplementedError(f"Sequential.from_config: layer class {name!r} is not implemented in "
+                                          f"gputape")
+            model.add(klass.from_config(cfg), rebuild=False)
+        if model._input_spec_shape is not None and model._seq_layers:
+            model._build_from(model._input_spec_shape)
+        elif build_shape is not None:
+            model.build(tuple(build_shape))
+        return model
 
     def _summary_rows(self):
         """(layer, output shape or None) for each layer; shapes by two forward passes over zeros
