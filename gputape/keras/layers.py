@@ -749,9 +749,11 @@ class Layer(_Module):
             if entry and _LOSS_HOLDERS:
                 self._clear_losses()
             if not self.built:
-                self.build(_shapes(inputs))
+                shapes = _shapes(inputs)
+                self.build(shapes)
                 self.built = True
                 self._lock_state()
+                object.__setattr__(self, "_build_shapes", shapes)     # for Model.summary (Keras 3 keeps them too)
             scope = _naming.scope()
             scope.append(self.name)
             try:

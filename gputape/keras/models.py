@@ -65,8 +65,21 @@ class Model(Layer):
         raise ValueError("Provide either a layer name or layer index at `get_layer`.")
 
     def _summary_rows(self):
-        """(layer, output shape or None): a subclassed model's output shapes are not known ('?')."""
-        return [(l, None) for l in self.layers]
+        """(layer, output shape or None) for a subclassed model: each built layer's output for zeros of
+        the input shape it was built with (Keras 3: ``compute_output_shape`` of its build shapes); a
+        layer not built, built on nested inputs, or whose call needs more than one tensor: None ('?')."""
+        rows = []
+        for l in self.layers:
+            shape = l.__dict__.get("_build_shapes")
+            out = None
+            if isinstance(shape, tuple) and all(isinstance(d, int) for d in shape):
+                try:
+                    y = l(_ops.zeros(shape, dtype=l.dtype), training=False) if isinstance(l, Layer) else None
+                    out = tuple(y.shape) if hasattr(y, "shape") and not isinstance(y, (list, tuple, dict)) else None
+                except Exception:               # noqa: BLE001 - a call that needs more: '?' as unknown
+                    out = None
+            rows.append((l, out))
+        return rows
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
                 layer_range=None):
@@ -78,8 +91,9 @@ class Model(Layer):
         Differences from Keras 3: the table is plain text in Keras's box-drawing layout at its
         default widths (no rich colours or bold); a cell longer than its column widens the column
         rather than wrapping.  A Sequential's output shapes come from forward passes over zeros
-        (Keras: symbolic shape inference; same shapes); a subclassed model's are '?', as Keras
-        shows for a model that was never called symbolically.  ``line_length``, ``positions``,
+        (Keras: symbolic shape inference; same shapes); a subclassed model's from calling each built
+        layer on zeros of the shape it was built with (Keras: ``compute_output_shape`` of those
+        shapes), '?' for a layer that cannot be called so.  ``line_length``, ``positions``,
         ``expand_nested=True``, ``show_trainable=True`` and ``layer_range`` raise
         NotImplementedError.  No "Optimizer params" line (gputape models have no ``compile``)."""
         from .layers import _not_implemented
@@ -97,7 +111,7 @@ class Sequential(Model):
     the model at once (its weights exist before the first call), as in Keras 3; so does
     ``build(input_shape)``, and a model with a known input shape is rebuilt after ``add``/``pop``.
     Only ``keras.Layer`` instances may be added (ValueError, Keras 3's message, for anything else,
-    a plain function included: wrap it in ``layers.Lambda``-style layer subclass).  ``pop()`` on an
+    a plain function included: wrap it in a ``Layer`` subclass).  ``pop()`` on an
     empty model is IndexError ("list index out of range"), as Keras 3."""
 
     def __init__(self, layers=None, trainable=True, name=None):
@@ -258,9 +272,7 @@ def _summary_text(model):
     widths = [33, 24, 15]
     rows = []
     for l, shape in model._summary_rows():
-        if shape is None and l.built and not isinstance(model, Sequential):
-            shape_text = "?"
-        elif shape is None:
+        if shape is None:
             shape_text = "?"
         else:
             shape_text = "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"

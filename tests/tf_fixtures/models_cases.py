@@ -62,6 +62,21 @@ CASES = [
      "m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, name='h'), keras.layers.Dense(1, name='y')], "
      "name='frozen'); m.layers[0].trainable = False; result = summary_text(m)", {"summary": True}),
     ("summary_unbuilt", "result = summary_text(two_dense())", {"summary": True}),
+    ("summary_big_counts",
+     "m = keras.Sequential([keras.Input((300,)), keras.layers.Dense(1000, name='wide'), keras.layers.Dense(10, name='out')], "
+     "name='big'); result = summary_text(m)", {"summary": True}),
+    ("summary_float64",
+     "m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, name='h', dtype='float64')], name='f64'); "
+     "result = summary_text(m)", {"summary": True}),
+    ("summary_subclassed",
+     "class Net(keras.Model):\n"
+     "    def __init__(self):\n"
+     "        super().__init__(name='net')\n"
+     "        self.d1 = keras.layers.Dense(4, name='d1')\n"
+     "        self.d2 = keras.layers.Dense(1, name='d2')\n"
+     "    def call(self, x):\n"
+     "        return self.d2(self.d1(x))\n"
+     "net = Net(); net(np.ones((2, 3), 'float32')); result = summary_text(net)", {"summary": True}),
     # ---- 3. get_config / from_config
     ("config_dense", "result = cfg(keras.layers.Dense(3, activation='relu', use_bias=False))", {"config": True}),
     ("config_dense_default", "result = cfg(keras.layers.Dense(4))", {"config": True}),
