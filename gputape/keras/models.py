@@ -12,6 +12,10 @@ attributes (also in lists and dicts) are tracked, so ``trainable_variables`` lis
     >>> net = Net(); _ = net(ones((1, 3))); len(net.trainable_variables)
     2
 
+``summary()`` prints Keras 3.15's table (layers, output shapes, parameter counts, totals);
+``Sequential`` has ``add``/``pop``/``build``/``get_layer`` and ``get_config``/``from_config`` with
+Keras 3.15's keys (checked against recorded Keras output in tests/test_models_surface.py).
+
 The functional API (``Model(inputs, outputs)``) is not implemented: calling ``Model`` the way
 Keras 3 routes to it (two positional arguments, or ``inputs=`` and ``outputs=``) raises
 NotImplementedError rather than build something else.
