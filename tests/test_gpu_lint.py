@@ -10,7 +10,8 @@ Rules, over ``gputape/`` (each hit is fixed or put on ``ALLOW`` below with a one
   of a function after ``if xp is not np: return``).  Values are "may be device" by a small taint
   analysis: the function's array parameters (no default) and locals assigned from them or from ``xp.``.
 - **host-sync**: ``float()``/``int()``/``bool()`` of a may-be-device value, and ``.item()`` or a
-  zero-argument ``.get()`` (CuPy's device-to-host copy), inside array functions, VJP/JVP rules
+  zero-argument ``.get()`` (CuPy's device-to-host copy), inside array functions (also those that bind
+  ``xp = _b.get_xp()`` themselves, where only ``xp.`` results count as device values), VJP/JVP rules
   (functions and lambdas given to ``def_vjp``/``def_vjp_all``/``def_jvp``) and optimizer
   ``_update``/``_step`` methods (all their parameters count as device values there).
 - **name-dispatch**: the backend's name (``backend.name``, ``backend_name()``, ``== "cupy"``) outside
@@ -47,6 +48,12 @@ ALLOW = {
     # -- host-sync
     ("host-sync", "ops/math.py:_pow_fwd", "bool((xp.asarray(y) < 0).any())"):
         "integer pow only: the negative-exponent error TF's CPU kernel raises (issue 11 I: one sync per integer pow)",
+    ("host-sync", "op.py:_check_numerics", "bool(xp.all(xp.isfinite(t._v)))"):
+        "opt-in debugging (enable_check_numerics): it must read the result, as TF's check does",
+    ("host-sync", "op.py:_check_numerics", "bool(xp.any(xp.isnan(t._v)))"):
+        "opt-in debugging, only after a non-finite value was found (names NaN or Inf)",
+    ("host-sync", "ops/creation.py:truncated_normal", "bool(bad.any())"):
+        "one flag read per redraw round (issue 11 I: remains; tests/test_sync_budget.py bounds it)",
     # -- name-dispatch
     ("name-dispatch", "tensor.py:device", "_b.name == 'cupy'"): "reports the device string; dispatches no array code",
     ("name-dispatch", "checks.py:memory_limit", "_b.name == 'cupy'"):
@@ -78,6 +85,16 @@ def _mentions_xp_is_np(test):
     if _is_xp_is_np(test):
         return True
     return isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) and any(map(_is_xp_is_np, test.values))
+
+
+def _binds_xp(fn):
+    """Whether ``fn`` itself assigns the name ``xp`` (``xp = _b.get_xp()``, ``xp = _b.xp or ...``)."""
+    for n in ast.walk(fn):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and n is not fn:
+            continue
+        if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "xp" for t in n.targets):
+            return True
+    return False
 
 
 class _Fn:
@@ -165,6 +182,8 @@ class Lint(ast.NodeVisitor):
         if params and params[0] == "xp":
             nodef = len(params) - len(args.defaults)
             fn = _Fn("array", [p for i, p in enumerate(params[1:], 1) if i < nodef])
+        elif not isinstance(node, ast.Lambda) and _binds_xp(node):
+            fn = _Fn("array", [])         # ``xp = _b.get_xp()`` inside: only ``xp.`` results are device values
         elif (name in self.rules[0] or id(node) in self.rules[1]
               or (name in ("_update", "_step") and params[:1] == ["self"] and cls is not None)):
             fn = _Fn("rule", [p for p in params if p != "self"] + [a.arg for a in args.kwonlyargs])
@@ -442,6 +461,12 @@ def _k(xp, c, dtype):
         r = _CACHE[(c, dtype)] = xp.asarray(c, dtype=dtype)
     return r
 
+def draw(shape):
+    xp = _b.get_xp()
+    r = xp.ones(shape)
+    n = len(shape)                            # host value: fine
+    return float(r.sum()) + n                 # host-sync in a function that binds xp
+
 class Adam:
     def _update(self, w, g, var, lr, t):
         return w - float(lr) * g              # host-sync in an optimizer step
@@ -458,7 +483,7 @@ def test_the_lint_flags_planted_violations():
         ("host-sync", "float(y.sum())"), ("host-sync", "y.item()"), ("host-sync", "x.get()"),
         ("name-dispatch", "_b.name == 'cupy'"), ("name-dispatch", "_b.backend_name()"),
         ("cache", "_CACHE"),
-        ("host-sync", "float(lr)"), ("host-sync", "bool(x)"),
+        ("host-sync", "float(lr)"), ("host-sync", "bool(x)"), ("host-sync", "float(r.sum())"),
     ]), got
 
 
