@@ -9,7 +9,9 @@ CuPy's rules differ from NumPy's (and matter to the tests using it) follow CuPy:
 - ``cupyx.scipy.special.erf`` computes float16 in float64 (CuPy's ``e->d`` loop) and, like every cupyx
   function here, raises TypeError for a NumPy array, as CuPy's ufuncs do;
 - ``cupyx.scatter_add`` accumulates repeated indices, on stand-in arrays only;
-- ``take_along_axis`` wraps out-of-range indices around, as CuPy's indexing does.
+- ``take_along_axis`` wraps out-of-range indices around, as CuPy's indexing does;
+- a scalar result (``a[1]``, a ufunc of 0-d arrays) is a 0-d stand-in array, never a NumPy scalar, and
+  every read back to the host is counted (``syncs``, ``copies``; the sync budget test reads them).
 
 Only the API surface the tests need is here; a missing name is an AttributeError, never a silent
 NumPy fallback.  A stand-in array is still an ``np.ndarray`` to ``isinstance`` (real CuPy arrays are
@@ -22,6 +24,7 @@ Use ``install(monkeypatch)``: it points gputape.backend's CuPy references (``xp`
 re-plans them for NumPy again).
 """
 import math
+import operator
 import types
 
 import numpy as np
@@ -30,8 +33,75 @@ NOT_A_GPU = True
 LABEL = "cupy-standin (NumPy on the CPU; NOT a GPU)"
 
 
+# ---------------------------------------------------------------- transfer counters
+# Every device->host sync (``.get()``, ``float()``/``int()``/``bool()``/``operator.index``, ``.item()``,
+# ``.tolist()``, ``cupy.asnumpy``) and host->device copy (``cupy.asarray``/``cupy.array`` of anything that
+# is not already a stand-in array) is recorded as (what, where): ``where`` is the innermost gputape
+# frame that asked for it and the outermost (the API entry the user called).  ``reset_counts()`` empties them.
+syncs = []
+copies = []
+
+
+def _site():
+    import sys
+    f, sites = sys._getframe(2), []
+    while f is not None:
+        fn = f.f_code.co_filename.replace("\\", "/")
+        if "/gputape/" in fn:
+            sites.append(f"{fn[fn.rindex('/gputape/') + 1:]}:{f.f_lineno} {f.f_code.co_name}")
+        f = f.f_back
+    if not sites:
+        return "<outside gputape>"
+    return sites[0] if len(sites) == 1 else f"{sites[0]} <- {sites[-1]}"
+
+
+def reset_counts():
+    syncs.clear()
+    copies.clear()
+
+
 class StandinArray(np.ndarray):
-    """An array of the stand-in ``cupy`` module: a NumPy array under its own class."""
+    """An array of the stand-in ``cupy`` module: a NumPy array under its own class.
+
+    Conversions to host values are counted in ``syncs``; 0-d results stay 0-d arrays (CuPy gives
+    no NumPy scalars)."""
+
+    def __array_wrap__(self, obj, context=None, return_scalar=False):
+        return np.ndarray.__array_wrap__(self, obj, context, False)
+
+    def __getitem__(self, key):
+        r = np.ndarray.__getitem__(self, key)
+        return _dev(r) if isinstance(r, np.generic) else r     # CuPy's a[1] is a 0-d device array
+
+    @property
+    def data(self):
+        """CuPy's ``MemoryPointer`` subset gputape uses: ``ptr`` and ``copy_from_device_async``."""
+        return _MemoryPointer(self)
+
+    def _host(self, what):
+        syncs.append((what, _site()))
+        return self.view(np.ndarray)
+
+    def get(self, stream=None, order="C", out=None):
+        return np.array(self._host("get"), copy=True)
+
+    def item(self, *args):
+        return self._host("item").item(*args)
+
+    def tolist(self):
+        return self._host("tolist").tolist()
+
+    def __float__(self):
+        return float(self._host("float"))
+
+    def __int__(self):
+        return int(self._host("int"))
+
+    def __bool__(self):
+        return bool(self._host("bool"))
+
+    def __index__(self):
+        return operator.index(self._host("index"))
 
 
 def _dev(a):
@@ -46,18 +116,38 @@ def _need_dev(fn, *arrays):
             raise TypeError(f"{fn}: Unsupported type {type(a)} (a NumPy array given to the CuPy stand-in)")
 
 
+class _MemoryPointer:
+    def __init__(self, a):
+        self.a = a
+        self.ptr = a.ctypes.data
+
+    def copy_from_device_async(self, src, nbytes):
+        """A device-to-device memcpy of ``nbytes`` from ``src`` (a _MemoryPointer) to here."""
+        d = self.a.view(np.ndarray).reshape(-1).view(np.uint8)
+        d[:nbytes] = src.a.view(np.ndarray).reshape(-1).view(np.uint8)[:nbytes]
+
+
+def _h2d(a):
+    if not isinstance(a, StandinArray):
+        copies.append((type(a).__name__, _site()))
+
+
 def asarray(a, dtype=None):
+    _h2d(a)
     if isinstance(a, StandinArray) and (dtype is None or a.dtype == np.dtype(dtype)):
         return a
     return _dev(np.asarray(a, dtype=dtype))
 
 
 def array(a, dtype=None, copy=True):
+    _h2d(a)
     return _dev(np.array(a, dtype=dtype, copy=copy))
 
 
 def asnumpy(a):
-    """A host copy, as a plain NumPy array (cupy.asnumpy)."""
+    """A host copy, as a plain NumPy array (cupy.asnumpy; counted as a sync for a stand-in array)."""
+    if isinstance(a, StandinArray):
+        syncs.append(("asnumpy", _site()))
     return np.array(a, copy=True).view(np.ndarray)
 
 
@@ -149,6 +239,42 @@ for _u in _UFUNCS:
 cupy.random = types.SimpleNamespace(default_rng=default_rng, Generator=Generator)
 cupy.float16, cupy.float32, cupy.float64 = np.float16, np.float32, np.float64
 cupy.int32, cupy.int64, cupy.bool_ = np.int32, np.int64, np.bool_
+
+
+
+
+def _wrap_np(fn):
+    """NumPy's ``fn`` as a stand-in CuPy function: array results become stand-in arrays (0-d for a
+    scalar, as CuPy's); a plain NumPy array argument, which CuPy would refuse, is recorded in
+    ``numpy_args``."""
+    def f(*args, **kw):
+        for a in list(args) + list(kw.values()):
+            if isinstance(a, np.ndarray) and not isinstance(a, StandinArray):
+                numpy_args.append((fn.__name__, _site()))
+        r = fn(*args, **kw)
+        if isinstance(r, (np.ndarray, np.generic)) and not isinstance(r, StandinArray):
+            return _dev(r)
+        return r
+    f.__name__ = getattr(fn, "__name__", "f")
+    return f
+
+
+numpy_args = []
+
+
+def _fallback(name):
+    """``full_api()``'s module ``__getattr__``: NumPy's function of that name, wrapped."""
+    a = getattr(np, name)
+    return _wrap_np(a) if callable(a) and not isinstance(a, type) else a
+
+
+def full_api(on=True):
+    """Give the stand-in module every NumPy function (wrapped by ``_wrap_np``) for whole-model tests
+    (the sync budget); off by default, where a name CuPy's stand-in lacks is an AttributeError."""
+    if on:
+        cupy.__getattr__ = _fallback
+    else:
+        cupy.__dict__.pop("__getattr__", None)
 
 
 # ---------------------------------------------------------------- cupyx

@@ -10,7 +10,11 @@ import numpy as np
 
 from .. import ops as _ops
 from ..tensor import _Base, convert_to_tensor
+from ..op import _const_tensor
 from . import naming as _naming
+
+_I32 = np.dtype(np.int32)
+_I32_MAX = np.iinfo(np.int32).max
 
 _EPS = 1e-7
 _REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
@@ -83,7 +87,9 @@ def _reduce_weighted(values, sample_weight, mask, reduction):
     if reduction == "mean_with_sample_weight" and sample_weight is not None:
         divisor = _ops.reduce_sum(_ops.cast(sample_weight, dtype))
     else:
-        divisor = _ops.cast(int(np.prod(values.shape)), dtype)
+        n = int(np.prod(values.shape))
+        # the batch size as op._const_tensor's cached device int32 (no host-to-device copy per step)
+        divisor = _ops.cast(_const_tensor(n, _I32) if n <= _I32_MAX else n, dtype)
     return _ops.divide_no_nan(loss, divisor)
 
 
