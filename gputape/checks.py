@@ -241,10 +241,17 @@ def as_shape(value, op, arg="shape", float_error=TypeError):
     return tuple(out)
 
 
-def as_tensor(value, op, arg, dtype=None):
-    """``convert_to_tensor(value, dtype)`` for an op's argument; a failure names the op and argument
-    (a ragged nested list: TF's ValueError "Can't convert non-rectangular Python sequence to Tensor")."""
-    from .tensor import convert_to_tensor
+def as_tensor(value, op="convert_to_tensor", arg="value", dtype=None):
+    """An op's argument as a tensor: a Tensor or Variable passes through unchanged; anything else goes
+    through ``convert_to_tensor(value, dtype)``, and a failure names the op and argument (a ragged
+    nested list: TF's ValueError "Can't convert non-rectangular Python sequence to Tensor").
+
+    The one conversion point of the ops' Python wrappers, so also where op.py's RuntimeWarning
+    filter is put back when a ``warnings.catch_warnings`` block dropped it."""
+    from .tensor import _Base, _ensure_wf, convert_to_tensor
+    _ensure_wf[0]()
+    if isinstance(value, _Base):
+        return value
     try:
         return convert_to_tensor(value, dtype=dtype)
     except (ValueError, TypeError) as e:

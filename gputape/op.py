@@ -17,7 +17,7 @@ from . import dtype_rules as _rules
 from . import tensor as _tensor_mod
 from .errors import InvalidArgumentError, NumericsError, describe
 from .state import state as _state, hooked_anywhere as _hooked, debug  # noqa: F401 (debug: per-thread switches)
-from .tensor import Tensor, Variable, _Base, _infer_np, _cast_checked, _wrap
+from .tensor import Tensor, Variable, _Base, _infer_np, _wrap
 from .tensor import _to_np   # TF's conversion rules for non-scalar arguments (_const)
 
 # NumPy's RuntimeWarnings from gputape's own array calls (log(0), x/0, inf - inf, overflow) stay

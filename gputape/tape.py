@@ -719,25 +719,40 @@ def _explain(tape, target, source):
     if not _is_float(source):
         return (f"source has integer/bool dtype {source._v.dtype.name}: only floating tensors have gradients "
                 f"(cast it to float before the computation)")
-    if tape._entries is None:
-        if tape._released is None:
-            return "the tape recorded nothing: use it as `with tape:` around the computation"
-        return "(from the ids, op names and sites kept after the earlier gradient() call) " + _explain_released(
-            tape, target, source)
-    if id(source) not in tape._tracked:
-        return _unwatched(source)
     targets = [t for t in nest.flatten(target) if isinstance(t, _Base)]
-    if not any(id(t) in tape._tracked for t in targets):
-        why = "; ".join(f"{name} at {site}: {reason}" for name, site, reason in tape._cuts[-5:])
-        return ("target was not computed on this tape from watched values"
-                + (f"; the path was cut: {why}" if why else
-                   " (built from .numpy(), gputape.constant(...) or outside the `with` block?)"))
-    cot = backprop(list(tape._entries), {id(t): ops.ones_like(t) for t in targets if _is_float(t)}, {id(source)})
-    if id(source) in cot:
-        return "connected: the gradient is not None"
-    why = "; ".join(f"{name} at {site}: {reason}" for name, site, reason in tape._cuts[-5:])
-    return ("no recorded path leads from the source to the target"
-            + (f"; operations that cut a path: {why}" if why else ""))
+    if tape._entries is not None:
+        tracked, cuts, prefix = tape._tracked, tape._cuts, ""
+
+        def connected():
+            seeds = {id(t): ops.ones_like(t) for t in targets if _is_float(t)}
+            return id(source) in backprop(list(tape._entries), seeds, {id(source)})
+    elif tape._released is None:
+        return "the tape recorded nothing: use it as `with tape:` around the computation"
+    else:
+        # a non-persistent tape after gradient(): what it kept (ids, op names and sites, no arrays)
+        tracked, cuts, last = tape._released
+        prefix = "(from the ids, op names and sites kept after the earlier gradient() call) "
+
+        def connected():      # None: that call was about other targets or sources
+            if last is None or frozenset(map(id, targets)) != last[0] or id(source) not in last[1]:
+                return None
+            return last[1][id(source)]
+    if id(source) not in tracked:
+        return prefix + _unwatched(source)
+    why = "; ".join(f"{name} at {site}: {reason}" for name, site, reason in cuts[-5:])
+    if not any(id(t) in tracked for t in targets):
+        return prefix + ("target was not computed on this tape from watched values"
+                         + (f"; the path was cut: {why}" if why else
+                            " (built from .numpy(), gputape.constant(...) or outside the `with` block?)"))
+    ok = connected()
+    if ok:
+        return prefix + "connected: the gradient is not None"
+    cut = f"; operations that cut a path: {why}" if why else ""
+    if ok is None:
+        return prefix + ("the source and target were both recorded, but the records were released by an "
+                         "earlier call about other targets or sources (use GradientTape(persistent=True) to "
+                         "ask about more)" + cut)
+    return prefix + "no recorded path leads from the source to the target" + cut
 
 
 def _unwatched(source):
@@ -749,25 +764,3 @@ def _unwatched(source):
                 f"(or watch_accessed_variables=False and it was not watched)")
     return ("source was never watched: tensors (unlike trainable Variables) must be passed to "
             "tape.watch() before they are used")
-
-
-def _explain_released(tape, target, source):
-    """``_explain`` for a non-persistent tape after gradient(), from what it kept: the tracked ids,
-    the cuts (op names and sites) and which sources that call reached from its targets."""
-    tracked, cuts, last = tape._released
-    if id(source) not in tracked:
-        return _unwatched(source)
-    why = "; ".join(f"{name} at {site}: {reason}" for name, site, reason in cuts[-5:])
-    targets = [t for t in nest.flatten(target) if isinstance(t, _Base)]
-    if not any(id(t) in tracked for t in targets):
-        return ("target was not computed on this tape from watched values"
-                + (f"; the path was cut: {why}" if why else
-                   " (built from .numpy(), gputape.constant(...) or outside the `with` block?)"))
-    if last is None or frozenset(map(id, targets)) != last[0] or id(source) not in last[1]:
-        return ("the source and target were both recorded, but the records were released by an earlier "
-                "call about other targets or sources (use GradientTape(persistent=True) to ask about more)"
-                + (f"; operations that cut a path: {why}" if why else ""))
-    if last[1][id(source)]:
-        return "connected: the gradient is not None"
-    return ("no recorded path leads from the source to the target"
-            + (f"; operations that cut a path: {why}" if why else ""))

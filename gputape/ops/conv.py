@@ -15,7 +15,6 @@ batch axes.  That is how vectorised jacobians (cotangents with leading batch axe
 import numpy as np
 
 from ..op import defop
-from ..tensor import _Base, convert_to_tensor
 from ..errors import InvalidArgumentError
 from .. import checks
 from .math import add
@@ -306,9 +305,7 @@ def _check_out(opname, hw, ksize, strides, dilations, pads, x, w_desc):
 
 
 def _tensor(v, dtype=None):
-    if isinstance(v, _Base):
-        return v
-    return convert_to_tensor(v, dtype=dtype)
+    return checks.as_tensor(v, dtype=dtype)
 
 
 def _nchw_to_nhwc(t):
@@ -335,7 +332,7 @@ def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,
     TensorShape([1, 4, 4, 2])
     """
     x = _tensor(input)
-    w = _tensor(filters, dtype=x.dtype if not isinstance(filters, _Base) else None)
+    w = _tensor(filters, dtype=x.dtype)
     nchw = _data_format(data_format, "conv2d")
     if x.ndim != 4:
         raise InvalidArgumentError(f"conv2d: input must be 4-dimensional ({'NCHW' if nchw else 'NHWC'}), got "
@@ -369,7 +366,7 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data
                      name=None):
     """The transpose (gradient) of conv2d: ``filters`` is [kh, kw, out_channels, in_channels]."""
     g = _tensor(input)
-    w = _tensor(filters, dtype=g.dtype if not isinstance(filters, _Base) else None)
+    w = _tensor(filters, dtype=g.dtype)
     if _data_format(data_format, "conv2d_transpose"):
         raise ValueError("conv2d_transpose: only NHWC is supported")
     out_shape = checks.as_shape(output_shape, "conv2d_transpose", "output_shape", TypeError)

@@ -169,8 +169,8 @@ def linspace(start, stop, num, name=None, axis=0):
     n = checks.as_int(num, "linspace", "num")
     if n < 0:
         raise InvalidArgumentError(f"linspace: Requires num >= 0, got num={n}")
-    s = start if isinstance(start, _Base) else checks.as_tensor(start, "linspace", "start")
-    e = stop if isinstance(stop, _Base) else checks.as_tensor(stop, "linspace", "stop")
+    s = checks.as_tensor(start, "linspace", "start")
+    e = checks.as_tensor(stop, "linspace", "stop")
     dt = s._v.dtype if s._v.dtype.kind == "f" else np.dtype(np.float64)
     sv, ev = s._v.astype(dt, copy=False), e._v.astype(dt, copy=False)
     if sv.shape != ev.shape:
@@ -231,7 +231,7 @@ def _moment(v, npd, shape, op, what):
     (TF multiplies and adds, so a shape that does not broadcast is an InvalidArgumentError)."""
     if type(v) is float or type(v) is int:
         return v
-    a = v._v if isinstance(v, _Base) else checks.as_tensor(v, op, what)._v
+    a = checks.as_tensor(v, op, what)._v
     if a.dtype.kind not in "iuf":
         raise TypeError(f"{op}: {what} must be a number or a numeric tensor, got {v!r}")
     a = a.astype(npd, copy=False)
@@ -327,7 +327,7 @@ class _Random:
     def shuffle(self, value, seed=None, name=None):
         """``value`` with its first axis permuted (a scalar is returned as is, as TF 2.21)."""
         xp = _b.get_xp()
-        value = value if isinstance(value, _Base) else checks.as_tensor(value, "random.shuffle", "value")
+        value = checks.as_tensor(value, "random.shuffle", "value")
         if value._v.ndim == 0:
             return _wrap(value._v.copy())
         rng = self._op_rng(seed)

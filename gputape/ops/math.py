@@ -6,7 +6,7 @@ TensorFlow's values at kinks are kept (see TF_SEMANTICS.md section 2.1).
 """
 import numpy as np
 
-from ..op import defop, _const, _CONSTS_NP, ensure_warning_filter
+from ..op import defop, _const, _CONSTS_NP
 from .. import backend as _b
 from .. import dtype_rules as _rules
 from ..errors import InvalidArgumentError
@@ -411,9 +411,7 @@ def cast(x, dtype, name=None):
         npd = np_dtype(dtype)
     except TypeError as e:
         raise TypeError(f"cast: {e}") from None
-    from ..tensor import _Base, convert_to_tensor
-    if not isinstance(x, _Base):
-        x = convert_to_tensor(x)
+    x = _tensor(x)
     if x._v.dtype == npd:
         return x if type(x).__name__ == "Tensor" else identity(x)
     return _cast_op(x, dtype=npd)
@@ -439,11 +437,9 @@ def stop_gradient(input, name=None):
 
 
 def _tensor(x, like=None):
-    from ..tensor import _Base, convert_to_tensor
-    ensure_warning_filter()
-    if isinstance(x, _Base):
-        return x
-    return convert_to_tensor(x, dtype=None if like is None else like._v.dtype)
+    """``x`` as a tensor (``checks.as_tensor``); a non-tensor takes the dtype of the tensor ``like``."""
+    from ..checks import as_tensor
+    return as_tensor(x, dtype=None if like is None else like._v.dtype)
 
 
 def _pair(x, y):

@@ -9,7 +9,6 @@ import math as _m
 import numpy as np
 
 from ..op import defop, _const
-from .. import backend as _b
 from ..kernels import kernel
 from ..tensor import _Base, convert_to_tensor
 from ..errors import InvalidArgumentError

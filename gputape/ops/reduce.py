@@ -7,9 +7,9 @@ forwards call ``ufunc.reduce`` themselves, so a RuntimeWarning (inf - inf in a s
 attributed to gputape and silenced by op.py's filter, not to NumPy's ``fromnumeric``."""
 import numpy as np
 
-from ..op import defop, ensure_warning_filter
-from ..tensor import _Base, convert_to_tensor
-from ..checks import normalize_axes, normalize_axis
+from ..op import defop
+from ..tensor import _Base
+from ..checks import normalize_axes, normalize_axis, as_tensor
 from ..errors import InvalidArgumentError
 from .. import dtype_rules as _rules
 from .shape import reshape, _nb, transpose, _broadcast_to_fwd
@@ -27,10 +27,8 @@ def _axes(x, axis, op="reduction"):
 
 
 def _tensor(x):
-    """``x`` as a tensor (lists and arrays converted, as TF); also the Python wrappers' point for
-    restoring op.py's RuntimeWarning filter."""
-    ensure_warning_filter()
-    return x if isinstance(x, _Base) else convert_to_tensor(x)
+    """``x`` as a tensor (lists and arrays converted, as TF): ``checks.as_tensor``."""
+    return as_tensor(x)
 
 
 def _ureduce(xp, fn, x, axes, keepdims, dtype=None):
@@ -426,7 +424,7 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
         if t is not None:
             _rules.check("clip_by_global_norm", t)
     norm = global_norm(t_list) if use_norm is None else use_norm
-    norm = norm if isinstance(norm, _Base) else convert_to_tensor(norm, dtype=np.float32)
+    norm = as_tensor(norm, "clip_by_global_norm", "use_norm", dtype=np.float32)
     c = float(clip_norm)
     scale = add(multiply(minimum(divide(1.0, norm), 1.0 / c), c), subtract(norm, norm))
     return [None if t is None else multiply(t, cast(scale, t._v.dtype)) for t in t_list], norm

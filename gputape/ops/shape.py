@@ -23,8 +23,7 @@ def _nb(g, out):
     return g._v.ndim - out._v.ndim
 
 
-def _tensor(x, op="convert_to_tensor", arg="value"):
-    return x if isinstance(x, _Base) else checks.as_tensor(x, op, arg)
+_tensor = checks.as_tensor
 
 
 def _int_tuple(shape):
