@@ -354,6 +354,8 @@ class Optimizer:
 
     # ---------------------------------------------------------------- clipping, decay, EMA
     def _clip_gradients(self, grads):
+        if not (self.clipnorm or self.global_clipnorm or self.clipvalue):
+            return grads                  # the usual step: no clipping, no errstate to enter
         xp = _b.get_xp()
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if self.clipnorm and self.clipnorm > 0:
