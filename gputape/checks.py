@@ -92,6 +92,7 @@ def check_indices(idx, limit, op, arg="indices"):
 
 
 _INT64_MAX = 2 ** 63 - 1
+_SMALL = 1 << 20        # outputs up to this many elements skip the memory and overflow checks
 _limit = [None]
 
 
@@ -130,8 +131,12 @@ def check_size(shape, dtype, op, arg="shape"):
 
     More than 2**63-1 elements: InvalidArgumentError (TF's message); more bytes than
     ``memory_limit()``: ResourceExhaustedError naming the op, shape, dtype and bytes.
-    Negative dimensions: InvalidArgumentError.
+    Negative dimensions: InvalidArgumentError.  Outputs of up to 2**20 elements return at once
+    (one product: the common case on every call of an allocating op).
     """
+    n = math.prod(shape)
+    if 0 < n <= _SMALL and (not shape or min(shape) > 0):
+        return n
     n = 1
     for d in shape:
         if d < 0:
@@ -157,9 +162,6 @@ def check_size(shape, dtype, op, arg="shape"):
             f"({nbytes / 2**30:.3g} GiB; this device has {memory_limit() / 2**30:.3g} GiB)")
     return n
 
-
-def num_elements(shape):
-    return math.prod(int(d) for d in shape)
 
 
 def _describe_elem(e):

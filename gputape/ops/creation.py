@@ -204,10 +204,6 @@ def _where_indices(condition):
     return _wrap(xp.stack(xp.nonzero(c), axis=-1).astype(np.int64))
 
 
-def size_of(x):
-    return int(np.prod(x.shape))
-
-
 def _random_shape(shape, op):
     """A random op's shape: a 1-D list of ints or integer tensor (TF: InvalidArgumentError for a float
     or a scalar), its size checked before drawing."""

@@ -9,7 +9,6 @@ from ..errors import InvalidArgumentError
 from .. import checks
 from .math import add
 
-_SMALL = 1 << 22        # products with fewer output elements skip the memory check
 
 
 def _mm_fwd(xp, a, b, ta, tb):
@@ -33,8 +32,7 @@ def _mm_check(a, b, ta, tb):
     m = a.shape[-1] if ta else a.shape[-2]
     n = b.shape[-2] if tb else b.shape[-1]
     batch = _broadcast_batch(a.shape[:-2], b.shape[:-2]) if a.ndim > 2 or b.ndim > 2 else ()
-    if m * n * math.prod(batch) > _SMALL:       # an outer product of long vectors can exceed memory
-        checks.check_size(batch + (m, n), a.dtype, "matmul", "output shape")
+    checks.check_size(batch + (m, n), a.dtype, "matmul", "output shape")   # an outer product can exceed memory
 
 
 def _broadcast_batch(s1, s2):
@@ -134,8 +132,7 @@ def tensordot(a, b, axes, name=None):
     free_b = tuple(i for i in range(b.ndim) if i not in ax_b)
     sa, sb = a._v.shape, b._v.shape
     out_shape = tuple(sa[i] for i in free_a) + tuple(sb[i] for i in free_b)
-    if math.prod(out_shape) > _SMALL:
-        checks.check_size(out_shape, a._v.dtype, "tensordot", "output shape")
+    checks.check_size(out_shape, a._v.dtype, "tensordot", "output shape")
     k = math.prod(sa[i] for i in ax_a)
     ma = _transpose(a, perm=free_a + ax_a)
     mb = _transpose(b, perm=ax_b + free_b)

@@ -16,7 +16,6 @@ from ..errors import InvalidArgumentError
 from .. import backend as _b
 from .. import checks
 
-_SMALL = 1 << 20        # outputs up to this many elements skip the memory check
 
 
 def _nb(g, out):
@@ -46,12 +45,6 @@ def _ints(shape, op="shape", arg="shape", float_error=InvalidArgumentError):
         else:
             return shape
     return checks.as_shape(shape, op, arg, float_error)
-
-
-def _check_out_size(shape, dtype, op):
-    """The output an op is about to allocate: negative or too many dimensions raise (TF's classes)."""
-    if (shape and min(shape) < 0) or math.prod(shape) > _SMALL:
-        checks.check_size(shape, dtype, op, "output shape")
 
 
 # ---------------------------------------------------------------- reshape
@@ -214,7 +207,7 @@ def broadcast_to(input, shape, name=None):
     a negative dimension or more than 2**63-1 elements)."""
     shape = _ints(shape, "broadcast_to", "shape")
     input = _tensor(input, "broadcast_to", "input")
-    _check_out_size(shape, input._v.dtype, "broadcast_to")
+    checks.check_size(shape, input._v.dtype, "broadcast_to", "output shape")
     return _broadcast_to(input, shape=shape)
 
 
@@ -428,7 +421,7 @@ def tile(input, multiples, name=None):
     for i, k in enumerate(m):
         if k < 0:
             raise InvalidArgumentError(f"tile: Expected multiples[{i}] >= 0, but got {k}")
-    _check_out_size(tuple(a * b for a, b in zip(s, m)), input._v.dtype, "tile")
+    checks.check_size(tuple(a * b for a, b in zip(s, m)), input._v.dtype, "tile", "output shape")
     return _tile(input, multiples=m)
 
 
@@ -573,7 +566,7 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     s = params._v.shape
     # the check TF's CPU kernel makes (on CuPy: one scalar read back, the price of not wrapping silently)
     checks.check_indices(indices._v, s[axis], "gather", "indices")
-    _check_out_size(tuple(s[:axis]) + tuple(indices._v.shape) + tuple(s[axis + 1:]), params._v.dtype, "gather")
+    checks.check_size(tuple(s[:axis]) + tuple(indices._v.shape) + tuple(s[axis + 1:]), params._v.dtype, "gather", "output shape")
     return _gather(params, indices, axis=axis)
 
 
@@ -652,7 +645,7 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     off_v = off._v if off is not None else _const(0, npd, xp)
     s = tuple(indices._v.shape)
     ax = r if axis == -1 else axis
-    _check_out_size(s[:ax] + (depth,) + s[ax:], npd, "one_hot")
+    checks.check_size(s[:ax] + (depth,) + s[ax:], npd, "one_hot", "output shape")
     return _one_hot(indices, depth=depth, on=on_v, off=off_v, axis=axis, dtype=npd)
 
 
@@ -729,7 +722,7 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     dt = tensor._v.dtype
     if not p:                                   # a scalar: nothing to pad
         return _reshape(tensor, shape=())
-    _check_out_size(tuple(d + b + e for d, (b, e) in zip(tensor._v.shape, p)), dt, "pad")
+    checks.check_size(tuple(d + b + e for d, (b, e) in zip(tensor._v.shape, p)), dt, "pad", "output shape")
     if m != "CONSTANT":
         for ax, ((b, e), n) in enumerate(zip(p, tensor._v.shape)):
             _check_mirror(n, b, e, m, ax)
