@@ -17,7 +17,7 @@ from . import dtype_rules as _rules
 from . import tensor as _tensor_mod
 from .errors import InvalidArgumentError, NumericsError, describe
 from .state import state as _state, hooked_anywhere as _hooked, debug  # noqa: F401 (debug: per-thread switches)
-from .tensor import Tensor, Variable, _Base, _infer_np, _wrap
+from .tensor import Tensor, Variable, _Base, _infer_np, _wrap, _short
 from .tensor import _to_np   # TF's conversion rules for non-scalar arguments (_const)
 
 # NumPy's RuntimeWarnings from gputape's own array calls (log(0), x/0, inf - inf, overflow) stay
@@ -398,8 +398,7 @@ def _convert_args(op, args):
 def _arg_kind(a):
     if isinstance(a, _Base):
         return f"{a._v.dtype.name} tensor of shape {tuple(a._v.shape)}"
-    r = repr(a)
-    return f"{type(a).__name__} {r if len(r) < 60 else r[:57] + '...'}"
+    return f"{type(a).__name__} {_short(a)}"
 
 
 def _convert_rest(op, args):

@@ -11,7 +11,7 @@ from . import backend as _b
 from . import nest
 from .op import Op, debug, user_site, _check_numerics
 from .state import state as _state
-from .tensor import Tensor, Variable, _Base, _wrap
+from .tensor import Tensor, Variable, _Base, _wrap, _short
 
 ops = None   # gputape.ops, bound at import
 
@@ -536,11 +536,6 @@ def _seed_from(og, t):
             raise InvalidArgumentError(f"output_gradients: Incompatible shapes: {list(og._v.shape)} vs. "
                                        f"{list(t._v.shape)} (upstream gradient vs. its target)") from None
     return og
-
-
-def _short(v):
-    r = repr(v)
-    return r if len(r) <= 120 else r[:120] + "..."
 
 
 def _check_sources(flat, api="gradient"):
