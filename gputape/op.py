@@ -44,6 +44,8 @@ def ensure_warning_filter():
     """Put op.py's RuntimeWarning filter back if ``warnings.filters`` was swapped since it was set."""
     if warnings.filters is not _WF:
         _filter_warnings()
+
+
 _tensor_mod._ensure_wf[0] = ensure_warning_filter
 
 
@@ -204,8 +206,7 @@ class Op:
 
     def _full(self, args, vals, params):
         """Dispatch with argument checks, a CUDA kernel, aliasing or several outputs."""
-        if warnings.filters is not _WF:
-            _filter_warnings()
+        ensure_warning_filter()
         if self.check is not None:
             self.check(*vals, **params)
         xp = _b.xp or _b.get_xp()
@@ -334,8 +335,7 @@ def _replan_all():
 
 def _hooks(op, args, vals, out, params, st):
     """The slow tail of a dispatch: numerics checks, recording, function capture."""
-    if warnings.filters is not _WF:
-        _filter_warnings()
+    ensure_warning_filter()
     if st.check_numerics:
         _check_numerics(op, out, "forward")
     stack = st.stack
@@ -370,8 +370,7 @@ def _dtype_mismatch(op, args, vals, i, j):
 
 def _convert_args(op, args):
     """Arrays for mixed arguments: non-tensors take the dtype of the op's tensor arguments."""
-    if warnings.filters is not _WF:
-        _filter_warnings()
+    ensure_warning_filter()
     if len(args) == 2 and op._convert_ref:
         a, b = args
         tb = type(b)
