@@ -1,8 +1,9 @@
 """Best-of-N timing of gputape's own workloads (no peers), for before/after comparisons of two
-checkouts on one machine.  Run it once per checkout, pinned to one core, interleaving the runs:
+checkouts on one machine.  Run this script (and its workloads.py) with each checkout's gputape on
+PYTHONPATH, pinned to one core, interleaving the runs:
 
-    for t in /path/to/base /path/to/main; do (cd $t && PYTHONPATH=$t taskset -c 1 \\
-        python benchmarks/best_of.py); done
+    git worktree add --detach /tmp/base <rev>
+    for t in /tmp/base $PWD /tmp/base $PWD; do PYTHONPATH=$t taskset -c 1 python benchmarks/best_of.py; done
 
 It prints one JSON line: microseconds per call of each workload's gputape case (the best of
 ``--batches`` timed batches after a warm-up).  ``benchmarks/compare.py`` is the full, peer-by-peer
