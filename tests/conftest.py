@@ -22,6 +22,11 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "gpu: needs CuPy and a CUDA device (skipped otherwise)")
     name = gputape.set_backend(config.getoption("--backend"))
     os.environ["GPUTAPE_BACKEND"] = name
+    if name == "cupy" and os.environ.get("GPUTAPE_CUPY_NO_POOL"):
+        # compute-sanitizer's memcheck sees only cudaMalloc'd blocks: without CuPy's pool an
+        # out-of-bounds access is past a real allocation (benchmarks/gpu/prove.sh, stage 4)
+        import cupy
+        cupy.cuda.set_allocator(None)
 
 
 def pytest_report_header(config):

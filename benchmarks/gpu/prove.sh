@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The device proof of gputape's CuPy path: one command, run from the repo root on a machine with an
+# NVIDIA GPU and CuPy; every stage is time-boxed, so the whole run ends inside ~7.5 minutes.
+#
+#   bash benchmarks/gpu/prove.sh [--out DIR]        # default DIR: benchmarks/results/gpu-<date>-<commit>
+#
+# Stages (each writes its log to DIR; summary.md collects the verdict lines; 8 files in all):
+#   0 environment   driver, runtime, NVRTC, device, SMs, CuPy, commit                    (20 s)
+#   1 compile       every kernel<float|double|__half> through NVRTC, registers/local mem   (45 s)
+#   2 kernels       the gpu-marked tests: kernel vs NumPy twin, f16/f32/f64, odd sizes     (75 s)
+#   3 probes        issue 11's A-I on real CuPy (erf f16, constants, shuffle, bounds, ...) (45 s)
+#   4 sanitizer     compute-sanitizer memcheck/racecheck/synccheck over the kernel tests  (3 x 30 s)
+#   5 suite         the whole test suite with --backend cupy under pytest-xdist            (120 s)
+#   6 timings       fused kernels vs CuPy composites, dispatch cost, MLP step vs PyTorch   (60 s)
+#
+# Without a CUDA device (or CuPy) every stage prints SKIP and the folder is labelled NOT A GPU;
+# such a run never writes under benchmarks/results/ (it needs --out).  GPUTAPE_COMMIT names the commit
+# where the checkout has no .git (the device machine gets a copy of the working tree).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+here=benchmarks/gpu
+out=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) out="$2"; shift 2 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "prove.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+py=${PYTHON:-python3}
+commit=${GPUTAPE_COMMIT:-$(git rev-parse --short=8 HEAD 2>/dev/null || echo unknown)}
+gpu=$($py -c 'import cupy; print(cupy.cuda.runtime.getDeviceCount())' 2>/dev/null || echo 0)
+if [ -z "$out" ]; then
+  if [ "$gpu" -lt 1 ] 2>/dev/null || [ "$gpu" = 0 ]; then
+    echo "prove.sh: no CUDA device seen through CuPy; give --out DIR for a dry run (never under benchmarks/results/)" >&2
+    exit 2
+  fi
+  out="benchmarks/results/gpu-$(date -u +%F)-${commit:0:8}"
+fi
+mkdir -p "$out"
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1 GPUTAPE_COMMIT="$commit"
+summary="$out/summary.md"
+t_start=$(date +%s)
+{
+  echo "# gputape device proof"
+  echo
+  echo "- date (UTC): $(date -u '+%F %T')"
+  echo "- commit: $commit"
+  if [ "$gpu" -ge 1 ] 2>/dev/null; then echo "- GPU: yes ($gpu device(s) through CuPy)"; else
+    echo "- GPU: **NONE: NOT A GPU RESULT** (dry run; every device stage skipped)"; fi
+  echo "- command: \`bash benchmarks/gpu/prove.sh --out $out\`"
+  echo
+} >"$summary"
+
+stage() {   # stage <n> <name> <seconds> <log> <command...>
+  local n=$1 name=$2 secs=$3 log=$4; shift 4
+  local t0=$(date +%s)
+  echo "== stage $n $name (cap ${secs} s)" | tee -a "$log"
+  timeout --kill-after=5 "$secs" "$@" >>"$log" 2>&1
+  local rc=$?
+  local dt=$(( $(date +%s) - t0 ))
+  local verdict="ok"
+  [ $rc -eq 124 ] || [ $rc -eq 137 ] && verdict="TIMED OUT after ${secs} s"
+  [ $rc -ne 0 ] && [ "$verdict" = ok ] && verdict="exit $rc"
+  local counts=$(grep -cE '^PASS' "$log"; true) fails=$(grep -cE '^FAIL' "$log"; true) skips=$(grep -cE '^SKIP' "$log"; true)
+  local line="stage $n $name: $verdict in ${dt} s"
+  echo "$line" | tee -a "$log"
+  echo "## stage $n: $name — $verdict, ${dt} s" >>"$summary"
+  echo >>"$summary"
+  { grep -E '^(PASS|FAIL|SKIP)|passed|failed|error|== ' "$log" | grep -vE '^== stage' | tail -n 60 | sed 's/^/    /'; } >>"$summary"
+  echo >>"$summary"
+}
+
+envlog=$(mktemp)
+stage 0 environment 20 "$envlog" $py $here/env_info.py
+{ echo '```'; grep -vE '^(== |stage 0)' "$envlog"; echo '```'; echo; } >>"$summary"; rm -f "$envlog"
+stage 1 compile 45 "$out/s1_compile.log" $py $here/compile_all.py
+xd=""; $py -c 'import xdist' 2>/dev/null && xd="-n 4"
+pt="$py -m pytest -q -p no:cacheprovider --backend cupy"
+$py -c 'import pytest_timeout' 2>/dev/null && pt="$pt --timeout 60"
+if [ "$gpu" -ge 1 ] 2>/dev/null; then
+  stage 2 kernels 75 "$out/s2_kernels.log" $pt $xd -m gpu -rfEs tests
+else
+  echo "SKIP stage 2 kernels: no CUDA device" >"$out/s2_kernels.log"; stage 2 kernels 5 "$out/s2_kernels.log" true
+fi
+stage 3 probes 45 "$out/s3_probes.log" $py $here/probes.py
+san=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
+if [ "$gpu" -ge 1 ] 2>/dev/null && [ -n "$san" ]; then
+  for tool in memcheck racecheck synccheck; do
+    GPUTAPE_CUPY_NO_POOL=1 stage 4 "sanitizer-$tool" 30 "$out/s4_sanitizer.log" \
+      "$san" --tool "$tool" --error-exitcode 86 --print-limit 20 $py -m pytest -q -p no:cacheprovider --backend cupy \
+      -x tests/test_gpu_kernels.py -k "f32 and (elementwise or select or softmax or bias_act) or flat_optimizer_kernel_equals_its"
+  done
+else
+  echo "SKIP stage 4 sanitizer: ${san:-compute-sanitizer not found}${gpu:+, devices: $gpu}" >"$out/s4_sanitizer.log"
+  stage 4 sanitizer 5 "$out/s4_sanitizer.log" true
+fi
+if [ "$gpu" -ge 1 ] 2>/dev/null; then
+  xd5=""; $py -c 'import xdist' 2>/dev/null && xd5="-n 12"
+  stage 5 suite 120 "$out/s5_suite.log" $pt $xd5 -rfE --ignore=tests/test_wheel.py tests
+else
+  echo "SKIP stage 5 suite: no CUDA device" >"$out/s5_suite.log"; stage 5 suite 5 "$out/s5_suite.log" true
+fi
+stage 6 timings 60 "$out/s6_timings.log" $py $here/timings.py --json "$out/timings.json"
+echo "total: $(( $(date +%s) - t_start )) s" | tee -a "$summary"
+echo "verdicts: $(grep -c '^    PASS' "$summary") PASS, $(grep -c '^    FAIL' "$summary") FAIL, $(grep -c '^    SKIP' "$summary") SKIP" | tee -a "$summary"
