@@ -441,6 +441,33 @@ def _act_bias_grad(ref, xp, arrays, params):
     return dz, db
 
 
+def _rows_add_sorted(ref, xp, arrays, params):
+    """The gather gradient (``gather_grad``'s twin): zeros of the gathered tensor's shape with the
+    slices of ``g`` added at ``idx`` along ``axis``, repeated indices in the order np.add.at uses."""
+    g, idx = arrays
+    dt = g.dtype
+    ctype = _CTYPE.get(dt)
+    if ctype is None or not (_typed(g, xp) and _typed(idx, xp)) or idx.dtype.kind not in "iu":
+        return None
+    shape, axis, nb = tuple(params["shape"]), params["axis"], params["nb"]
+    ax = nb + axis
+    if g.ndim != nb + len(shape) - 1 + idx.ndim:
+        return None
+    rest = tuple(g.shape[:ax]) + tuple(g.shape[ax + idx.ndim:])
+    n, cols = idx.size, _prod(rest)
+    out_t = xp.zeros((shape[axis],) + rest, dt)
+    if n and cols:
+        gi = xp.ascontiguousarray(
+            xp.moveaxis(g, list(range(ax, ax + idx.ndim)), list(range(idx.ndim))).reshape((n,) + rest))
+        flat_idx = idx.reshape(-1).astype(_I64, copy=False)
+        order = xp.argsort(flat_idx, kind="stable") if xp is np else xp.argsort(flat_idx)   # CuPy's sort is stable
+        sidx = xp.ascontiguousarray(flat_idx[order])
+        ref.launch(ctype, _grid(n * cols), (BLOCK,), (gi, order.astype(_I64, copy=False), sidx, out_t,
+                                                       _I64(n), _I64(cols)))
+    z = xp.moveaxis(out_t, 0, ax)
+    return z if ax == 0 else xp.ascontiguousarray(z)
+
+
 _dummies = {}
 
 
@@ -516,6 +543,7 @@ _LAUNCHERS = {
     ("nn.cu", "xent_grad"): _Elementwise(_T3),
     ("nn.cu", "bias_act"): _bias_act,
     ("nn.cu", "act_bias_grad"): _act_bias_grad,
+    ("nn.cu", "rows_add_sorted"): _rows_add_sorted,
     ("optimizers.cu", "sgd_update"): _Update(2, (("momentum", "acc"), ("with_momentum", "int"),
                                                  ("nesterov", "int"))),
     ("optimizers.cu", "adam_update"): _Update(4, (("beta_1", "acc"), ("beta_2", "acc"),

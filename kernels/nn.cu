@@ -162,3 +162,23 @@ __global__ void act_bias_grad(const T* y, const T* g, T* dz, T* db,
   }
   if (threadIdx.x == 0 && threadIdx.y == 0) count[blockIdx.x] = 0;
 }
+
+// The gather gradient without atomics: out[sidx[i]] += g[order[i]] for i in 0..n-1, where
+// sidx = idx[order] and order is the stable sort of idx (launcher).  The thread of column c at
+// the first position i of a run of equal indices adds the run's rows in order, one rounding per
+// addition in T: the order and roundings of np.add.at, so the result equals the NumPy twin's bit
+// for bit and is the same on every run (cupyx.scatter_add's atomics are not).  `out` holds the
+// running value (zeros for the gradient); `cols` is the size of one gathered slice.
+template <typename T>
+__global__ void rows_add_sorted(const T* g, const long long* order, const long long* sidx, T* out,
+                                long long n, long long cols) {
+  GT_GRID_LOOP(t, n * cols) {
+    long long i = t / cols, c = t - i * cols;
+    long long r = sidx[i];
+    if (i > 0 && sidx[i - 1] == r) continue;
+    typedef typename gt::Acc<T>::type C;
+    C acc = gt::to_acc(out[r * cols + c]);
+    for (long long j = i; j < n && sidx[j] == r; ++j) acc = R(acc + gt::to_acc(g[order[j] * cols + c]));
+    out[r * cols + c] = gt::from_acc<T>(acc);
+  }
+}

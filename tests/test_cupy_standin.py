@@ -17,9 +17,12 @@ import cupy_standin as S
 import gputape as tf
 from gputape import backend, op, tensor
 from gputape.ops import creation, math as M, nn as N
+import gputape.ops.reduce as _red
 
 F16, F32, F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 ROOT = Path(__file__).resolve().parent.parent
+# tests of the NumPy process itself (a real CuPy backend run, --backend cupy, cannot be one)
+numpy_process = pytest.mark.skipif(tf.backend_name() != "numpy", reason="needs the NumPy backend")
 
 
 @pytest.fixture
@@ -72,6 +75,7 @@ def test_helpers_give_numpy_arrays_numpy_work_in_a_cupy_process(standin):
     assert S.calls == []                                        # cupyx never saw a NumPy array
 
 
+@numpy_process
 def test_helpers_give_cupy_arrays_cupyx_in_a_numpy_process(monkeypatch):
     """A CuPy array meets a NumPy-backend process: cupyx does its work, chosen by the array."""
     monkeypatch.setattr(backend, "_cupy", S.cupy, raising=False)
@@ -105,6 +109,7 @@ def test_const_cache_never_crosses_modules(standin):
     assert M._k(standin, 2.0625, f32) == 2.0625              # a Python number on CuPy
 
 
+@numpy_process
 def test_constant_tensors_follow_the_backend(monkeypatch):
     x = tf.constant([1.0, 2.0])
     assert type(tensor._operand(1.0, x)._v) is np.ndarray           # cached for NumPy first
@@ -139,6 +144,7 @@ def test_shuffle_on_a_generator_without_permutation(standin):
     assert np.array_equal(a, S.asnumpy(tf.random.shuffle(x)._v))
 
 
+@numpy_process
 def test_shuffle_on_numpy_gives_the_numbers_it_always_gave(monkeypatch):
     monkeypatch.setattr(creation.random, "_op_gens", {})
     x = np.arange(12, dtype=np.float32)
@@ -183,6 +189,45 @@ def test_out_of_range_sparse_labels_give_nan_rows_not_a_wrapped_loss(standin):
         np.testing.assert_allclose(gv[r], p[r] - np.eye(3, dtype=F32)[lab[r]], rtol=1e-6, atol=1e-7)
 
 
+@numpy_process
 def test_out_of_range_sparse_labels_still_raise_on_numpy():
     with pytest.raises(tf.errors.InvalidArgumentError, match="outside the valid range"):
         tf.nn.sparse_softmax_cross_entropy_with_logits(tf.constant([0, 3]), tf.zeros((2, 3)))
+
+
+# ---------------------------------------------------------------- G, H: found by the first device run
+
+@pytest.fixture
+def standin_full(standin):
+    """The stand-in with every NumPy function (``full_api``) for whole-op tests."""
+    S.full_api()
+    yield standin
+    S.full_api(False)
+
+
+def test_clip_by_value_with_min_above_max_raises_on_cupy(standin_full):
+    """The device run (benchmarks/results/gpu-*) clipped [1, 5] to [2, 2] silently: the check ran on NumPy only."""
+    x = tf.constant([1.0, 5.0])
+    assert type(x._v) is S.StandinArray
+    with pytest.raises(tf.errors.InvalidArgumentError, match="clip_value_min must be <= clip_value_max"):
+        tf.clip_by_value(x, 3.0, 2.0)
+    S.reset_counts()
+    with pytest.raises(tf.errors.InvalidArgumentError, match="clip_value_min"):
+        tf.clip_by_value(x, tf.constant(3.0), tf.constant([2.0, 4.0]))       # device bounds: one read
+    assert tf.clip_by_value(x, 2.0, 4.0).numpy().tolist() == [2.0, 4.0]
+
+
+def test_small_reductions_follow_tensorflows_order_on_cupy(standin_full):
+    """reduce_sum/mean over a last axis of 8..63 float32 (TF's Eigen order) give NumPy's bits on CuPy too:
+    the first device run printed a seed's loss as 11.000020 where TF prints 11.000027."""
+    rng = np.random.default_rng(3)
+    for shape, axis in [((64, 10), -1), ((10,), None), ((3, 37), 1), ((5, 9), None)]:
+        x = rng.normal(size=shape).astype(F32) * 100
+        d = tf.constant(x)
+        assert type(d._v) is S.StandinArray
+        for f in (tf.reduce_sum, tf.reduce_mean):
+            got = S.asnumpy(f(d, axis=axis)._v)
+            want = _red._sum_fwd(np, x, _red._axes(tf.constant(x), axis, "t"), False)
+            if f is tf.reduce_mean:
+                want = _red._mean_fwd(np, x, _red._axes(tf.constant(x), axis, "t"), False)
+            np.testing.assert_array_equal(got, want)

@@ -7,6 +7,8 @@ match the twin bit for bit apart from that (--fmad=false, float16 rounded after 
 operation); kernels calling exp/log/pow/tanh/erf within a few ulps.  The launch counters
 confirm the fused path ran.
 """
+import importlib
+
 import numpy as np
 
 from sample_arrays import sample
@@ -315,3 +317,22 @@ def test_float32_denormals_may_flush_to_zero():
     assert np.all((got == want) | (got == 0))
     got = cp.asnumpy(N.relu_grad.cuda(cp, *_dev(g, y)))
     assert np.all((got == y) | (got == 0))
+
+
+@DTYPES
+def test_gather_grad_kernel_is_deterministic_and_equals_its_twin(dt):
+    """200k repeated indices into 1000 rows: the same bits on every run, and np.add.at's bits."""
+    S = importlib.import_module("gputape.ops.shape")
+    rng = np.random.default_rng(10)
+    g = _data(rng, (20000, 33), dt, special=False)
+    idx = rng.integers(0, 1000, 20000)
+    want = S._gather_grad_fwd(np, g, idx, (1000, 33), 0, 0)
+    kernels.launch_counts.clear()
+    runs = [cp.asnumpy(S.gather_grad.cuda(cp, *_dev(g, idx), shape=(1000, 33), axis=0, nb=0)) for _ in range(3)]
+    for r in runs:
+        np.testing.assert_array_equal(r, want)
+    assert kernels.launch_counts["rows_add_sorted"] == 3
+    gi = _data(rng, (3, 7, 5), dt, special=False)
+    ii = rng.integers(0, 4, 7)
+    _check(S.gather_grad.cuda(cp, *_dev(gi, ii), shape=(3, 4, 5), axis=1, nb=0),
+           S._gather_grad_fwd(np, gi, ii, (3, 4, 5), 1, 0), True, "gather_grad axis 1")

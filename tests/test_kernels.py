@@ -745,3 +745,27 @@ def test_optimizer_kernels_on_host_equal_per_variable(on_host, monkeypatch, name
 
 def _run_kernel_on_numpy(ref, twin, xp, arrays, params):
     assert ref(xp, *arrays, **params) is not None, f"{ref!r} declined a flat update"
+
+
+# (g shape, idx, params shape, axis, nb): repeated indices, axis 0 and inner, batch axes in front
+_GATHER_GRAD = [((6, 3), [0, 2, 0, 0, 5, 2], (7, 3), 0, 0),
+                ((4, 2, 5), [[1, 1], [0, 3], [3, 3], [1, 0]], (4, 5), 0, 0),
+                ((2, 5, 3), [4, 4, 0, 4, 1], (2, 6, 3), 1, 0),
+                ((3, 4, 2), [1, 1, 0, 1], (2, 2), 0, 1),
+                ((0, 3), np.zeros(0, np.int64), (4, 3), 0, 0),
+                ((9,), [2] * 9, (3,), 0, 0)]
+
+
+@pytest.mark.parametrize("dt", [F16, F32, F64], ids=["f16", "f32", "f64"])
+def test_gather_grad_kernel_on_host_equals_twin_bit_for_bit(on_host, dt):
+    """The atomic-free gather gradient adds repeated indices in np.add.at's order: equal bits."""
+    S = importlib.import_module("gputape.ops.shape")
+    rng = np.random.default_rng(12)
+    for gshape, idx, shape, axis, nb in _GATHER_GRAD:
+        g = _data(rng, gshape, dt, special=False)
+        idx = np.asarray(idx, np.int64)
+        want = S._gather_grad_fwd(np, g, idx, shape, axis, nb)
+        got = S.gather_grad.cuda(np, g, idx, shape=shape, axis=axis, nb=nb)
+        _check(got, want, True, dt, f"gather_grad {gshape} {idx.tolist()} axis {axis} nb {nb}")
+        assert got.flags.c_contiguous
+    assert on_host.launch_counts["rows_add_sorted"] == len(_GATHER_GRAD) - 1    # the empty one launches nothing

@@ -341,7 +341,9 @@ def test_products_check_their_output_size(code):
     t0 = time.perf_counter()
     with pytest.raises(errors.ResourceExhaustedError, match=r"OOM when allocating tensor with shape"):
         _run(code)
-    assert time.perf_counter() - t0 < 2.0
+    # "at once": the computation refused would take minutes; the bound is loose because making the
+    # conv input alone (512 MB) takes seconds on a loaded 2-core CI machine
+    assert time.perf_counter() - t0 < 15.0
 
 
 _WEIRD = [None, 2.5, -1, 0, 2, True, "a", [], [[]], [1, [2]], [2.0], [-3], [1, -1], [[1, 2], [3]],

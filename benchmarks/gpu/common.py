@@ -53,3 +53,15 @@ def cupy_or_exit(stage):
 def summary(stage):
     print(f"== {stage}: {counts['PASS']} pass, {counts['FAIL']} fail, {counts['SKIP']} skip", flush=True)
     return 1 if counts["FAIL"] else 0
+
+
+def on_numpy(code):
+    """Run ``code`` (which prints one JSON value last) in a fresh process on gputape's NumPy backend:
+    a process keeps the backend of its first tensor, so the NumPy side of a comparison runs apart."""
+    import json
+    import subprocess
+    env = dict(os.environ, GPUTAPE_BACKEND="numpy", PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    if r.returncode:
+        raise RuntimeError(f"NumPy-backend process failed: {r.stderr.strip().splitlines()[-1:]}")
+    return json.loads(r.stdout.strip().splitlines()[-1])

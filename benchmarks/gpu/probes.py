@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from common import cupy_or_exit, item, say, summary
+from common import cupy_or_exit, item, on_numpy, say, summary
 
 
 def main():
@@ -21,12 +21,12 @@ def main():
 
     with item("A: erf and gelu keep float16"):
         x = tf.constant(np.linspace(-3, 3, 11, dtype=np.float16))
-        dts = {f: str(g(x).dtype) for f, g in [("erf", tf.math.erf),
+        dts = {f: g(x).dtype.name for f, g in [("erf", tf.math.erf),
                                                ("gelu", lambda t: tf.nn.gelu(t, approximate=False))]}
         with tf.GradientTape() as tape:
             tape.watch(x)
             y = tf.nn.gelu(x, approximate=False)
-        dts["gelu-grad"] = str(tape.gradient(y, x).dtype)
+        dts["gelu-grad"] = tape.gradient(y, x).dtype.name
         ok = all(v == "float16" for v in dts.values())
         ref = np.array([__import__("math").erf(float(v)) for v in np.linspace(-3, 3, 11, dtype=np.float16)])
         err = float(np.max(np.abs(tf.math.erf(x).numpy().astype(np.float64) - ref)))
@@ -88,10 +88,11 @@ def main():
 
     with item("G: float->int casts of inf/NaN/negatives"):
         src = np.array([np.inf, -np.inf, np.nan, -1.5, 3.7, 3e9], np.float32)
-        got = {d: tf.cast(tf.constant(src), d).numpy().tolist() for d in (tf.int32, tf.uint8, tf.int64)}
-        tf.set_backend("numpy")
-        want = {d: tf.cast(tf.constant(src), d).numpy().tolist() for d in (tf.int32, tf.uint8, tf.int64)}
-        tf.set_backend("cupy")
+        got = {d: tf.cast(tf.constant(src), getattr(tf, d)).numpy().tolist() for d in ("int32", "uint8", "int64")}
+        want = on_numpy("import json, numpy as np, gputape as tf\n"
+                        "src = np.array([np.inf, -np.inf, np.nan, -1.5, 3.7, 3e9], np.float32)\n"
+                        "print(json.dumps({d: tf.cast(tf.constant(src), getattr(tf, d)).numpy().tolist() "
+                        "for d in ('int32', 'uint8', 'int64')}))")
         say("PASS" if got == want else "FAIL", "G: float->int casts as on NumPy",
             f"cupy {got}" + ("" if got == want else f" numpy {want}"))
 
@@ -111,9 +112,9 @@ def main():
         y[:] = 0.5
         y[-3:] = cp.asarray(np.array([0.25, -0.75, 0.125], np.float16))
         g = cp.ones(n, cp.float16)
-        out = M.tanh_grad.cuda(cp, g, y)
+        out = M.tanh_grad.cuda(cp, y, g)          # (y, g): g * (1 - y*y)
         tail = cp.asnumpy(out[-4:])
-        want = M.tanh_grad.fwd(np, np.ones(4, np.float16), np.array([0.5, 0.25, -0.75, 0.125], np.float16))
+        want = M.tanh_grad.fwd(np, np.array([0.5, 0.25, -0.75, 0.125], np.float16), np.ones(4, np.float16))
         head = float(out[0]), float(out[2**31 - 1])
         del y, g, out
         cp.get_default_memory_pool().free_all_blocks()
@@ -133,17 +134,27 @@ def main():
             outs.append(tape.gradient(loss, params).numpy())
         same = all(np.array_equal(outs[0], o) for o in outs[1:])
         spread = max(float(np.max(np.abs(outs[0] - o))) for o in outs[1:])
-        say("PASS", "H: gather gradient run to run", f"bit-identical over 5 runs: {same}; max diff {spread:.2e}")
+        say("PASS" if same else "FAIL", "H: gather gradient run to run", f"bit-identical over 5 runs: {same}; "
+            f"max diff {spread:.2e}")
 
     with item("H: reduce_sum vs NumPy's TF-order sum"):
+        code = ("import json, numpy as np, gputape as tf\n"
+                "x = np.random.default_rng(1).normal(size=(1000, 1000)).astype(np.float32)\n"
+                "s = np.random.default_rng(2).normal(size=(64, 10)).astype(np.float32)\n"
+                "print(json.dumps([float(tf.reduce_sum(tf.constant(x)).numpy()), "
+                "tf.reduce_sum(tf.constant(s), axis=-1).numpy().tolist(), float(tf.reduce_mean(tf.constant(s[0])).numpy())]))")
+        want = on_numpy(code)
         x = np.random.default_rng(1).normal(size=(1000, 1000)).astype(np.float32)
-        got = tf.reduce_sum(tf.constant(x)).numpy()
-        tf.set_backend("numpy")
-        want = tf.reduce_sum(tf.constant(x)).numpy()
-        tf.set_backend("cupy")
-        exact = np.float64(x.astype(np.float64).sum())
-        say("PASS", "H: reduce_sum float32 1e6", f"cupy {got!r} numpy(TF order) {want!r} float64 {exact!r} "
-                                               f"equal: {got == want}")
+        s = np.random.default_rng(2).normal(size=(64, 10)).astype(np.float32)
+        big = float(tf.reduce_sum(tf.constant(x)).numpy())
+        small = tf.reduce_sum(tf.constant(s), axis=-1).numpy().tolist()
+        mean = float(tf.reduce_mean(tf.constant(s[0])).numpy())
+        exact = float(x.astype(np.float64).sum())
+        say("PASS" if small == want[1] and mean == want[2] else "FAIL",
+            "H: small reductions (TF's Eigen order) bit-equal to NumPy", f"rows of 10: {small == want[1]}, "
+            f"mean of 10: {mean == want[2]}")
+        say("PASS", "H: reduce_sum float32 1e6 (CuPy tree order)", f"cupy {big!r}, numpy {want[0]!r}, "
+            f"float64 {exact!r}: |cupy-f64| {abs(big - exact):.2e}, |numpy-f64| {abs(want[0] - exact):.2e}")
 
     say("SKIP", "I: sync counts", "counted under the CuPy stand-in (tests/test_sync_budget.py), not here")
 

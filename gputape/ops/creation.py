@@ -225,8 +225,13 @@ def _float_dtype(dtype, op):
 def _moment(v, npd, shape, op, what):
     """mean/stddev/minval/maxval: a Python number as is, else an array broadcastable to ``shape``
     (TF multiplies and adds, so a shape that does not broadcast is an InvalidArgumentError)."""
-    if type(v) is float or type(v) is int:
+    if type(v) is float:
         return v
+    if type(v) is int:          # as a float: CuPy cannot take a Python int beyond int64 as a scalar
+        try:
+            return float(v)
+        except OverflowError:
+            raise ValueError(f"{op}: {what}={v} does not fit a {npd.name}") from None
     a = checks.as_tensor(v, op, what)._v
     if a.dtype.kind not in "iuf":
         raise TypeError(f"{op}: {what} must be a number or a numeric tensor, got {v!r}")

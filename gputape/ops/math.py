@@ -332,8 +332,30 @@ clip_grad.def_vjp(None, None, None, lambda gg, out, x, lo, hi, g: clip_grad(x, l
 clip_grad.def_jvp(lambda ts, out, x, lo, hi, g: None if ts[3] is None else clip_grad(x, lo, hi, ts[3]))
 
 
+def _bounds_on_host(v):
+    """A host (NumPy) view of a clip bound, or None for a bound that lives on the device."""
+    v = getattr(v, "_v", v)
+    return None if _b.is_cupy_array(v) else v
+
+
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
-    """Clamp ``t`` to ``[clip_value_min, clip_value_max]``; gradient 1 on both boundaries."""
+    """Clamp ``t`` to ``[clip_value_min, clip_value_max]``; gradient 1 on both boundaries.
+
+    Raises InvalidArgumentError where any ``clip_value_min > clip_value_max``, as TF's CPU kernel.
+    The check is made here, before the op: on the host for Python or NumPy bounds (free), with one
+    device->host read for bounds that are CuPy tensors (the price of not clipping silently)."""
+    lo, hi = _bounds_on_host(clip_value_min), _bounds_on_host(clip_value_max)
+    if lo is not None and hi is not None:
+        with np.errstate(invalid="ignore"):
+            bad = np.any(np.asarray(lo) > np.asarray(hi))
+    else:
+        lo_d, hi_d = (getattr(v, "_v", v) for v in (clip_value_min, clip_value_max))
+        xp = _b.array_module(lo_d if lo is None else hi_d)
+        bad = bool(xp.any(xp.asarray(lo_d) > xp.asarray(hi_d)))
+    if bad:
+        raise InvalidArgumentError(f"clip_by_value: clip_value_min must be <= clip_value_max "
+                                   f"(clip_value_min {_b.to_host(getattr(clip_value_min, '_v', clip_value_min))}, "
+                                   f"clip_value_max {_b.to_host(getattr(clip_value_max, '_v', clip_value_max))})")
     return _clip_op(t, clip_value_min, clip_value_max)
 
 

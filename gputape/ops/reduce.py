@@ -55,17 +55,16 @@ def _expand(g, out, x, axes, keepdims):
 _PACKET = {np.dtype(np.float32): 8, np.dtype(np.float64): 4}
 
 
-def _eigen_sum_last(a, w):
+def _eigen_sum_last(xp, a, w):
     """Sum over the last axis in the order TensorFlow's CPU kernel (Eigen, AVX packets) uses:
     packets accumulated in sequence, reduced by halving, plus the tail summed on its own.
-    Measured equal to TF 2.21 bit for bit while the axis holds fewer than 8 packets."""
+    Measured equal to TF 2.21 bit for bit while the axis holds fewer than 8 packets.  Elementwise
+    adds only, so CuPy gives the same bits as NumPy (a CuPy reduction kernel would not)."""
     n = a.shape[-1]
     k = n // w
-    if k > 1:
-        # rows of one packet each, added in order (numpy reduces a non-inner axis row by row)
-        p = np.add.reduce(a[..., :k * w].reshape(a.shape[:-1] + (k, w)), axis=-2)
-    else:
-        p = a[..., :w]
+    p = a[..., :w]
+    for i in range(1, k):              # packets added in order (as numpy reduces a non-inner axis)
+        p = p + a[..., i * w:(i + 1) * w]
     while p.shape[-1] > 1:
         h = p.shape[-1] // 2
         p = p[..., :h] + p[..., h:]
@@ -79,17 +78,17 @@ def _eigen_sum_last(a, w):
 
 
 def _sum_fwd(xp, x, axes, keepdims):
-    w = _PACKET.get(x.dtype) if xp is np else None
+    w = _PACKET.get(x.dtype)
     if w is not None and axes and w <= x.shape[axes[-1]] < 8 * w and axes[-1] == x.ndim - 1:
         # only full reductions and last-axis reductions follow Eigen's inner-most-dimension path
         if len(axes) == x.ndim:
-            r = _eigen_sum_last(np.ascontiguousarray(x).reshape(-1), w) if x.size < 8 * w else None
+            r = _eigen_sum_last(xp, xp.ascontiguousarray(x).reshape(-1), w) if x.size < 8 * w else None
         elif len(axes) == 1:
-            r = _eigen_sum_last(x, w)
+            r = _eigen_sum_last(xp, x, w)
         else:
             r = None
         if r is not None:
-            r = np.asarray(r, dtype=x.dtype)
+            r = xp.asarray(r, dtype=x.dtype)
             if keepdims:
                 r = r.reshape(tuple(1 if i in axes else d for i, d in enumerate(x.shape)))
             return r
@@ -137,8 +136,8 @@ def _mean_fwd(xp, x, axes, keepdims):
             return (s // wide.type(n)).astype(x.dtype)
         return (xp.sign(s) * (xp.abs(s) // wide.type(n))).astype(x.dtype)
     # floats: sum / n, so an empty mean is 0/0 = NaN (TF); float16 accumulates in float32
-    if xp is np and x.dtype in _PACKET:
-        return np.asarray(_sum_fwd(xp, x, axes, keepdims) / x.dtype.type(n), dtype=x.dtype)
+    if x.dtype in _PACKET:
+        return xp.asarray(_sum_fwd(xp, x, axes, keepdims) / x.dtype.type(n), dtype=x.dtype)
     acc = np.dtype(np.float32) if x.dtype == np.float16 else x.dtype
     s = _ureduce(xp, "add", x, axes, keepdims, dtype=acc)
     return (s / acc.type(n)).astype(x.dtype, copy=False)

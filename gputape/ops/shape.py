@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from ..op import defop
+from ..kernels import kernel
 from ..tensor import _Base, convert_to_tensor
 from ..errors import InvalidArgumentError
 from .. import backend as _b
@@ -526,7 +527,8 @@ def _gather_grad_fwd(xp, g, idx, shape, axis, nb):
     return z
 
 
-gather_grad = defop("gather_grad", _gather_grad_fwd, linear=True)
+# on CuPy the sorted, atomic-free kernel: deterministic and equal to this twin bit for bit
+gather_grad = defop("gather_grad", _gather_grad_fwd, linear=True, cuda=kernel("nn.cu", "rows_add_sorted"))
 gather_grad.def_vjp(lambda gg, out, g, idx, shape, axis, nb: _gather(gg, idx, axis=gg._v.ndim - len(shape) + axis),
                     None)
 
