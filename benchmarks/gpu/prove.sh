@@ -89,7 +89,7 @@ if [ "$gpu" -ge 1 ] 2>/dev/null && [ -n "$san" ]; then
   for tool in memcheck racecheck synccheck; do
     GPUTAPE_CUPY_NO_POOL=1 stage 4 "sanitizer-$tool" 30 "$out/s4_sanitizer.log" \
       "$san" --tool "$tool" --error-exitcode 86 --print-limit 20 $py -m pytest -q -p no:cacheprovider --backend cupy \
-      -x tests/test_gpu_kernels.py -k "f32 and (elementwise or select or softmax or bias_act) or flat_optimizer_kernel_equals_its"
+      -x tests/test_gpu_kernels.py -k "f32 and (elementwise or select or softmax or bias_act or gather_grad) or flat_optimizer_kernel_equals_its"
   done
 else
   echo "SKIP stage 4 sanitizer: ${san:-compute-sanitizer not found}${gpu:+, devices: $gpu}" >"$out/s4_sanitizer.log"
