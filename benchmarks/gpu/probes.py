@@ -93,7 +93,9 @@ def main():
                         "src = np.array([np.inf, -np.inf, np.nan, -1.5, 3.7, 3e9], np.float32)\n"
                         "print(json.dumps({d: tf.cast(tf.constant(src), getattr(tf, d)).numpy().tolist() "
                         "for d in ('int32', 'uint8', 'int64')}))")
-        say("PASS" if got == want else "FAIL", "G: float->int casts as on NumPy",
+        inr = [3, 4]       # -1.5 and 3.7: in range of every target (but uint8: 3.7 only)
+        ok = all(got[d][i] == want[d][i] for d in got for i in inr if not (d == "uint8" and i == 3))
+        say("PASS" if ok else "FAIL", "G: float->int casts of in-range values as on NumPy (UB values may differ)",
             f"cupy {got}" + ("" if got == want else f" numpy {want}"))
 
     with item("G: convert_to_tensor(cupy array, dtype_hint=)"):
