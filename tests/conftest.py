@@ -10,17 +10,28 @@ import os
 import pytest
 
 import gputape
+from gputape import backend as _backend
 
 
 def pytest_addoption(parser):
-    parser.addoption("--backend", choices=("numpy", "cupy", "auto"),
+    parser.addoption("--backend", choices=("numpy", "cupy", "auto", "cupy-standin"),
                      default=os.environ.get("GPUTAPE_BACKEND", "numpy").strip().lower() or "numpy",
-                     help="array backend for gputape (default: $GPUTAPE_BACKEND, else numpy)")
+                     help="array backend for gputape (default: $GPUTAPE_BACKEND, else numpy); cupy-standin: "
+                          "the NumPy-backed CuPy stand-in (tests/cupy_standin.py) with the kernels' host "
+                          "builds -- NOT A GPU")
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "gpu: needs CuPy and a CUDA device (skipped otherwise)")
-    name = gputape.set_backend(config.getoption("--backend"))
+    choice = config.getoption("--backend")
+    if choice == "cupy-standin":
+        import tempfile
+        import cupy_standin
+        config._gputape_standin = tempfile.TemporaryDirectory(prefix="gputape-hostkernels-")
+        cupy_standin.install_session(__import__("pathlib").Path(config._gputape_standin.name))
+        os.environ["GPUTAPE_BACKEND"] = "numpy"       # subprocesses (seed programs) run on NumPy
+        return
+    name = gputape.set_backend(choice)
     os.environ["GPUTAPE_BACKEND"] = name
     if name == "cupy" and os.environ.get("GPUTAPE_CUPY_NO_POOL"):
         # compute-sanitizer's memcheck sees only cudaMalloc'd blocks: without CuPy's pool an
@@ -29,7 +40,14 @@ def pytest_configure(config):
         cupy.cuda.set_allocator(None)
 
 
+def standin_mode():
+    """Whether this run is ``--backend cupy-standin`` (the CuPy stand-in, NOT a GPU)."""
+    return getattr(_backend.xp, "NOT_A_GPU", False)
+
+
 def pytest_report_header(config):
+    if standin_mode():
+        return "gputape backend: cupy-standin (NumPy on the CPU with host-built kernels; NOT A GPU)"
     return f"gputape backend: {gputape.backend_name()}"
 
 

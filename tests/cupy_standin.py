@@ -167,9 +167,11 @@ def zeros_like(a, dtype=None):
     return _dev(np.zeros_like(a, dtype=dtype))
 
 
-def argsort(a, axis=-1):
+def argsort(a, axis=-1, kind=None):
+    """Stable, as CuPy's (its ``kind`` is ignored: CuPy sorts with a stable radix/merge sort; the gather
+    gradient kernel relies on it, and the device run checks it against np.add.at's order)."""
     _need_dev("argsort", a)
-    return _dev(np.argsort(a, axis=axis))
+    return _dev(np.argsort(a, axis=axis, kind="stable"))
 
 
 def take_along_axis(a, indices, axis):
@@ -327,3 +329,25 @@ def install(monkeypatch):
 def restore():
     from gputape import op
     op._replan_all()
+
+
+# ---------------------------------------------------------------- the stand-in test mode
+
+def install_session(kernel_dir):
+    """The stand-in as gputape's CuPy backend for a whole pytest run (``pytest --backend cupy-standin``,
+    tests/conftest.py): every NumPy function available (``full_api``), and every ``RawModule`` launch
+    of gputape.kernels run by the host (g++) build of the kernel (tests/host_kernels.py), built once
+    into ``kernel_dir``.  Returns the stand-in module.  NOT A GPU: results are CPU results."""
+    from gputape import backend, kernels, op
+    from gputape.ops import creation
+    import host_kernels
+    backend.set_backend("numpy")                 # the real backend is chosen first, then replaced
+    backend.xp, backend.name = cupy, "cupy"
+    backend._cupy, backend._cupyx = cupy, cupyx
+    creation.random._gen, creation.random._op_gens = None, {}
+    full_api()
+    libs = host_kernels.build_host_kernels(kernel_dir)
+    kernels.KernelRef.function = lambda self, ctype: host_kernels.HostFunction(libs[self.file], self.name, ctype)
+    kernels._max_grid = 3                        # a small grid, so grid-stride loops wrap
+    op._replan_all()
+    return cupy
