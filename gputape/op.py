@@ -401,6 +401,8 @@ def _arg_kind(a):
 
 
 def _convert_rest(op, args):
+    # objects with TF's conversion protocol (IndexedSlices) become their tensor, recorded on the tape
+    args = tuple(a.__tf_tensor__() if hasattr(type(a), "__tf_tensor__") else a for a in args)
     ref = None
     sd = op._convert_ref or ()
     for i in sd:

@@ -266,6 +266,8 @@ class Optimizer:
     @staticmethod
     def _grad_array(g, v):
         xp = _b.get_xp()
+        if hasattr(type(g), "__tf_tensor__"):          # an IndexedSlices gradient: densified (rows summed)
+            g = g.__tf_tensor__()
         gv = g._v if isinstance(g, _Base) else xp.asarray(g)
         if gv.dtype.kind not in "biuf":
             raise TypeError(f"apply_gradients: the gradient of variable '{v.name}' has dtype {gv.dtype}; a "
