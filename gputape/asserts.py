@@ -33,7 +33,9 @@ _check_numerics = defop("check_numerics", _numerics_fwd, linear=True, aliases=Tr
 @_check_numerics.def_vjp
 def _check_numerics_vjp(g, out, x, message):
     """dx = check_numerics(g): TF's CheckNumerics gradient checks the gradient too."""
-    return check_numerics(g, "Not a number (NaN) or infinity (Inf) values detected in gradient. " + message)
+    return check_numerics(g, f"Not a number (NaN) or infinity (Inf) values detected in gradient. "
+                             f"{message.encode()!r}")     # TF formats the op's bytes attribute: b'msg'
+
 
 
 def check_numerics(tensor, message, name=None):
@@ -247,52 +249,66 @@ def _describe(t):
 
 
 def assert_shapes(shapes, data=None, summarize=None, message=None, name=None):
-    """Check that each ``(tensor, shape)`` of ``shapes`` (a list of pairs, or a dict's items) has that shape:
-    integer entries are sizes, strings are symbols whose size must agree across all tensors, a leading
-    ``'...'`` or ``'*'`` stands for any number of leading dimensions; a shape given as one string is a
-    sequence of one-character symbols (TF's ``tf.debugging.assert_shapes``).  ValueError with TF's messages
-    ("... dimension 1 must have size 2.  Received size 3, shape (1, 3)")."""
+    """Check that each ``(tensor, shape)`` of ``shapes`` (a list of pairs, or a dict's items) has that shape
+    (TF 2.21's ``tf.debugging.assert_shapes``): integer entries are sizes, other entries symbols whose size
+    must agree across all tensors, None or '.' any size, a first entry ``...`` (Ellipsis) or ``'*'`` any
+    number of leading dimensions; a shape of None is no constraint, a string is a sequence of
+    one-character symbols.  Ranks are checked first (a shape of 0 or 1 entries takes rank 0 or 1), then
+    sizes.  ValueError with TF's messages ("... dimension 1 must have size 2.  Received size 3, shape
+    (1, 3)").  ``data`` and ``summarize`` only add to TF's message in graph mode."""
+    from .tensor import convert_to_tensor
     pairs = list(shapes.items()) if isinstance(shapes, dict) else list(shapes)
-    sizes = {}
     pre = _prefix(message)
+    specs = []
     for t, spec in pairs:
-        spec = list(spec)
-        shape = _shape_of(t)
-        rank = len(shape)
+        if spec is None:
+            continue
+        t = t if isinstance(t, _Base) else convert_to_tensor(t)
+        if not hasattr(spec, "__iter__") and not hasattr(spec, "__getitem__"):
+            raise ValueError(f"{pre}Tensor {_describe(t)}.  Specified shape must be an iterable.  An iterable has "
+                             f"the attribute `__iter__` or `__getitem__`.  Received specified shape: {spec}")
+        spec = tuple(spec)
         var = False
-        for k, s in enumerate(spec):
-            if s in ("...", "*", Ellipsis):
+        for k, sym in enumerate(spec):
+            if sym is Ellipsis or (isinstance(sym, str) and sym == "*"):
                 if k != 0:
                     raise ValueError(f"{pre}Tensor {_describe(t)} specified shape index {k}.  Symbol `...` or `*` "
                                      f"for a variable number of unspecified dimensions is only allowed as the "
                                      f"first entry")
                 var = True
-        dims = spec[1:] if var else spec
-        if var and rank < len(dims):
-            raise ValueError(f"{pre}Tensor  must have rank at least {len(dims)}.  Received rank {rank}, shape {shape}")
-        if not var and rank != len(dims):
-            if len(dims) == 1 and rank > 1:
+        specs.append((t, var, spec[1:] if var else spec))
+    for t, var, dims in specs:
+        rank, shape = len(_shape_of(t)), _shape_of(t)
+        if var:
+            if len(dims) > 1 and rank < len(dims):
+                raise ValueError(f"{pre}Tensor  must have rank at least {len(dims)}.  Received rank {rank}, shape "
+                                 f"{shape}")
+        elif len(dims) in (0, 1):
+            if rank not in (0, 1):
                 raise ValueError(f"{pre}Tensor  must have rank in (0, 1).  Received rank {rank}, shape {shape}")
+        elif rank != len(dims):
             raise ValueError(f"{pre}Tensor  must have rank {len(dims)}.  Received rank {rank}, shape {shape}")
-        offset = rank - len(dims)
-        for k, s in enumerate(dims):
-            got = shape[offset + k]
-            if s is None:
+    sizes = {}
+    for t, var, dims in specs:
+        shape = _shape_of(t)
+        actual = tuple(shape) if shape else (1,)
+        for i, sym in enumerate(dims):
+            if sym is None or (isinstance(sym, str) and sym == "."):
                 continue
-            if isinstance(s, str):
-                if s in sizes:
-                    want, by, by_dim = sizes[s]
-                    if got != want:
-                        raise ValueError(f"{pre}Specified by tensor {by} dimension {by_dim}.  Tensor {_describe(t)} "
-                                         f"dimension {offset + k} must have size {want}.  Received size {got}, "
-                                         f"shape {shape}")
+            dim = i - len(dims) if var else i
+            got = actual[dim]
+            known = isinstance(sym, (int, np.integer)) and not isinstance(sym, bool)
+            if known or sym in sizes:
+                if known:
+                    want, how = int(sym), "Specified explicitly"
                 else:
-                    sizes[s] = (got, _describe(t), offset + k)
-            else:
-                want = checks.as_int(s, "assert_shapes", "shape")
+                    want, by, by_dim = sizes[sym]
+                    how = f"Specified by tensor {by} dimension {by_dim}"
                 if got != want:
-                    raise ValueError(f"{pre}Specified explicitly.  Tensor {_describe(t)} dimension {offset + k} must "
-                                     f"have size {want}.  Received size {got}, shape {shape}")
+                    raise ValueError(f"{pre}{how}.  Tensor {_describe(t)} dimension {dim} must have size {want}.  "
+                                     f"Received size {got}, shape {shape}")
+            else:
+                sizes[sym] = (got, _describe(t), dim)
 
 
 def assert_type(tensor, tf_type, message=None, name=None):

@@ -241,20 +241,27 @@ def _as_loop_value(x):
     return convert_to_tensor(x)
 
 
-def _check_invariant(inv, v, where, after):
+def _shape(v):
+    return None if _is_tensor_array(v) else tuple(v._v.shape) if isinstance(v, _Base) else tuple(np.shape(v))
+
+
+def _is_tensor_array(v):
     from .tensor_array import TensorArray
-    if isinstance(v, TensorArray):
+    return isinstance(v, TensorArray)
+
+
+def _check_invariant(inv, entered, shape, where, after):
+    """A loop variable's shape against its shape invariant (TF's graph-mode messages)."""
+    if shape is None or inv.rank is None or inv.is_compatible_with(shape):
         return
-    shape = tuple(v._v.shape) if isinstance(v, _Base) else tuple(np.shape(v))
-    if inv.rank is not None and not inv.is_compatible_with(shape):
-        if after:
-            raise ValueError(f"Input tensor `{where}` enters the loop with shape {TensorShape(shape)}, but has "
-                             f"shape {TensorShape(shape)} after one iteration, which is not compatible with its "
-                             f"shape invariant {inv}. To allow the shape to vary across iterations, use the "
-                             f"`shape_invariants` argument of tf.while_loop to specify a less-specific shape.")
-        raise ValueError(f"The shape invariant specified for {where} is not compatible with the initial shape of "
-                         f"the loop variable. It enters the loop with shape {TensorShape(shape)}, but the "
-                         f"specified shape invariant is {inv}.")
+    if after:
+        raise ValueError(f"Input tensor `{where}` enters the loop with shape {TensorShape(entered)}, but has shape "
+                         f"{TensorShape(shape)} after one iteration, which its shape invariant {inv} does not "
+                         f"allow. To allow the shape to vary across iterations, use the `shape_invariants` "
+                         f"argument of tf.while_loop to specify a less-specific shape.")
+    raise ValueError(f"The shape invariant specified for {where} is not compatible with the initial shape of the "
+                     f"loop variable. It enters the loop with shape {TensorShape(shape)}, but the specified shape "
+                     f"invariant is {inv}.")
 
 
 def _invariants(shape_invariants, loop_vars):
@@ -324,6 +331,8 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     limit = None
     if maximum_iterations is not None:
         m = maximum_iterations
+        if isinstance(m, (list, tuple, np.ndarray)):
+            m = convert_to_tensor(m)
         if isinstance(m, _Base) and m._v.ndim != 0:
             raise ValueError(f"'maximum_iterations' must be a scalar. Received shape: {m.shape}")
         limit = checks.as_int(m, "while_loop", "maximum_iterations")
@@ -331,8 +340,9 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     inv = None
     if shape_invariants is not None:
         inv = _invariants(shape_invariants, loop_vars)
-        for k, (s, v) in enumerate(zip(inv, _flatten(loop_vars))):
-            _check_invariant(s, v, f"loop_vars[{k}]", after=False)
+        entered = [_shape(v) for v in _flatten(loop_vars)]
+        for k, (s, e) in enumerate(zip(inv, entered)):
+            _check_invariant(s, e, e, f"loop_vars[{k}]", after=False)
     structure = loop_vars
     it = 0
     while True:
@@ -355,8 +365,8 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
             # TF packs (counter, loop_vars) and compares with the body's (counter, out): the sequence types count
             _same_structure(structure, out)
         if inv is not None:
-            for k, (s, v) in enumerate(zip(inv, _flatten(out))):
-                _check_invariant(s, v, f"loop_vars[{k}]", after=True)
+            for k, (s, e, v) in enumerate(zip(inv, entered, _flatten(out))):
+                _check_invariant(s, e, _shape(v), f"loop_vars[{k}]", after=True)
         loop_vars = out
         it += 1
     res = _pack(loop_vars, [_as_loop_value(x) for x in _flatten(loop_vars)])

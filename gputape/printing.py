@@ -24,14 +24,13 @@ from .tensor import _Base
 
 __all__ = ["print"]
 
-_builtin_print = print
-
-
 def _float_str(x, digits, more, cast):
     if np.isnan(x):
         return "nan"
     if np.isinf(x):
         return "inf" if x > 0 else "-inf"
+    if x != 0 and abs(x) < np.finfo(cast).tiny:     # TF's CPU threads treat subnormals as zero (DAZ)
+        return "-0" if x < 0 else "0"
     s = "%.*g" % (digits, float(x))
     if cast(s) != cast(float(x)):
         s = "%.*g" % (more, float(x))
