@@ -86,10 +86,14 @@ def _env(tmp_path):
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_as_tensorflow(name, tmp_path):
-    code, match = CASES[name]
-    rec = RECORDED[name]
     if name in DIFFERS:
         pytest.skip(f"deliberate difference: {DIFFERS[name]} (checked in its own test)")
+    _check_case(name, tmp_path)
+
+
+def _check_case(name, tmp_path):
+    code, match = CASES[name]
+    rec = RECORDED[name]
     kind, val = run_code(code, _env(tmp_path))
     if "error" in rec:
         assert kind == "error", f"TF raises {rec['error']}: {rec['message']!r}; gputape returned {val!r}"
@@ -249,3 +253,53 @@ def test_check_numerics_scope_still_checks_every_op():
     with pytest.raises(tf.NumericsError, match="log"):
         with tf.debugging.check_numerics_scope():
             tf.math.log(tf.constant([-1.0]))
+
+
+# ---------------------------------------------------------------- the CuPy path (NumPy stand-in: NOT a GPU)
+@pytest.fixture
+def standin(monkeypatch):
+    import contextlib
+    import cupy_standin as S
+    from gputape import backend
+    cp = S.install(monkeypatch)
+    S.full_api(True)               # every NumPy function, wrapped: NumPy arrays handed to it are recorded
+    S.numpy_args.clear()
+    monkeypatch.setattr(backend, "gpu_count", lambda: 2)
+    monkeypatch.setattr(backend, "device_scope", lambda i: contextlib.nullcontext())
+    yield cp
+    S.full_api(False)
+    monkeypatch.undo()
+    S.restore()
+
+
+STANDIN_CASES = sorted(n for n in CASES if n not in DIFFERS and not n.startswith(("config_", "device_")))
+
+
+def test_every_case_on_the_cupy_standin(standin, tmp_path):
+    """Every recorded program again with the CuPy stand-in as the backend: the ops these functions use run on
+    the array's module (no NumPy-only call on a device array), with TF's answers."""
+    import cupy_standin as S
+    failures, kernels = [], []
+    for name in STANDIN_CASES:
+        try:
+            _check_case(name, tmp_path)
+        except ModuleNotFoundError as e:    # a fused CUDA kernel (pow's, sigmoid's, ...): needs a real GPU
+            assert "cupy" in str(e)
+            kernels.append(name)
+        except Exception as e:          # noqa: BLE001 - collected, reported together
+            failures.append(f"{name}: {type(e).__name__}: {str(e)[:200]}")
+    assert not failures, "\n".join(failures)
+    assert len(kernels) < 12, kernels
+    assert type(tf.constant([1.0])._v) is S.StandinArray
+    mine = [a for a in S.numpy_args if any(f in str(a) for f in ("control_flow", "tensor_array", "printing",
+                                                                 "asserts", "indexed_slices", "config"))]
+    assert not mine, f"NumPy arrays handed to CuPy functions: {mine}"
+
+
+def test_devices_on_the_cupy_standin(standin):
+    assert tf.config.list_physical_devices("GPU") == [
+        tf.config.PhysicalDevice("/physical_device:GPU:0", "GPU"), tf.config.PhysicalDevice("/physical_device:GPU:1", "GPU")]
+    with tf.device("/GPU:1"):
+        tf.ones([2])
+    with pytest.raises(ValueError, match="there is no GPU 2"):
+        tf.device("/device:GPU:2")
