@@ -303,3 +303,43 @@ def test_devices_on_the_cupy_standin(standin):
         tf.ones([2])
     with pytest.raises(ValueError, match="there is no GPU 2"):
         tf.device("/device:GPU:2")
+
+
+# ---------------------------------------------------------------- first and second order against finite differences
+def _ta_program(x):
+    ta = tf.TensorArray(tf.float64, size=3).unstack(tf.sin(x))
+    ta2 = tf.TensorArray(tf.float64, size=2, infer_shape=False).split(ta.concat() * 2.0, [2, 4])
+    return ta.gather([2, 0]) * tf.reduce_sum(ta2.read(1)) + tf.reduce_sum(ta2.read(0))
+
+
+FD_PROGRAMS = {
+    "check_numerics": (lambda x: tf.debugging.check_numerics(tf.sin(x) * x, "m"), (3,)),
+    "cond_true": (lambda x: tf.cond(tf.constant(True), lambda: tf.exp(x) * x, lambda: x), (2, 2)),
+    "case": (lambda x: tf.case([(tf.constant(False), lambda: x), (tf.constant(True), lambda: tf.tanh(x) * x)]),
+             (3,)),
+    "switch_case": (lambda x: tf.switch_case(tf.constant(2), [lambda: x, lambda: x * x, lambda: tf.sin(x) * x]),
+                    (3,)),
+    "while_loop": (lambda x: tf.while_loop(lambda i, y: i < 3, lambda i, y: (i + 1, tf.sin(y) * x), [0, x])[1],
+                   (4,)),
+    "while_loop_nested_vars": (lambda x: tf.while_loop(
+        lambda i, s: i < 2, lambda i, s: (i + 1, {"a": s["a"] * s["b"][0], "b": (s["b"][0] + 1.0,)}),
+        [0, {"a": x, "b": (tf.cos(x),)}])[1]["a"], (3,)),
+    "tensor_array": (_ta_program, (3, 2)),
+    "map_fn": (lambda x: tf.map_fn(lambda r: tf.reduce_sum(r * r) * r, x), (3, 2)),
+    "vectorized_map": (lambda x: tf.vectorized_map(lambda r: tf.reduce_prod(r) + r, x), (2, 3)),
+    "scan_reverse": (lambda x: tf.scan(lambda a, v: a * v + tf.sin(v), x, initializer=tf.constant(0.5, tf.float64),
+                                       reverse=True), (4,)),
+    "foldl": (lambda x: tf.foldl(lambda a, v: a * v + 1.0, x), (4,)),
+    "foldr": (lambda x: tf.foldr(lambda a, v: a * tf.exp(v), x), (3,)),
+    "identity_n": (lambda x: tf.identity_n([x * x, tf.sin(x)])[0] * tf.identity_n([x])[0], (3,)),
+    "indexed_slices": (lambda x: tf.convert_to_tensor(tf.IndexedSlices(x * x, tf.constant([2, 0, 2]),
+                                                                       tf.constant([4, 2]))), (3, 2)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FD_PROGRAMS))
+def test_gradients_against_finite_differences(name):
+    from gputape.testing import check_grads
+    f, shape = FD_PROGRAMS[name]
+    x = np.random.default_rng(7).uniform(0.3, 1.2, shape)
+    check_grads(f, [x], order=2)
