@@ -64,28 +64,38 @@ def _pack(s, flat):
 _NOT_SAME = "The two structures don't have the same nested structure."
 
 
-def _same_structure(a, b, check_types=True, what=""):
+def _same_structure(a, b, check_types=True, where=""):
     """tf.nest.assert_same_structure: ValueError when the nesting differs, TypeError when only the
     sequence types do (list vs tuple), both with TF's first line."""
-    detail = f"\n\nFirst structure: {_kind(a)}\n\nSecond structure: {_kind(b)}{what}"
-    if _is_seq(a) != _is_seq(b):
-        raise ValueError(_NOT_SAME + detail)
-    if not _is_seq(a):
-        return
+    why = _structure_difference(a, b, check_types)
+    if why is not None:
+        cls, more = why
+        raise cls(f"{_NOT_SAME}\n\nFirst structure: {_kind(a)}\n\nSecond structure: {_kind(b)}\n\n"
+                  f"More specifically: {more}" + (f"\n({where})" if where else ""))
+
+
+def _structure_difference(a, b, check_types):
+    """None when ``a`` and ``b`` nest alike, else (exception class, what differs)."""
+    sa, sb = _is_seq(a), _is_seq(b)
+    if not sa and not sb:
+        return None
+    if sa != sb:
+        return ValueError, f"{_kind(a if sa else b)} is a sequence, while {_kind(b if sa else a)} is not"
     if check_types and type(a) is not type(b) and not (isinstance(a, dict) and isinstance(b, dict)):
-        raise TypeError(_NOT_SAME + detail + f"\n\nMore specifically: the sequence types differ: "
-                                             f"{type(a).__name__} and {type(b).__name__}")
-    if isinstance(a, dict):
-        if not isinstance(b, dict) or sorted(a) != sorted(b):
-            raise ValueError(_NOT_SAME + detail)
-        for k in a:
-            _same_structure(a[k], b[k], check_types, what)
-        return
-    if len(a) != len(b):
-        raise ValueError(_NOT_SAME + detail + f"\n\nMore specifically: The two structures don't have the same "
-                                              f"number of elements ({len(a)} and {len(b)}).")
-    for x, y in zip(a, b):
-        _same_structure(x, y, check_types, what)
+        return TypeError, f"the sequence types differ: {type(a).__name__} and {type(b).__name__}"
+    if isinstance(a, dict) or isinstance(b, dict):
+        if not (isinstance(a, dict) and isinstance(b, dict)) or sorted(a) != sorted(b):
+            return ValueError, "the dictionaries' keys differ"
+        pairs = [(a[k], b[k]) for k in a]
+    else:
+        if len(a) != len(b):
+            return ValueError, f"The two structures don't have the same number of elements ({len(a)} and {len(b)})"
+        pairs = zip(a, b)
+    for x, y in pairs:
+        why = _structure_difference(x, y, check_types)
+        if why is not None:
+            return why
+    return None
 
 
 def _kind(s):
@@ -360,10 +370,11 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                                 f"tuple of {len(structure)} loop variables, as loop_vars; it returned a tensor)")
             raise TypeError(f"while_loop: body must return a list or tuple of {len(structure)} loop variables, "
                             f"as loop_vars; it returned {_kind(out)}")
-        _same_structure(list(structure), list(out))
+        _same_structure(list(structure), list(out), where="while_loop: loop_vars, then what body returned")
         if limit is not None and it == 0 and type(out) is not type(structure):
             # TF packs (counter, loop_vars) and compares with the body's (counter, out): the sequence types count
-            _same_structure(structure, out)
+            _same_structure(structure, out, where="while_loop with maximum_iterations: loop_vars, then what body "
+                                                  "returned")
         if inv is not None:
             for k, (s, e, v) in enumerate(zip(inv, entered, _flatten(out))):
                 _check_invariant(s, e, _shape(v), f"loop_vars[{k}]", after=True)
@@ -476,7 +487,8 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True, swap
     first = [None] * len(specs)
     for i in range(n):
         out = fn(_pack(elems, [e[i] for e in flat]))
-        _same_structure(sig_struct, out, check_types=False)
+        _same_structure(sig_struct, out, check_types=False,
+                        where="map_fn: fn_output_signature (else elems), then what fn returned")
         for k, (v, (dt, shp)) in enumerate(zip(_flatten(out), specs)):
             v = _to_dtype(v, dt)
             _write_check(v, dt, shp, first[k] if infer_shape else None)
@@ -516,7 +528,8 @@ def vectorized_map(fn, elems, fallback_to_while_loop=True, warn=True):
         return _pack(probe, [convert_to_tensor(np.zeros((0,) + tuple(v._v.shape), dtype=v._v.dtype)) for v in vals])
     outs = [fn(_pack(elems, [e[i] for e in flat])) for i in range(n)]
     for o in outs[1:]:
-        _same_structure(outs[0], o, check_types=False)
+        _same_structure(outs[0], o, check_types=False, where="vectorized_map: what fn returned for element 0, "
+                                                             "then for a later one")
     cols = list(zip(*[[_to_dtype(v, None) for v in _flatten(o)] for o in outs]))
     return _pack(outs[0], [_ops.stack(list(c)) for c in cols])
 
@@ -550,7 +563,7 @@ def scan(fn, elems, initializer=None, parallel_iterations=10, back_prop=True, sw
     a_dtypes = [x._v.dtype for x in _flatten(a)]
     for i in order:
         a = fn(a, _pack(elems, [e[i] for e in flat]))
-        _same_structure(a_struct, a, check_types=False)
+        _same_structure(a_struct, a, check_types=False, where="scan: the accumulator, then what fn returned")
         vals = [_to_dtype(v, d) for v, d in zip(_flatten(a), a_dtypes)]
         for v, d in zip(vals, a_dtypes):
             _write_check(v, d, None, None)
@@ -592,7 +605,7 @@ def _fold(fn, elems, initializer, parallel_iterations, back_prop, op, reverse):
         a = _pack(initializer, [_as_loop_value(x) for x in _flatten(initializer)])
     for i in order:
         a = fn(a, _pack(elems, [e[i] for e in flat]))
-        _same_structure(a_struct, a, check_types=False)
+        _same_structure(a_struct, a, check_types=False, where=f"{op}: the accumulator, then what fn returned")
     res = [_as_loop_value(x) for x in _flatten(a)]
     if back_prop is False:
         res = [_ops.stop_gradient(r) for r in res]
