@@ -26,6 +26,7 @@ from . import ops as _ops
 from . import checks
 from .dtypes import as_dtype
 from .errors import InvalidArgumentError
+from .nest import flatten as _flatten, pack_sequence_as as _pack
 from .tensor import _Base, Tensor, TensorShape, Variable, convert_to_tensor
 
 __all__ = ["cond", "case", "switch_case", "while_loop", "foldl", "foldr", "scan", "map_fn", "vectorized_map",
@@ -36,29 +37,6 @@ __all__ = ["cond", "case", "switch_case", "while_loop", "foldl", "foldr", "scan"
 
 def _is_seq(x):
     return isinstance(x, (list, tuple, dict))
-
-
-def _flatten(s):
-    if not _is_seq(s):
-        return [s]
-    out = []
-    for e in (s[k] for k in sorted(s)) if isinstance(s, dict) else s:
-        out.extend(_flatten(e))
-    return out
-
-
-def _pack(s, flat):
-    it = iter(flat)
-
-    def rec(x):
-        if not _is_seq(x):
-            return next(it)
-        if isinstance(x, dict):
-            vals = {k: rec(x[k]) for k in sorted(x)}
-            return type(x)((k, vals[k]) for k in x)
-        items = [rec(e) for e in x]
-        return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
-    return rec(s)
 
 
 _NOT_SAME = "The two structures don't have the same nested structure."

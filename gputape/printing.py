@@ -20,6 +20,7 @@ import sys
 import numpy as np
 
 from . import backend as _b
+from .nest import flatten as _flatten, pack_sequence_as as _pack
 from .tensor import _Base
 
 __all__ = ["print"]
@@ -93,33 +94,6 @@ def summarize_value(array, summarize=3):
 
     one_dim(0, 0)
     return "".join(out)
-
-
-def _is_seq(x):
-    return isinstance(x, (list, tuple, dict))
-
-
-def _flatten(s):
-    if not _is_seq(s):
-        return [s]
-    out = []
-    for e in (s[k] for k in sorted(s)) if isinstance(s, dict) else s:
-        out.extend(_flatten(e))
-    return out
-
-
-def _pack(s, flat):
-    it = iter(flat)
-
-    def rec(x):
-        if not _is_seq(x):
-            return next(it)
-        if isinstance(x, dict):
-            vals = {k: rec(x[k]) for k in sorted(x)}
-            return type(x)((k, vals[k]) for k in x)
-        items = [rec(e) for e in x]
-        return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
-    return rec(s)
 
 
 def _placeholder(text):

@@ -8,7 +8,6 @@ Where gputape deliberately differs from TF's eager mode (TF's graph mode raising
 ``DIFFERS`` with the reason, and a test below checks gputape's behaviour.
 """
 import math
-import os
 import pathlib
 import sys
 
