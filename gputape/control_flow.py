@@ -526,18 +526,8 @@ def scan(fn, elems, initializer=None, parallel_iterations=10, back_prop=True, sw
     _callable(fn, "fn")
     _positive_int(parallel_iterations, "parallel_iterations")
     flat, n = _elems(elems, "scan")
-    order = list(range(n))[::-1] if reverse else list(range(n))
-    if initializer is None:
-        if n == 0:
-            raise _out_of_range(0, 0)
-        a_struct = elems
-        a = _pack(elems, [e[order[0]] for e in flat])
-        order = order[1:]
-        results = [a]
-    else:
-        a_struct = initializer
-        a = _pack(initializer, [_as_loop_value(x) for x in _flatten(initializer)])
-        results = []
+    a_struct, a, order = _accumulator(elems, flat, n, initializer, reverse)
+    results = [a] if initializer is None else []
     a_dtypes = [x._v.dtype for x in _flatten(a)]
     for i in order:
         a = fn(a, _pack(elems, [e[i] for e in flat]))
@@ -556,6 +546,17 @@ def scan(fn, elems, initializer=None, parallel_iterations=10, back_prop=True, sw
     return _pack(a_struct, res)
 
 
+def _accumulator(elems, flat, n, initializer, reverse):
+    """scan's and fold's start: (the accumulator's structure, its first value, the element order left).
+    Without an initializer the first element (the last when ``reverse``) starts it."""
+    order = list(range(n))[::-1] if reverse else list(range(n))
+    if initializer is None:
+        if n == 0:
+            raise _out_of_range(0, 0)
+        return elems, _pack(elems, [e[order[0]] for e in flat]), order[1:]
+    return initializer, _pack(initializer, [_as_loop_value(x) for x in _flatten(initializer)]), order
+
+
 def _out_of_range(index, size):
     from .tensor_array import OutOfRangeError
     return OutOfRangeError(f"Tried to read from index {index} but array size is: {size} (no initializer and an "
@@ -571,16 +572,7 @@ def _fold(fn, elems, initializer, parallel_iterations, back_prop, op, reverse):
         if "1+ dimensional" in str(e):
             raise IndexError(f"{op}: elems must be tensors of rank >= 1 (TF: tuple index out of range)") from None
         raise
-    order = list(range(n))[::-1] if reverse else list(range(n))
-    if initializer is None:
-        if n == 0:
-            raise _out_of_range(0, 0)
-        a_struct = elems
-        a = _pack(elems, [e[order[0]] for e in flat])
-        order = order[1:]
-    else:
-        a_struct = initializer
-        a = _pack(initializer, [_as_loop_value(x) for x in _flatten(initializer)])
+    a_struct, a, order = _accumulator(elems, flat, n, initializer, reverse)
     for i in order:
         a = fn(a, _pack(elems, [e[i] for e in flat]))
         _same_structure(a_struct, a, check_types=False, where=f"{op}: the accumulator, then what fn returned")
