@@ -126,8 +126,9 @@ def case(pred_fn_pairs, default=None, exclusive=False, strict=False, name="case"
     Without ``default``, the last pair's function is the default and runs only if its predicate is true:
     no true predicate is InvalidArgumentError ("... None of conditions evaluated as True"), as TF.
     ``exclusive=True`` with more than one true predicate is InvalidArgumentError (TF's graph mode; its
-    eager mode silently takes the first).  ``strict`` is accepted (results are returned as the function
-    returns them).
+    eager mode silently takes the first).  Without ``strict``, a one-element list or tuple a function
+    returns is unpacked once per ``cond`` of TF's chain it passes out of (TF's non-strict cond): the k-th
+    pair's result k+1 times, the default's once per pair, a lone pair's never.
     """
     if not isinstance(pred_fn_pairs, (list, tuple, dict)):
         raise TypeError(f"'pred_fn_pairs' must be a list, tuple, or dict. Received: {type(pred_fn_pairs)}")
@@ -158,13 +159,25 @@ def case(pred_fn_pairs, default=None, exclusive=False, strict=False, name="case"
     if exclusive and sum(truth) > 1:
         raise InvalidArgumentError(f"Input error: exclusive=True: more than 1 conditions evaluated as True: "
                                    f"{[int(t) for t in truth]}")
-    for (_, fn), t in zip(pred_fn_pairs, truth):
+    n = len(pred_fn_pairs)
+    last = n if default is not None else n - 1          # TF's chain: the last pair is the default when none is given
+    for k, ((_, fn), t) in enumerate(zip(pred_fn_pairs, truth)):
         if t:
-            return fn()
+            return _unpack(fn(), 0 if strict else min(k + 1, last))
     if default is not None:
-        return default()
+        return _unpack(default(), 0 if strict else n)
     raise InvalidArgumentError(f"Expected '{pred_fn_pairs[-1][0]}' to be true. Summarized data: b'Input error: "
                                f"None of conditions evaluated as True:' {[int(t) for t in truth]}")
+
+
+def _unpack(result, times):
+    """TF's non-strict cond unpacks a one-element list or tuple, once per cond the result passes out of
+    (``tf.case`` chains one cond per predicate but the last when there is no default)."""
+    for _ in range(times):
+        if not (isinstance(result, (list, tuple)) and len(result) == 1):
+            break
+        result = result[0]
+    return result
 
 
 def _short(t):

@@ -67,6 +67,17 @@ result = [y, tape.gradient(y, x)]""", None),
     "case_python_pred": ("tf.case([(True, lambda: 1.0)])", None),
     "case_not_pairs": ("tf.case([tf.constant(True)])", "Each entry in 'pred_fn_pairs' must be a 2-tuple"),
     "case_not_a_list": ("tf.case(tf.constant(True))", "'pred_fn_pairs' must be a list, tuple, or dict"),
+    "case_lone_pair_list_kept": ("tf.case([(tf.constant(True), lambda: [tf.constant(1.0)])])", None),
+    "case_first_pair_list_unpacked": ("tf.case([(tf.constant(True), lambda: [tf.constant(1.0)]), "
+                                      "(tf.constant(True), lambda: 2.0)])", None),
+    "case_last_pair_list_unpacked": ("tf.case([(tf.constant(False), lambda: 1.0), "
+                                     "(tf.constant(True), lambda: [[tf.constant(2.0)]])])", None),
+    "case_default_unpacked_per_pair": ("tf.case([(tf.constant(False), lambda: 1.0), (tf.constant(False), lambda: 1.0)], "
+                                       "default=lambda: [[(tf.constant(3.0),)]])", None),
+    "case_strict_keeps_lists": ("tf.case([(tf.constant(False), lambda: 1.0)], default=lambda: [tf.constant(3.0)], "
+                                "strict=True)", None),
+    "case_two_element_list_kept": ("tf.case([(tf.constant(True), lambda: [tf.constant(1.0), 2.0])], "
+                                   "default=lambda: [1.0, 2.0])", None),
     "case_one_element_pred": ("tf.case([(tf.constant([True]), lambda: 1.0)])", None),
     "switch_case_grad": ("""
 x = tf.Variable(2.0)
