@@ -32,3 +32,4 @@ from .printing import print  # noqa: E402,A001
 from .indexed_slices import IndexedSlices  # noqa: E402
 from . import config  # noqa: E402
 from .config import device  # noqa: E402
+from .asserts import Assert, assert_equal, assert_less, assert_greater, assert_rank  # noqa: E402

@@ -18,7 +18,7 @@ from .tensor import _Base, TensorShape
 __all__ = ["check_numerics", "assert_equal", "assert_not_equal", "assert_less", "assert_less_equal", "assert_greater",
            "assert_greater_equal", "assert_near", "assert_rank", "assert_rank_at_least", "assert_shapes",
            "assert_all_finite", "assert_type", "assert_non_negative", "assert_positive", "assert_negative",
-           "assert_non_positive", "assert_scalar"]
+           "assert_non_positive", "assert_scalar", "Assert"]
 
 _FLOAT_KINDS = "f"
 
@@ -319,3 +319,26 @@ def assert_type(tensor, tf_type, message=None, name=None):
     t = tensor if isinstance(tensor, _Base) else convert_to_tensor(tensor)
     if t.dtype != want:
         raise TypeError(f"{_prefix(message)}tensor must be of type {want!r}; got {t.dtype!r}")
+
+
+def Assert(condition, data, summarize=None, name=None):  # noqa: N802  (tf.debugging.Assert)
+    """InvalidArgumentError "Expected '<condition>' to be true. Summarized data: ..." unless ``condition``
+    is true (TF 2.21's eager ``tf.debugging.Assert``: Python's truth of its value; more than one element is
+    ValueError).  ``data``: strings (shown as bytes, as TF), tensors (their first ``summarize`` values,
+    default 3) and Python values, one per line.  Returns None."""
+    from .tensor import convert_to_tensor
+    c = condition if isinstance(condition, _Base) else convert_to_tensor(condition)
+    if bool(c):
+        return None
+    n = 3 if summarize is None else summarize
+    parts = []
+    for d in data:
+        if isinstance(d, str):
+            parts.append(repr(d.encode()))
+        elif isinstance(d, (_Base, np.ndarray)):
+            flat = np.asarray(_b.to_host(d._v) if isinstance(d, _Base) else d).reshape(-1)
+            parts.append(", ".join(str(v) for v in flat[:n]) + (", ..." if flat.size > n else ""))
+        else:
+            parts.append(str(d))
+    shown = condition if isinstance(condition, _Base) else repr(condition)
+    raise InvalidArgumentError(f"Expected '{shown!s}' to be true. Summarized data: " + "\n".join(parts))

@@ -50,4 +50,4 @@ def explain_none(tape, target, source):
 from .asserts import (check_numerics, assert_equal, assert_not_equal, assert_less, assert_less_equal,  # noqa: E402,F401
                       assert_greater, assert_greater_equal, assert_near, assert_rank, assert_rank_at_least,
                       assert_shapes, assert_all_finite, assert_type, assert_non_negative, assert_positive,
-                      assert_negative, assert_non_positive, assert_scalar)
+                      assert_negative, assert_non_positive, assert_scalar, Assert)
