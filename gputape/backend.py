@@ -165,6 +165,13 @@ def gpu_count():
     return int(xp.cuda.runtime.getDeviceCount())
 
 
+def current_device():
+    """The CUDA device new CuPy arrays go to (CuPy's current device); None on the NumPy backend."""
+    if backend_name() != "cupy":
+        return None
+    return int(xp.cuda.Device().id)
+
+
 def device_scope(index):
     """A context that makes CUDA device ``index`` current for new CuPy arrays (``cupy.cuda.Device``);
     on the NumPy backend a context that does nothing."""

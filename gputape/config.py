@@ -111,11 +111,13 @@ def _index(s, spec):
 
 
 class device:  # noqa: N801  (tf.device)
-    """``with gputape.device('/GPU:1'):`` makes new tensors live on CUDA device 1 on the CuPy backend (CuPy's
-    current device, as TF's placement of the ops in the block).  On the NumPy backend, and for CPU devices on
-    the CuPy backend, it does nothing (gputape's arrays are where its backend keeps them; the numbers are the
-    same).  A GPU index CuPy does not have is ValueError (TF would fall back silently); a device string TF
-    cannot parse is ValueError with TF's message; ``None`` or '' is no constraint."""
+    """``with gputape.device('/GPU:0'):`` places the block's new tensors on that CUDA device on the CuPy
+    backend (CuPy's current device, as TF's placement of the ops in the block).  Only the device gputape
+    computes on (the current one, GPU 0 unless ``CUDA_VISIBLE_DEVICES`` says otherwise) can be named:
+    another GPU is NotImplementedError (gputape's cached constants live on one device), one CuPy does not
+    have ValueError (TF would fall back silently).  On the NumPy backend, and for CPU devices on the CuPy
+    backend, it does nothing (gputape's arrays are where its backend keeps them; the numbers are the same).
+    A device string TF cannot parse is ValueError with TF's message; ``None`` or '' is no constraint."""
 
     def __init__(self, device_name):
         if device_name is not None and not isinstance(device_name, str):
@@ -127,6 +129,12 @@ class device:  # noqa: N801  (tf.device)
             if index >= _b.gpu_count():
                 raise ValueError(f"device '{device_name}': there is no GPU {index}; gputape sees "
                                  f"{_b.gpu_count()} CUDA device(s)")
+            if index != _b.current_device():
+                # the backend's cached constant tensors (Python numbers in ops) live on the device the backend
+                # started on: ops on another device's arrays would mix devices
+                raise NotImplementedError(f"device '{device_name}': gputape computes on GPU {_b.current_device()}; "
+                                          f"placing tensors on another GPU is not implemented (make it current "
+                                          f"with CUDA_VISIBLE_DEVICES={index} before starting Python)")
             self._scope = _b.device_scope(index)
 
     def __enter__(self):

@@ -265,6 +265,7 @@ def standin(monkeypatch):
     S.numpy_args.clear()
     monkeypatch.setattr(backend, "gpu_count", lambda: 2)
     monkeypatch.setattr(backend, "device_scope", lambda i: contextlib.nullcontext())
+    monkeypatch.setattr(backend, "current_device", lambda: 0)
     yield cp
     S.full_api(False)
     monkeypatch.undo()
@@ -298,8 +299,10 @@ def test_every_case_on_the_cupy_standin(standin, tmp_path):
 def test_devices_on_the_cupy_standin(standin):
     assert tf.config.list_physical_devices("GPU") == [
         tf.config.PhysicalDevice("/physical_device:GPU:0", "GPU"), tf.config.PhysicalDevice("/physical_device:GPU:1", "GPU")]
-    with tf.device("/GPU:1"):
+    with tf.device("/GPU:0"):
         tf.ones([2])
+    with pytest.raises(NotImplementedError, match="placing tensors on another GPU is not implemented"):
+        tf.device("/job:localhost/device:GPU:1")
     with pytest.raises(ValueError, match="there is no GPU 2"):
         tf.device("/device:GPU:2")
 
