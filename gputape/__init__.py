@@ -24,3 +24,12 @@ from .module import Module
 
 bool = bool_   # noqa: A001  (tf.bool)
 newaxis = None
+from .dtypes import string  # noqa: E402  (tf.string: any use is a TypeError naming it)
+from .control_flow import (cond, case, switch_case, while_loop, foldl, foldr, scan, map_fn,  # noqa: E402
+                           vectorized_map, identity_n, no_op, group)
+from .tensor_array import TensorArray  # noqa: E402
+from .printing import print  # noqa: E402,A001
+from .indexed_slices import IndexedSlices  # noqa: E402
+from . import config  # noqa: E402
+from .config import device  # noqa: E402
+from .asserts import Assert, assert_equal, assert_less, assert_greater, assert_rank  # noqa: E402

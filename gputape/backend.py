@@ -156,3 +156,26 @@ def erf(x):
     except ImportError:
         import math
         return np.vectorize(math.erf, otypes=[x.dtype])(x)
+
+
+def gpu_count():
+    """How many CUDA devices gputape computes on: CuPy's device count on the CuPy backend, else 0."""
+    if backend_name() != "cupy":
+        return 0
+    return int(xp.cuda.runtime.getDeviceCount())
+
+
+def current_device():
+    """The CUDA device new CuPy arrays go to (CuPy's current device); None on the NumPy backend."""
+    if backend_name() != "cupy":
+        return None
+    return int(xp.cuda.Device().id)
+
+
+def device_scope(index):
+    """A context that makes CUDA device ``index`` current for new CuPy arrays (``cupy.cuda.Device``);
+    on the NumPy backend a context that does nothing."""
+    import contextlib
+    if backend_name() != "cupy":
+        return contextlib.nullcontext()
+    return xp.cuda.Device(index)

@@ -1,6 +1,7 @@
-"""Debugging beyond TensorFlow: stop at the first NaN/Inf, and ask why a gradient is None.
+"""TensorFlow's ``tf.debugging`` (``check_numerics``, the ``assert_*`` functions), and debugging beyond
+TensorFlow: stop at the first NaN/Inf, and ask why a gradient is None.
 
-    with gputape.debugging.check_numerics():
+    with gputape.debugging.check_numerics_scope():
         ...   # raises NumericsError naming the op and the line that recorded it
 
     gputape.debugging.explain_none(tape, loss, w)   # "source was never watched: ..."
@@ -26,8 +27,9 @@ def disable_check_numerics():
 
 
 @contextlib.contextmanager
-def check_numerics():
-    """Check numerics inside the block, in this thread only; the thread's previous setting is restored."""
+def check_numerics_scope():
+    """Check numerics of every op inside the block (as ``enable_check_numerics``), in this thread only; the
+    thread's previous setting is restored.  (``check_numerics(tensor, message)`` is TF's function.)"""
     old = _state.check_numerics, _state.record_sites
     enable_check_numerics()
     try:
@@ -43,3 +45,9 @@ def explain_none(tape, target, source):
     tracked, the cuts (op names and sites: ``.numpy()``, non-differentiable ops, assignments) and
     which sources that call reached, but no arrays."""
     return tape.explain(target, source)
+
+
+from .asserts import (check_numerics, assert_equal, assert_not_equal, assert_less, assert_less_equal,  # noqa: E402,F401
+                      assert_greater, assert_greater_equal, assert_near, assert_rank, assert_rank_at_least,
+                      assert_shapes, assert_all_finite, assert_type, assert_non_negative, assert_positive,
+                      assert_negative, assert_non_positive, assert_scalar, Assert)

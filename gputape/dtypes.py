@@ -66,6 +66,9 @@ def as_dtype(d):
     gputape does not have (complex, string, uint16/32/64)."""
     if isinstance(d, DType):
         return d
+    if isinstance(d, _MissingDType):
+        raise TypeError(f"{d!r} is not supported by gputape: gputape has no {d.name} tensors (its dtypes: "
+                        f"{', '.join(sorted(_BY_NAME))})")
     if isinstance(d, str) and d in _BY_NAME:
         return _BY_NAME[d]
     try:
@@ -95,3 +98,18 @@ def from_np(npd):
 
 
 FLOATS = frozenset((np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)))
+
+
+class _MissingDType:
+    """A TensorFlow dtype gputape does not have (``gputape.string``): using it as a dtype anywhere
+    (``constant(..., dtype=gputape.string)``, ``cast``, ``as_dtype``) is TypeError naming it."""
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"tf.{self.name}"
+
+
+string = _MissingDType("string")

@@ -401,6 +401,8 @@ def _arg_kind(a):
 
 
 def _convert_rest(op, args):
+    # objects with TF's conversion protocol (IndexedSlices) become their tensor, recorded on the tape
+    args = tuple(a.__tf_tensor__() if hasattr(type(a), "__tf_tensor__") else a for a in args)
     ref = None
     sd = op._convert_ref or ()
     for i in sd:
@@ -418,11 +420,14 @@ def _convert_rest(op, args):
             vals.append(a._v)
             targs.append(a)
             continue
+        if isinstance(a, (list, tuple)) and any(isinstance(e, _Base) for e in a):
+            from . import ops
+            t = ops.stack(list(a))            # recorded: the gradient reaches the listed tensors (as TF's pack)
+            vals.append(t._v)
+            targs.append(t)
+            continue
         if ref is not None and i in sd:
             v = _const(a, ref, xp)
-        elif isinstance(a, (list, tuple)) and any(isinstance(e, _Base) for e in a):
-            from . import ops
-            v = ops.stack(list(a))._v
         elif xp is not np and isinstance(a, xp.ndarray):
             v = a
         else:

@@ -263,6 +263,24 @@ class Optimizer:
                           stacklevel=4)
         return kept
 
+    def _dense_gradient(self, g, v):
+        """An IndexedSlices gradient as its dense tensor (rows at a repeated index summed).  Keras 3 on TF
+        squares an IndexedSlices slice by slice, so at a repeated index its second moments (Adam, RMSprop,
+        Adagrad) and its clipping norms are sums of squares, not the square of the sum: only SGD without
+        clipping is linear in the gradient, and for any other optimizer a repeated index is
+        NotImplementedError (one host read of the indices per IndexedSlices gradient)."""
+        if not hasattr(type(g), "__tf_tensor__"):
+            return g
+        if not (type(self) is SGD and not (self.clipnorm or self.global_clipnorm or self.clipvalue)):
+            idx = np.asarray(_b.to_host(g.indices._v)).reshape(-1)
+            if len(np.unique(idx)) != idx.size:
+                raise NotImplementedError(
+                    f"apply_gradients: an IndexedSlices gradient for variable '{v.name}' repeats an index; "
+                    f"Keras squares each slice before summing them ({type(self).__name__}'s second moments or "
+                    f"clipping), gputape sums first. Sum the repeated rows first (unique indices) or pass the "
+                    f"dense gradient (convert_to_tensor)")
+        return g.__tf_tensor__()
+
     @staticmethod
     def _grad_array(g, v):
         xp = _b.get_xp()
@@ -291,7 +309,7 @@ class Optimizer:
         if not self.built:
             self.build(variables)
         self._check_known(variables)
-        pairs = [(self._grad_array(g, v), v) for g, v in self._filter_empty(pairs)]
+        pairs = [(self._grad_array(self._dense_gradient(g, v), v), v) for g, v in self._filter_empty(pairs)]
         if self.loss_scale_factor is not None:
             pairs = [(g / g.dtype.type(self.loss_scale_factor) if g.dtype.kind == "f" else g / self.loss_scale_factor,
                       v) for g, v in pairs]

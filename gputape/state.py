@@ -6,7 +6,7 @@ through ``__setattr__`` so that ``hooked`` -- "anything beyond compute must see 
 op" -- always agrees with ``stack``, ``capture`` and the debug switches.
 
 Everything here is per thread, as in TensorFlow (whose op callbacks -- ``enable_check_numerics`` --
-and variable-creation scopes live in thread-local context): ``with check_numerics():`` in one
+and variable-creation scopes live in thread-local context): ``with check_numerics_scope():`` in one
 thread never turns checking on or off in another, and ``gputape.function``'s "Variables created
 after the first call" check counts only the calling thread's Variables.
 """

@@ -1113,6 +1113,8 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
             raise ValueError(f"Tensor conversion requested dtype {_d.np_dtype(dtype).name} for variable "
                              f"'{value.name}' with dtype {value._v.dtype.name}")
         return t
+    if hasattr(type(value), "__tf_tensor__"):          # TF's conversion protocol (IndexedSlices)
+        return value.__tf_tensor__(dtype, name)
     if dtype is None and dtype_hint is not None:
         a = _to_array(value, None, "convert_to_tensor")
         hint = _d.np_dtype(dtype_hint)

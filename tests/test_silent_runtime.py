@@ -232,7 +232,7 @@ def _has_inf():
 
 
 def test_check_numerics_is_per_thread():
-    """One thread leaving check_numerics() does not turn checking off (or on) in another."""
+    """One thread leaving check_numerics_scope() does not turn checking off (or on) in another."""
     barrier = threading.Barrier(N_THREADS)
     seen = {}
 
@@ -241,7 +241,7 @@ def test_check_numerics_is_per_thread():
         caught = 0
         for k in range(20):
             if checking:
-                with tf.debugging.check_numerics():
+                with tf.debugging.check_numerics_scope():
                     barrier.wait(30)                # every thread is in position: half inside, half outside
                     barrier.wait(30)                # ... and the other half may leave theirs meanwhile
                     try:
@@ -265,8 +265,8 @@ def test_check_numerics_is_per_thread():
 
 def test_check_numerics_context_restores_this_threads_setting():
     from gputape.state import state
-    with tf.debugging.check_numerics():
-        with tf.debugging.check_numerics():
+    with tf.debugging.check_numerics_scope():
+        with tf.debugging.check_numerics_scope():
             pass
         assert state.check_numerics
         with pytest.raises(NumericsError):

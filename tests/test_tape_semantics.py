@@ -1118,7 +1118,7 @@ def test_persistent_tape_inside_context_hessian_via_jacobian():
 # ================================================================ debugging: check_numerics and explain_none
 def test_check_numerics_forward_names_op_and_line():
     x = c([0.0, 1.0])
-    with tf.debugging.check_numerics():
+    with tf.debugging.check_numerics_scope():
         with pytest.raises(NumericsError) as e:
             tf.math.log(x)
         site = f"{__file__}:{_lineno() - 1}"
@@ -1129,7 +1129,7 @@ def test_check_numerics_forward_names_op_and_line():
 
 def test_check_numerics_backward_names_forward_op_and_line():
     x = c([0.0, 4.0])
-    with tf.debugging.check_numerics():
+    with tf.debugging.check_numerics_scope():
         with tf.GradientTape() as t:
             t.watch(x)
             y = tf.sqrt(x)
@@ -1142,7 +1142,7 @@ def test_check_numerics_backward_names_forward_op_and_line():
 
 def test_check_numerics_nan_in_gradient_rule():
     x = c([0.0])
-    with tf.debugging.check_numerics():
+    with tf.debugging.check_numerics_scope():
         with tf.GradientTape() as t:
             t.watch(x)
             y = tf.pow(x, 0.0)
