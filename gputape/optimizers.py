@@ -29,6 +29,7 @@ import numpy as np
 
 from . import backend as _b
 from . import flat as _flat
+from . import module as _module
 from .tensor import Variable, _Base
 
 _LR_MESSAGE = ("Argument `learning_rate` should be float, or an instance of LearningRateSchedule, or a callable "
@@ -200,6 +201,8 @@ class Optimizer:
         self.built = True
         if self.flat and self._flat_rule is not None:
             self._flat = _flat.FlatState(self, variables)
+        if _module._pending_restores:
+            _module.state_created(self)         # a checkpoint restore may be waiting for the slots
 
     def _build_slots(self, variables):
         pass

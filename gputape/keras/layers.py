@@ -400,6 +400,8 @@ class Layer(_Module):
         if name != "_tracker":
             value = self._tr().track(value)
         object.__setattr__(self, name, value)
+        if name == "built" and value is True and _module._pending_restores:
+            _module.state_created(self)         # a checkpoint restore may be waiting for these weights
 
     def __init_subclass__(cls, **kwargs):
         """Wrap a subclass's own ``build`` so that, when the outermost ``build`` returns, the layer
