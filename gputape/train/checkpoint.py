@@ -532,7 +532,12 @@ class Checkpoint:
         if "save_counter" + VALUE_SUFFIX in values:
             self.save_counter                                 # noqa: B018 - created to take the value
         status = CheckpointLoadStatus(self, filename, values)
-        status._match(self, "")
+        try:
+            status._match(self, "")
+        except BaseException:
+            status._values = {}           # nothing restored, nothing waits: no warning either
+            status._unregister()
+            raise
         return status
 
     def restore(self, save_path, options=None):
