@@ -129,6 +129,11 @@ def main():
     n(np.ones((1, 3), np.float32))
     n.save_weights(os.path.join(d, "n.weights.h5"))
     case("weights_h5_layout_subclassed", lambda: layout(os.path.join(d, "n.weights.h5")))
+    km = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(2)])
+    km.set_weights([np.arange(np.prod(w.shape), dtype=np.float32).reshape(w.shape) / 7 - 0.5
+                    for w in km.get_weights()])
+    km.save_weights(str(HERE / "ckpt_keras_mlp.weights.h5"))       # a Keras-written file, loaded by gputape
+    case("keras_mlp_weights", lambda: [w.tolist() for w in km.get_weights()])
     with open(HERE / "ckpt.json", "w") as f:
         json.dump(out, f, indent=1, sort_keys=True)
     print(f"{len(out)} cases, TF {tf.__version__}, Keras {keras.__version__}", file=sys.stderr)
