@@ -382,7 +382,8 @@ class Optimizer:
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         """Variables (or names containing any of ``var_names``) that weight decay skips."""
-        self._exclude_ids = {v._uid for v in var_list or []}
+        self._exclude_vars = list(var_list or [])
+        self._exclude_ids = {v._uid for v in self._exclude_vars}
         self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
 
     _exclude_ids = frozenset()
@@ -450,6 +451,10 @@ class Optimizer:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        # unpickled/copied Variables have new uids: re-key what is keyed by them
+        self._index = {v._uid: i for i, v in enumerate(self._trainable_variables)}
+        if "_exclude_vars" in state:
+            self._exclude_ids = {v._uid for v in self._exclude_vars}
         if self.flat and self.built and self._flat_rule is not None:
             self._flat = _flat.FlatState(self, self._trainable_variables)
 

@@ -443,3 +443,26 @@ def test_sigkill_at_random_moments_never_leaves_a_bad_latest_checkpoint(tmp_path
         ck = tf.train.Checkpoint(v=v, w=w)
         ck.restore(os.path.join(d, f)).assert_consumed()
         assert (v.numpy() == int(ck.save_counter.numpy())).all()
+
+
+# ---------------------------------------------------------------- pickling (no id()-keyed state)
+def test_model_and_optimizer_pickle_with_fresh_variable_ids():
+    import pickle
+    m = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2)])
+    opt = tf.optimizers.SGD(0.1, momentum=0.9)
+    opt.exclude_from_weight_decay(var_list=[m.weights[1]])
+    with tf.GradientTape() as t:
+        loss = tf.reduce_sum(m(np.ones((1, 3), np.float32)))     # a live read snapshot: held by a weakref
+    grads = t.gradient(loss, m.trainable_variables)
+    opt.apply_gradients(zip(grads, m.trainable_variables))
+    m2, opt2 = pickle.loads(pickle.dumps((m, opt)))
+    assert {v._uid for v in m2.weights}.isdisjoint(v._uid for v in m.weights)
+    assert opt2.iterations.numpy() == 1 and opt2._exclude_ids == {m2.weights[1]._uid}
+    opt2.apply_gradients(zip(grads, m2.trainable_variables))    # its own (copied) variables: accepted
+    opt.apply_gradients(zip(grads, m.trainable_variables))
+    for a, b in zip(m.weights, m2.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    with pytest.raises(ValueError, match="Unknown variable"):    # the originals are other variables
+        opt2.apply_gradients(zip(grads, m.trainable_variables))
+    tracker = m2.layers[0]._tr()
+    assert tracker.ids == {id(v) for v in tracker.trainable_vars + tracker.non_trainable_vars}

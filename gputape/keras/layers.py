@@ -129,6 +129,15 @@ class _Tracker:
             return type(value)(items) if type(value) is not tuple else tuple(items)
         return value
 
+    def __getstate__(self):
+        return {k: getattr(self, k) for k in self.__slots__ if k != "ids"}
+
+    def __setstate__(self, state):
+        """``ids`` holds ``id()``s, meaningless in another process: rebuilt from what is tracked."""
+        for k, v in state.items():
+            setattr(self, k, v)
+        self.ids = {id(x) for x in self.trainable_vars + self.non_trainable_vars + self.layers}
+
     def untrack(self, value):
         """Forget ``value`` itself (not what a container holds), as Keras 3's ``Tracker.untrack``."""
         if id(value) in self.ids:
