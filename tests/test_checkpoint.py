@@ -387,7 +387,7 @@ def test_slots_are_keyed_by_variable_path_not_order(tmp_path):
 
 
 # ---------------------------------------------------------------- SIGKILL during saves
-def _child_save_loop(directory):
+def _child_save_loop(directory, ready):
     try:
         v = tf.Variable(np.zeros(300_000, np.float32))
         w = tf.Variable(np.zeros((7, 3), np.float64))
@@ -396,28 +396,49 @@ def _child_save_loop(directory):
         if m.latest_checkpoint:
             ck.restore(m.latest_checkpoint)
         k = int(ck.save_counter.numpy())
+        os.write(ready, b"r")
         while True:
             k += 1
             v.assign(np.full(300_000, k, np.float32))
             w.assign(np.full((7, 3), -k, np.float64))
             m.save()
-    finally:
-        os._exit(0)
+    except BaseException:                     # noqa: BLE001 - reported to the parent
+        import traceback
+        Path(directory, "child_error.txt").write_text(traceback.format_exc())
+        os._exit(1)
+    os._exit(0)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_sigkill_at_random_moments_never_leaves_a_bad_latest_checkpoint(tmp_path):
     d = str(tmp_path)
     rnd = random.Random(0)
+    probe = tf.train.CheckpointManager(tf.train.Checkpoint(v=tf.Variable(np.zeros(300_000, np.float32)),
+                                                           w=tf.Variable(np.zeros((7, 3)))), str(tmp_path / "p"), 1)
+    t = time.perf_counter()
+    for _ in range(3):
+        probe.save()
+    save_s = (time.perf_counter() - t) / 3               # this machine's time for one save, now
     kills, mid_save, loaded, last = 0, 0, 0, 0
     t0 = time.perf_counter()
-    while kills < 60 and time.perf_counter() - t0 < 15:
+    while kills < 60 and time.perf_counter() - t0 < 20:
+        ready_r, ready_w = os.pipe()
         pid = os.fork()
         if pid == 0:
-            _child_save_loop(d)
-        time.sleep(rnd.uniform(0.0, 0.03))
+            os.close(ready_r)
+            _child_save_loop(d, ready_w)
+        os.close(ready_w)
+        if rnd.random() < 0.9:                           # mostly inside the save loop; sometimes in its setup
+            os.read(ready_r, 1)
+            time.sleep(rnd.uniform(0.0, 3 * save_s))
+        else:
+            time.sleep(rnd.uniform(0.0, save_s))
+        os.close(ready_r)
         os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        _, status = os.waitpid(pid, 0)
+        err = Path(d, "child_error.txt")
+        assert not err.exists(), err.read_text()
+        assert os.WIFSIGNALED(status), status
         kills += 1
         mid_save += bool(glob.glob(os.path.join(d, ".*.tmp-*")))
         latest = tf.train.latest_checkpoint(d)
@@ -432,7 +453,7 @@ def test_sigkill_at_random_moments_never_leaves_a_bad_latest_checkpoint(tmp_path
         last, loaded = k, loaded + 1
         for p in tf.train.CheckpointManager(tf.train.Checkpoint(v=v, w=w), d, 2).checkpoints:
             tf.train.Checkpoint(v=v, w=w).restore(p).assert_consumed()
-    assert kills >= 50 and loaded >= 40, (kills, loaded)
+    assert kills >= 50 and loaded >= 40, (kills, loaded, save_s)
     assert mid_save >= 1                     # some kills landed inside a save
     # a kill between recording the new checkpoint and deleting the oldest leaves that one behind
     # (complete and loadable; never listed again): at most one per kill

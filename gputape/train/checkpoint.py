@@ -126,7 +126,9 @@ def _children(node):
     """A node's direct dependencies as (name, object) pairs, in a fixed order."""
     out = []
     if isinstance(node, Checkpoint):
-        if node._root is not None:
+        if isinstance(node._root, Variable):
+            out.append(("root", node._root))
+        elif node._root is not None:
             out.extend(_children(node._root))
         for k in sorted(node._objects):
             _expand(k, node._objects[k], out)
