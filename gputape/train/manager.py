@@ -7,7 +7,8 @@ moment leaves a loadable latest checkpoint: (1) the new checkpoint file is writt
 (2) the ``checkpoint`` file naming it is written atomically; (3) only then are checkpoints beyond
 ``max_to_keep`` deleted.  (TF deletes before (2); a kill between them can leave TF's index naming a
 deleted checkpoint.)  Temporary files of a killed save (``.ckpt-3.npz.tmp-XXXX``) are never
-matched by ``latest_checkpoint``; a new manager removes those of its ``checkpoint_name``.
+matched by ``latest_checkpoint``; a new manager removes those of its ``checkpoint_name`` and of
+the ``checkpoint`` file.
 """
 import collections
 import glob
@@ -141,7 +142,9 @@ class CheckpointManager:
             if state["model_checkpoint_path"]:
                 p = _absolute(self._directory, state["model_checkpoint_path"])
                 self._latest = p if _exists(p) else None
-        for stale in glob.glob(os.path.join(glob.escape(self._directory), f".{glob.escape(checkpoint_name)}-*.tmp-*")):
+        here = glob.escape(self._directory)
+        for stale in glob.glob(os.path.join(here, f".{glob.escape(checkpoint_name)}-*.tmp-*")) + glob.glob(
+                os.path.join(here, ".checkpoint.tmp-*")):
             try:
                 os.unlink(stale)            # left by a save that was killed
             except OSError:
