@@ -33,3 +33,4 @@ from .indexed_slices import IndexedSlices  # noqa: E402
 from . import config  # noqa: E402
 from .config import device  # noqa: E402
 from .asserts import Assert, assert_equal, assert_less, assert_greater, assert_rank  # noqa: E402
+from . import train  # noqa: E402

@@ -63,6 +63,12 @@ def _parser():
     tr.set_defaults(function=False)
     tr.add_argument("--out", default="out", help="directory for curves.png and metrics.json (default out/)")
     tr.add_argument("--quiet", action="store_true", help="no progress bar")
+    tr.add_argument("--checkpoint-dir", default=None, metavar="DIR",
+                    help="save the model, the optimizer and the epoch count there after every epoch "
+                         "(gputape.train.CheckpointManager, the last 3 kept)")
+    tr.add_argument("--resume", action="store_true",
+                    help="continue from the latest checkpoint in --checkpoint-dir up to --epochs in all (the "
+                         "same numbers as an uninterrupted run); with no checkpoint there, start afresh")
     tr.set_defaults(func=_cmd_train)
 
     be = sub.add_parser("bench", help="run benchmarks/compare.py (arguments are passed through)",
@@ -280,11 +286,76 @@ def _optimizer(tf, name, lr):
     return cls(learning_rate=lr)
 
 
+class CheckpointDirError(ValueError):
+    """``--checkpoint-dir``/``--resume`` cannot be used as given (checked before training)."""
+
+
+def _run_config(model, batch_size, optimizer, lr, seed):
+    return {"model": model, "batch_size": batch_size, "optimizer": optimizer, "learning_rate": lr, "seed": seed}
+
+
+def _prepare_checkpoints(tf, directory, resume, config, net, opt):
+    """(manager, epoch Variable, history so far) for --checkpoint-dir; with ``resume``, the latest
+    checkpoint restored into ``net``/``opt`` (CheckpointDirError when it was made by another run
+    configuration or does not fit the model)."""
+    from .train.manager import latest_checkpoint
+    d = Path(directory)
+    if d.exists() and not d.is_dir():
+        raise CheckpointDirError(f"--checkpoint-dir {directory}: exists and is not a directory")
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise CheckpointDirError(f"--checkpoint-dir {directory}: cannot create the directory "
+                                 f"({e.strerror or e})") from None
+    epoch = tf.Variable(np.int64(0), trainable=False, name="epoch")
+    ckpt = tf.train.Checkpoint(model=net, optimizer=opt, epoch=epoch)
+    manager = tf.train.CheckpointManager(ckpt, str(d), max_to_keep=3)
+    history = None
+    latest = latest_checkpoint(str(d)) if d.is_dir() else None
+    if latest is not None and not resume:
+        raise CheckpointDirError(f"--checkpoint-dir {directory} already holds checkpoints (latest {latest}): pass "
+                                 f"--resume to continue that run, or choose another directory")
+    if latest is not None:
+        try:
+            with open(d / "run.json") as f:
+                saved = json.load(f)
+        except (OSError, ValueError) as e:
+            raise CheckpointDirError(f"--resume: {d / 'run.json'} cannot be read ({e})") from None
+        if saved["config"] != config:
+            diff = {k: (saved["config"].get(k), v) for k, v in config.items() if saved["config"].get(k) != v}
+            raise CheckpointDirError(f"--resume: the checkpoints in {directory} come from another run "
+                                     f"configuration (saved vs now: {diff})")
+        try:
+            status = ckpt.restore(latest)
+            net.build((None,) + tuple(saved["input_shape"]))
+            opt.build(net.trainable_variables)
+            status.assert_consumed()
+        except (ValueError, AssertionError) as e:
+            raise CheckpointDirError(f"--resume: {latest} does not fit this model and optimizer ({e})") from None
+        history = {k: v[:int(epoch.numpy())] for k, v in saved["history"].items()}
+    return manager, epoch, history
+
+
+def _save_checkpoint(manager, epoch, done, config, input_shape, hist):
+    """run.json (config and history) first, then the checkpoint: a checkpoint always has its history."""
+    from .train.checkpoint import atomic_write
+    data = json.dumps({"config": config, "input_shape": list(input_shape), "history": hist}).encode()
+    atomic_write(os.path.join(manager.directory, "run.json"), lambda f: f.write(data))
+    epoch.assign(np.int64(done))
+    manager.save()
+
+
 def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam", lr=None, seed=0, function=False,
-          out="out", quiet=False):
-    """Train on the digits and return the metrics dict (also written to ``out``/metrics.json)."""
+          out="out", quiet=False, checkpoint_dir=None, resume=False):
+    """Train on the digits and return the metrics dict (also written to ``out``/metrics.json).
+
+    ``checkpoint_dir``: save the model, optimizer and epoch count there after every epoch;
+    ``resume``: continue from its latest checkpoint up to ``epochs`` in all, with the numbers an
+    uninterrupted run gives (the shuffling is replayed to the restored epoch)."""
     t_start = time.perf_counter()
     out_dir = prepare_out(out)              # before anything slow: a bad --out fails at once
+    if resume and checkpoint_dir is None:
+        raise CheckpointDirError("--resume needs --checkpoint-dir DIR")
     name = _choose_backend(backend)
     if name is None:
         raise SystemExit(2)
@@ -322,9 +393,20 @@ def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam",
     n, n_test = len(ytr), len(yte)
     steps = -(-n // batch_size)
     hist = {"train_loss": [], "train_accuracy": [], "test_loss": [], "test_accuracy": [], "train_running_loss": []}
+    first = 1
+    if checkpoint_dir is not None:
+        config = _run_config(model, batch_size, optimizer, lr, seed)
+        manager, epoch_var, restored = _prepare_checkpoints(tf, checkpoint_dir, resume, config, net, opt)
+        if restored is None and resume:
+            print(f"gputape train: no checkpoint in {checkpoint_dir}: starting from epoch 1", file=sys.stderr)
+        if restored is not None:
+            hist = restored
+            first = len(hist["train_loss"]) + 1
+            for _ in range(1, first):
+                rng.permutation(n)          # replay the shuffling of the epochs already done
     epoch_s = []
     t_train = time.perf_counter()
-    for epoch in range(1, epochs + 1):
+    for epoch in range(first, epochs + 1):
         t0 = time.perf_counter()
         perm = tf.constant(rng.permutation(n).astype(np.int32))
         loss_sum = correct_sum = None
@@ -354,6 +436,8 @@ def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam",
             bar.set_postfix(loss=f"{hist['train_loss'][-1]:.4f}", acc=f"{hist['train_accuracy'][-1]:.4f}",
                             test_acc=f"{hist['test_accuracy'][-1]:.4f}")
         bar.close()
+        if checkpoint_dir is not None:
+            _save_checkpoint(manager, epoch_var, epoch, config, xtr.shape[1:], hist)
         epoch_s.append(time.perf_counter() - t0)
     train_s = time.perf_counter() - t_train
 
@@ -362,6 +446,7 @@ def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam",
         "gputape": tf.__version__, "backend": name, "device": _b.device_name(), "model": model,
         "optimizer": optimizer, "learning_rate": lr, "epochs": epochs, "batch_size": batch_size, "seed": seed,
         "function": bool(function), "n_train": n, "n_test": n_test, "n_params": net.count_params(),
+        "checkpoint_dir": checkpoint_dir, "resumed_from_epoch": first - 1 if checkpoint_dir is not None else None,
         "history": hist,
         "final_test_accuracy": hist["test_accuracy"][-1], "final_test_loss": hist["test_loss"][-1],
         "traces": ({"train_step": train_step.experimental_get_tracing_count(),
@@ -430,9 +515,13 @@ def _cmd_train(args):
     except ValueError as e:
         print(f"gputape train: {e}", file=sys.stderr)
         return 2
-    m = train(model=args.model, backend=args.backend, epochs=args.epochs, batch_size=args.batch_size,
-              optimizer=args.optimizer, lr=args.lr, seed=args.seed, function=args.function, out=args.out,
-              quiet=args.quiet)
+    try:
+        m = train(model=args.model, backend=args.backend, epochs=args.epochs, batch_size=args.batch_size,
+                  optimizer=args.optimizer, lr=args.lr, seed=args.seed, function=args.function, out=args.out,
+                  quiet=args.quiet, checkpoint_dir=args.checkpoint_dir, resume=args.resume)
+    except CheckpointDirError as e:
+        print(f"gputape train: {e}", file=sys.stderr)
+        return 2
     acc = m["final_test_accuracy"]
     print(f"test accuracy: {acc:.4f} ({round(acc * m['n_test'])}/{m['n_test']}) after {m['epochs']} epoch{'' if m['epochs'] == 1 else 's'}; "
           f"training took {m['timing']['train_s']:.1f} s on {m['backend']} ({m['device']})"

@@ -27,3 +27,9 @@ class UnimplementedError(NotImplementedError):
 class NotFoundError(InvalidArgumentError):
     """TensorFlow's ``NotFoundError`` ("Could not find device for node"): the op exists for this
     dtype but no kernel does.  TF's class subclasses no builtin; ours is a ValueError."""
+
+
+class DataLossError(ValueError):
+    """A file gputape wrote cannot be read back whole: truncated, corrupted (a CRC-32 mismatch) or not
+    in the expected format (TensorFlow's ``DataLossError``; TF 2.21 itself raises a bare ``OpError``
+    or an ``IndexError`` for a damaged checkpoint, recorded in tests/tf_fixtures/ckpt.json)."""

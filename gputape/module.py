@@ -24,6 +24,7 @@ layer reports none of its variables (recorded in ``tests/tf_fixtures/module.json
 """
 import re
 import threading
+import weakref
 
 from .state import state as _state
 from .tensor import Variable
@@ -110,6 +111,20 @@ def walk(module, predicate, recursive=True):
     return out
 
 
+# Deferred restores (gputape.train): object -> callbacks to run when it has created new state (a
+# Layer's build returned, an optimizer built its slots, a Module attribute was set).  Weak keys: a
+# restore waiting for an object that is gone waits no more.
+_pending_restores = weakref.WeakKeyDictionary()
+
+
+def state_created(obj):
+    """Tell pending checkpoint restores that ``obj`` may hold new Variables now."""
+    callbacks = _pending_restores.get(obj)
+    if callbacks:
+        for cb in list(callbacks):
+            cb(obj)
+
+
 def _is_variable(x):
     return isinstance(x, Variable)
 
@@ -134,6 +149,11 @@ class Module:
                              f"identifiers (e.g. a valid class name).")
         self._name = name
         self._scope_name = _state.name_scope + name + "/"
+
+    def __setattr__(self, name, value):
+        object.__setattr__(self, name, value)
+        if _pending_restores and isinstance(value, (Variable, Module, list, tuple, dict)):
+            state_created(self)
 
     @property
     def name(self):

@@ -29,6 +29,7 @@ import numpy as np
 
 from . import backend as _b
 from . import flat as _flat
+from . import module as _module
 from .tensor import Variable, _Base
 
 _LR_MESSAGE = ("Argument `learning_rate` should be float, or an instance of LearningRateSchedule, or a callable "
@@ -200,6 +201,8 @@ class Optimizer:
         self.built = True
         if self.flat and self._flat_rule is not None:
             self._flat = _flat.FlatState(self, variables)
+        if _module._pending_restores:
+            _module.state_created(self)         # a checkpoint restore may be waiting for the slots
 
     def _build_slots(self, variables):
         pass
@@ -397,7 +400,8 @@ class Optimizer:
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         """Variables (or names containing any of ``var_names``) that weight decay skips."""
-        self._exclude_ids = {v._uid for v in var_list or []}
+        self._exclude_vars = list(var_list or [])
+        self._exclude_ids = {v._uid for v in self._exclude_vars}
         self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
 
     _exclude_ids = frozenset()
@@ -465,6 +469,10 @@ class Optimizer:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        # unpickled/copied Variables have new uids: re-key what is keyed by them
+        self._index = {v._uid: i for i, v in enumerate(self._trainable_variables)}
+        if "_exclude_vars" in state:
+            self._exclude_ids = {v._uid for v in self._exclude_vars}
         if self.flat and self.built and self._flat_rule is not None:
             self._flat = _flat.FlatState(self, self._trainable_variables)
 

@@ -331,6 +331,17 @@ class Variable(_Base):
 
     read_value = value
 
+    def __getstate__(self):
+        """Pickling and deep copies: the value, name and flags (live read snapshots stay behind)."""
+        return (self._v, self._trainable, self._frozen, self._name)
+
+    def __setstate__(self, state):
+        """A fresh ``_uid``: the copy is another variable, and the pickling process's ids may be in
+        use here (an optimizer rebuilds its index from its variables, see ``Optimizer.__setstate__``)."""
+        self._v, self._trainable, self._frozen, self._name = state
+        self._uid = next(_var_ids)
+        self._reads = []
+
     def _detach_reads(self):
         """Copy-on-write: snapshots taken by earlier reads keep the value they saw."""
         for r in self._reads:

@@ -129,6 +129,15 @@ class _Tracker:
             return type(value)(items) if type(value) is not tuple else tuple(items)
         return value
 
+    def __getstate__(self):
+        return {k: getattr(self, k) for k in self.__slots__ if k != "ids"}
+
+    def __setstate__(self, state):
+        """``ids`` holds ``id()``s, meaningless in another process: rebuilt from what is tracked."""
+        for k, v in state.items():
+            setattr(self, k, v)
+        self.ids = {id(x) for x in self.trainable_vars + self.non_trainable_vars + self.layers}
+
     def untrack(self, value):
         """Forget ``value`` itself (not what a container holds), as Keras 3's ``Tracker.untrack``."""
         if id(value) in self.ids:
@@ -400,6 +409,8 @@ class Layer(_Module):
         if name != "_tracker":
             value = self._tr().track(value)
         object.__setattr__(self, name, value)
+        if name == "built" and value is True and _module._pending_restores:
+            _module.state_created(self)         # a checkpoint restore may be waiting for these weights
 
     def __init_subclass__(cls, **kwargs):
         """Wrap a subclass's own ``build`` so that, when the outermost ``build`` returns, the layer

@@ -68,6 +68,22 @@ class Model(Layer):
             raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in layers]}.")
         raise ValueError("Provide either a layer name or layer index at `get_layer`.")
 
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Write the weights to ``filepath``: ``*.weights.h5`` in Keras 3's HDF5 layout (needs h5py:
+        ``pip install "gputape[h5]"``) or ``*.weights.npz`` (gputape's checkpoint format); any other
+        name is ValueError as Keras 3.  Atomic (a temporary file renamed into place).  See
+        ``gputape.keras.saving``."""
+        from .saving import save_weights
+        save_weights(self, filepath, overwrite, max_shard_size)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Read weights written by ``save_weights`` (or by Keras 3 for the same architecture), strictly:
+        the counts, shapes and dtypes of every layer are checked before anything is assigned
+        (ValueError, Keras 3's wording); ``skip_mismatch=True`` warns and skips mismatching layers.
+        Any other keyword is ValueError("Invalid keyword arguments"), as Keras 3 for these formats."""
+        from .saving import load_weights
+        load_weights(self, filepath, skip_mismatch, **kwargs)
+
     def _summary_rows(self):
         """(layer, output shape or None) for a subclassed model: each built layer's output for zeros of
         the input shape it was built with (Keras 3: ``compute_output_shape`` of its build shapes); a
