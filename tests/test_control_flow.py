@@ -266,6 +266,10 @@ def standin(monkeypatch):
     monkeypatch.setattr(backend, "gpu_count", lambda: 2)
     monkeypatch.setattr(backend, "device_scope", lambda i: contextlib.nullcontext())
     monkeypatch.setattr(backend, "current_device", lambda: 0)
+    from gputape import kernels
+    # fused CUDA kernels decline, so each op runs its xp twin on the stand-in (the kernels themselves are
+    # checked against the twins by tests/test_kernels.py's host builds and on a GPU)
+    monkeypatch.setattr(kernels.KernelRef, "__call__", lambda self, *a, **k: None)
     yield cp
     S.full_api(False)
     monkeypatch.undo()
@@ -289,7 +293,7 @@ def test_every_case_on_the_cupy_standin(standin, tmp_path):
         except Exception as e:          # noqa: BLE001 - collected, reported together
             failures.append(f"{name}: {type(e).__name__}: {str(e)[:200]}")
     assert not failures, "\n".join(failures)
-    assert len(kernels) < 12, kernels
+    assert kernels == [], kernels
     assert type(tf.constant([1.0])._v) is S.StandinArray
     mine = [a for a in S.numpy_args if any(f in str(a) for f in ("control_flow", "tensor_array", "printing",
                                                                  "asserts", "indexed_slices", "config"))]
