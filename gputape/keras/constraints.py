@@ -95,6 +95,7 @@ class MinMaxNorm(Constraint):
 max_norm, non_neg, unit_norm, min_max_norm = MaxNorm, NonNeg, UnitNorm, MinMaxNorm
 _BY_NAME = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm, "min_max_norm": MinMaxNorm}
 _BY_CLASS = {c.__name__: c for c in _BY_NAME.values()}
+_BY_NAME.update(_BY_CLASS)
 
 
 def serialize(constraint):

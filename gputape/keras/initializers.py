@@ -323,6 +323,6 @@ def get(identifier):
     if isinstance(identifier, Initializer) or callable(identifier) and not isinstance(identifier, str):
         return identifier
     try:
-        return _BY_NAME[identifier]()
+        return (_BY_NAME.get(identifier) or _BY_CLASS[identifier])()
     except (KeyError, TypeError):
         raise ValueError(f"Could not interpret initializer identifier: {identifier}") from None

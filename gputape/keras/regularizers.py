@@ -98,7 +98,7 @@ class L2(Regularizer):
 
 
 l1, l2, l1_l2 = L1, L2, L1L2
-_BY_NAME = {"l1": L1, "l2": L2, "l1_l2": L1L2}
+_BY_NAME = {"l1": L1, "l2": L2, "l1l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2}   # Keras 3: not 'l1_l2'
 _BY_CLASS = {"L1": L1, "L2": L2, "L1L2": L1L2}
 
 
@@ -117,7 +117,7 @@ def deserialize(config):
 
 
 def get(identifier):
-    """None, a regularizer or callable, a name ('l1', 'l2', 'l1_l2') or ``serialize``'s dict
+    """None, a regularizer or callable, a name ('l1', 'l2', 'l1l2' or the class name) or ``serialize``'s dict
     (Keras 3's ``get``); ValueError otherwise."""
     if identifier is None:
         return None
