@@ -32,13 +32,16 @@ def test_metric_matches_keras(name):
     assert diff is None, diff
 
 
+GPUTAPE_ONLY = {"flat"}        # the optimizers' keyword-only one-launch switch
+
+
 def _signature_check(prefixes):
     bad = []
     for dotted in cases.SIGNATURES:
         if not dotted.startswith(prefixes):
             continue
         want = RECORDED["signature:" + dotted]["value"]
-        got = cases.signature_of(cases.resolve(keras, dotted))
+        got = [p for p in cases.signature_of(cases.resolve(keras, dotted)) if p[0] not in GPUTAPE_ONLY]
         if [n for n, k, _ in got if k != "VAR_KEYWORD"] != [n for n, k, _ in want if k != "VAR_KEYWORD"]:
             bad.append((dotted, got, want))
             continue
