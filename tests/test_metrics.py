@@ -155,3 +155,61 @@ def test_signature_of_update_state():
                                                                                   "sample_weight"]
     assert list(inspect.signature(keras.metrics.Mean.update_state).parameters) == ["self", "values",
                                                                                    "sample_weight"]
+
+
+def test_cupy_path_reads_nothing_back(monkeypatch):
+    """On the CuPy stand-in (NumPy on the CPU, NOT a GPU): update_state of every metric makes no
+    device-to-host read and passes no NumPy array to CuPy; result() equals the NumPy backend's."""
+    import cupy_standin as S
+
+    def program():
+        y = tf.constant([0, 2, 1, 1])
+        p = tf.constant([[0.1, 0.2, 0.7], [0.3, 0.3, 0.4], [0.6, 0.3, 0.1], [0.2, 0.5, 0.3]])
+        yb = tf.constant([[1., 0., 0.], [0., 0., 1.], [0., 1., 0.], [0., 1., 0.]])
+        w = tf.constant([1., 2., 0., 1.])
+        ms = [(keras.metrics.Mean(), lambda m: m.update_state(tf.reduce_sum(p, axis=1), sample_weight=w)),
+              (keras.metrics.Sum(), lambda m: m.update_state(p, sample_weight=w)),
+              (keras.metrics.Accuracy(), lambda m: m.update_state(y, tf.argmax(p, axis=1))),
+              (keras.metrics.BinaryAccuracy(threshold=0.35), lambda m: m.update_state(yb, p, sample_weight=w)),
+              (keras.metrics.CategoricalAccuracy(), lambda m: m.update_state(yb, p)),
+              (keras.metrics.SparseCategoricalAccuracy(), lambda m: m.update_state(y, p, sample_weight=w)),
+              (keras.metrics.TopKCategoricalAccuracy(k=2), lambda m: m.update_state(yb, p)),
+              (keras.metrics.SparseTopKCategoricalAccuracy(k=2), lambda m: m.update_state(y, p)),
+              (keras.metrics.MeanSquaredError(), lambda m: m.update_state(yb, p, sample_weight=w)),
+              (keras.metrics.MeanAbsoluteError(), lambda m: m.update_state(yb, p)),
+              (keras.metrics.RootMeanSquaredError(), lambda m: m.update_state(yb, p, sample_weight=w)),
+              (keras.metrics.Precision(top_k=2), lambda m: m.update_state(yb, p)),
+              (keras.metrics.Recall(thresholds=[0.2, 0.7], class_id=1), lambda m: m.update_state(yb, p)),
+              (keras.metrics.AUC(), lambda m: m.update_state(yb, p, sample_weight=w)),
+              (keras.metrics.AUC(curve="PR", thresholds=[0.25, 0.6]), lambda m: m.update_state(yb, p)),
+              (keras.metrics.AUC(multi_label=True, num_labels=3, label_weights=[1., 2., 3.]),
+               lambda m: m.update_state(yb, p))]
+        for m, update in ms:
+            update(m)                 # first update: caches (thresholds) filled
+        return ms
+
+    def results(ms):
+        return [m.result().numpy().tolist() for m, _ in ms]
+
+    want = results(program())
+    S.install(monkeypatch)
+    S.full_api(True)
+    try:
+        ms = program()
+        assert type(ms[0][0].total._v) is S.StandinArray
+        S.reset_counts()
+        S.numpy_args.clear()
+        for m, update in ms:
+            update(m)
+            m.result()
+        syncs, numpy_args = list(S.syncs), list(S.numpy_args)
+        got = results(ms)
+    finally:
+        S.full_api(False)
+        monkeypatch.undo()
+        S.restore()
+    assert syncs == [] and numpy_args == []
+    # every metric saw the batch twice: Sum (index 1) doubles, the means and ratios stay
+    want[1] = 2 * want[1]
+    for i, (g, w_) in enumerate(zip(got, want)):
+        assert g == pytest.approx(w_, rel=1e-6), i

@@ -111,3 +111,42 @@ def test_lion_and_adamax_have_no_host_reads_in_update(monkeypatch):
         for _ in range(2):
             opt.apply_gradients([(tf.constant(np.full((3, 2), 0.5, np.float32)), v)])
     assert calls == []
+
+
+@pytest.mark.parametrize("make", [lambda: keras.optimizers.AdamW(0.01), lambda: keras.optimizers.Adamax(0.01),
+                                  lambda: keras.optimizers.Nadam(0.01), lambda: keras.optimizers.Adadelta(1.0),
+                                  lambda: keras.optimizers.Ftrl(0.01, l1_regularization_strength=0.01, beta=0.1),
+                                  lambda: keras.optimizers.Lion(0.01, weight_decay=0.1),
+                                  lambda: keras.optimizers.Adam(0.01, amsgrad=True)],
+                         ids=["adamw", "adamax", "nadam", "adadelta", "ftrl", "lion", "adam_amsgrad"])
+def test_cupy_path_steps_read_nothing_back(make, monkeypatch):
+    """On the CuPy stand-in (NumPy on the CPU, NOT a GPU): a step makes no device-to-host read, passes
+    no NumPy array to CuPy, and gives the NumPy backend's numbers."""
+    import cupy_standin as S
+
+    def program():
+        v = tf.Variable(np.array([[1.0, -2.0], [0.5, 0.25]], np.float32), constraint=keras.constraints.MaxNorm(2.0))
+        g = tf.constant(np.array([[0.5, -1.0], [2.0, 0.125]], np.float32))
+        opt = make()
+        opt.apply_gradients([(g, v)])
+        return v, g, opt
+
+    v, g, opt = program()
+    opt.apply_gradients([(g, v)])
+    want = v.numpy()
+    S.install(monkeypatch)
+    S.full_api(True)
+    try:
+        v, g, opt = program()
+        assert type(v._v) is S.StandinArray
+        S.reset_counts()
+        S.numpy_args.clear()
+        opt.apply_gradients([(g, v)])
+        syncs, numpy_args = list(S.syncs), list(S.numpy_args)
+        got = v.numpy()
+    finally:
+        S.full_api(False)
+        monkeypatch.undo()
+        S.restore()
+    assert syncs == [] and numpy_args == []
+    np.testing.assert_array_equal(got, want)

@@ -299,9 +299,17 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     y_pred = _arr(y_pred)
     y_true = _arr(y_true)
     xp = _b.array_module(y_pred)
-    thr = _arr(threshold)
     y_true, y_pred = _same_rank(xp, y_true, y_pred)
-    yp = y_pred > thr.astype(xp.result_type(y_pred.dtype, thr.dtype))
+    if isinstance(threshold, _Base):
+        thr = threshold._v
+        rt = xp.result_type(y_pred.dtype, thr.dtype)
+        yp = y_pred.astype(rt, copy=False) > thr.astype(rt, copy=False)
+    else:
+        # Keras converts a Python float threshold to a float32 tensor: compare with float32(threshold)
+        # in the wider of the two dtypes, here without a host-to-device copy
+        thr = np.float32(threshold) if isinstance(threshold, float) else np.asarray(threshold)
+        rt = np.result_type(y_pred.dtype, thr.dtype)
+        yp = y_pred.astype(rt, copy=False) > rt.type(thr)
     return _wrap((y_true == yp.astype(y_true.dtype)).astype(np.float32))
 
 
@@ -556,7 +564,8 @@ def _rev_cumsum(xp, x, axis):
 
 
 def _update_confusion(variables, y_true, y_pred, thresholds, dtype, *, evenly, top_k=None, class_id=None,
-                      sample_weight=None, multi_label=False, label_weights=None, owner="Metric"):
+                      sample_weight=None, multi_label=False, label_weights=None, owner="Metric",
+                      thresholds_cache=None):
     """Keras 3's ``update_confusion_matrix_variables``: add the (weighted) counts of true/false
     positives/negatives at each threshold (``y_pred > threshold`` is positive) into ``variables``
     (a dict with keys among 'tp', 'fp', 'tn', 'fn').  ``evenly``: Keras's bucketed path for
@@ -566,8 +575,13 @@ def _update_confusion(variables, y_true, y_pred, thresholds, dtype, *, evenly, t
     y_pred = _arr(y_pred, dtype)
     xp = _b.array_module(y_pred)
     thresholds_with_epsilon = evenly and (thresholds[0] < 0.0 or thresholds[-1] > 1.0)
-    thr = xp.asarray(np.asarray(thresholds, np.float64).astype(dtype))
     T = len(thresholds)
+    key = (xp.__name__, dtype)
+    thr = None if thresholds_cache is None else thresholds_cache.get(key)
+    if thr is None:               # one host-to-device copy per metric, module and dtype
+        thr = xp.asarray(np.asarray(thresholds, np.float64).astype(dtype))
+        if thresholds_cache is not None:
+            thresholds_cache[key] = thr
     y_pred, y_true = _same_rank(xp, y_pred, y_true)
     if not _can_broadcast(y_true.shape, y_pred.shape) or tuple(y_true.shape) != tuple(y_pred.shape):
         _shape_error(owner, y_true.shape, y_pred.shape)
@@ -654,6 +668,7 @@ class _PrecisionRecall(Metric):
         self.init_thresholds, self.top_k, self.class_id = thresholds, top_k, class_id
         self.thresholds = _parse_thresholds(thresholds, 0.5 if top_k is None else NEG_INF)
         self._thresholds_distributed_evenly = _evenly_distributed(self.thresholds)
+        self._thresholds_cache = {}
         n = len(self.thresholds)
         self.true_positives = self.add_variable(shape=(n,), initializer="zeros", name="true_positives")
         setattr(self, self._other_name, self.add_variable(shape=(n,), initializer="zeros", name=self._other_name))
@@ -661,7 +676,8 @@ class _PrecisionRecall(Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         _update_confusion({"tp": self.true_positives, self._other: getattr(self, self._other_name)}, y_true, y_pred,
                           self.thresholds, self.dtype, evenly=self._thresholds_distributed_evenly, top_k=self.top_k,
-                          class_id=self.class_id, sample_weight=sample_weight, owner=type(self).__name__)
+                          class_id=self.class_id, sample_weight=sample_weight, owner=type(self).__name__,
+                          thresholds_cache=self._thresholds_cache)
 
     def result(self):
         xp = _b.array_module(self.true_positives._v)
@@ -724,8 +740,10 @@ class AUC(Metric):
         self.curve, self.summation_method = _CURVES[curve], _SUMMATIONS[summation_method]
         super().__init__(name=name, dtype=dtype)
         self.multi_label, self.num_labels = multi_label, num_labels
-        self.label_weights = None if label_weights is None else _arr(label_weights, self.dtype)
+        # a Tensor (Keras keeps a tensor too): update_state reads it without a conversion
+        self.label_weights = None if label_weights is None else _wrap(_arr(label_weights, self.dtype))
         self._from_logits = from_logits
+        self._thresholds_cache = {}
         self._built = False
         if multi_label:
             if num_labels:
@@ -763,7 +781,8 @@ class AUC(Metric):
                            "fn": self.false_negatives}, y_true, y_pred, self._thresholds, self.dtype,
                           evenly=self._thresholds_distributed_evenly, sample_weight=sample_weight,
                           multi_label=self.multi_label,
-                          label_weights=None if self.multi_label else self.label_weights, owner="AUC")
+                          label_weights=None if self.multi_label else self.label_weights, owner="AUC",
+                          thresholds_cache=self._thresholds_cache)
 
     def _by_label(self, xp, terms):
         if not self.multi_label:
@@ -771,7 +790,8 @@ class AUC(Metric):
         by_label = xp.sum(terms, axis=0)
         if self.label_weights is None:
             return xp.mean(by_label)
-        return _divide_no_nan(xp, xp.sum(by_label * self.label_weights), xp.sum(self.label_weights))
+        lw = self.label_weights._v
+        return _divide_no_nan(xp, xp.sum(by_label * lw), xp.sum(lw))
 
     def _interpolate_pr_auc(self, xp):
         """Davis & Goadrich (2006)'s interpolated PR AUC, as Keras's ``interpolate_pr_auc``."""
@@ -824,7 +844,7 @@ class AUC(Metric):
         lw = self.label_weights
         config = {"num_thresholds": self.num_thresholds, "curve": self.curve,
                   "summation_method": self.summation_method, "multi_label": self.multi_label,
-                  "num_labels": self.num_labels, "label_weights": None if lw is None else _b.to_host(lw).tolist(),
+                  "num_labels": self.num_labels, "label_weights": None if lw is None else lw.numpy().tolist(),
                   "from_logits": self._from_logits}
         if self._init_from_thresholds:
             config["thresholds"] = self.thresholds[1:-1]
