@@ -291,6 +291,8 @@ def accuracy(y_true, y_pred):
     y_true = _arr(y_true, y_pred.dtype)
     xp = _b.array_module(y_pred)
     y_true, y_pred = _same_rank(xp, y_true, y_pred)
+    if not _can_broadcast(y_true.shape, y_pred.shape):
+        _shape_error("accuracy", y_true.shape, y_pred.shape)
     return _wrap((y_true == y_pred).astype(np.float32))
 
 
@@ -300,6 +302,8 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     y_true = _arr(y_true)
     xp = _b.array_module(y_pred)
     y_true, y_pred = _same_rank(xp, y_true, y_pred)
+    if not _can_broadcast(y_true.shape, y_pred.shape):
+        _shape_error("binary_accuracy", y_true.shape, y_pred.shape)
     if isinstance(threshold, _Base):
         thr = threshold._v
         rt = xp.result_type(y_pred.dtype, thr.dtype)
@@ -325,6 +329,8 @@ def categorical_accuracy(y_true, y_pred):
         y_true = xp.squeeze(y_true, -1)
         reshape = True
     yp = _argmax(xp, y_pred).astype(y_true.dtype)
+    if not _can_broadcast(y_true.shape, yp.shape):
+        _shape_error("categorical_accuracy", org_shape, y_pred.shape)
     matches = (y_true == yp).astype(np.float32)
     return _wrap(matches.reshape(org_shape) if reshape else matches)
 
