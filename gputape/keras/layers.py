@@ -568,9 +568,10 @@ class Layer(_Module):
         up to ``shape, initializer, dtype`` positionally, ``name`` by keyword only).  The default
         initializer is glorot_uniform for floats, zeros otherwise; ``regularizer`` (its penalty on
         the weight joins ``losses`` while the weight is trainable) and ``constraint`` (applied by the
-        optimizers after each step) as Keras 3; ``overwrite_with_gradient`` raises NotImplementedError; ``aggregation`` is accepted
-        (one replica: nothing to aggregate); ``autocast`` has no effect without mixed precision.
-        Created in a frozen layer, the Variable starts frozen (Keras 3)."""
+        optimizers after each step) as Keras 3; ``overwrite_with_gradient`` raises
+        NotImplementedError; ``aggregation`` is accepted (one replica: nothing to aggregate);
+        ``autocast`` has no effect without mixed precision.  Created in a frozen layer, the Variable
+        starts frozen (Keras 3)."""
         if args:
             if len(args) > 3:
                 raise TypeError(f"add_weight() takes at most 3 positional arguments but {len(args)} were given.")
