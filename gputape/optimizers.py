@@ -209,15 +209,17 @@ class Optimizer:
 
     def add_optimizer_variables(self, variables, names, initializer=0.0):
         """One slot Variable per variable and name, named ``<var name>_<slot>`` as Keras names them
-        (``'w:0'`` -> ``'w_0_momentum'``), interleaved per variable when several names are given."""
+        (``'w:0'`` -> ``'w_0_momentum'``), interleaved per variable when several names are given;
+        ``initializer`` is one fill value or one per name (Keras's list form)."""
         names = [names] if isinstance(names, str) else list(names)
+        inits = list(initializer) if isinstance(initializer, (list, tuple)) else [initializer] * len(names)
         xp = _b.get_xp()
         for n in names:
             self._slot_lists[n] = []
         for v in variables:
             base = v.name.replace("/", "_").replace(":", "_")
-            for n in names:
-                s = Variable(xp.full(v._v.shape, initializer, dtype=v._v.dtype), trainable=False,
+            for n, init in zip(names, inits):
+                s = Variable(xp.full(v._v.shape, init, dtype=v._v.dtype), trainable=False,
                              name=f"{self.name}/{base}_{n}")
                 self._slot_lists[n].append(s)
                 self._variables.append(s)
@@ -332,6 +334,9 @@ class Optimizer:
                     acc._v[...] = 0
         if self.use_ema:
             self._update_moving_average()
+        for _, v in pairs:            # Keras 3: constraints after the update (and EMA), every step
+            if v.constraint is not None:
+                v.assign(v.constraint(v))
         self._t += 1
         self._iterations._v[...] = self._t
         return self._iterations
@@ -419,7 +424,7 @@ class Optimizer:
                 d = v._v.dtype
                 if v._reads:
                     v._detach_reads()
-                v._v -= (v._v * d.type(self.weight_decay)) * _in_dtype(lr, d)
+                v._v -= (v._v * _keras_cast(self.weight_decay, d)) * _in_dtype(lr, d)   # tf.cast: via float32
 
     def _update_moving_average(self):
         t = self._t // self.gradient_accumulation_steps if self.gradient_accumulation_steps else self._t
@@ -660,6 +665,210 @@ class Adagrad(Optimizer):
         w -= lr * g / xp.sqrt(acc + _c(self.epsilon, d))
 
 
+
+def _base_args(self, learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+               ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name, flat, kwargs):
+    Optimizer.__init__(self, learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema,
+                       ema_momentum, ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name,
+                       flat=flat, **kwargs)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Keras 3's ``AdamW``: ``Adam`` whose ``weight_decay``
+    defaults to 0.004 and must be a float; the decay ``w -= w * weight_decay * lr`` runs before the
+    Adam update, as every Keras 3 optimizer's ``weight_decay``).""" + _BASE_DOC
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
+                 ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, *, flat=False, **kwargs):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay, clipnorm, clipvalue,
+                         global_clipnorm, use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
+                         gradient_accumulation_steps, name, flat=flat, **kwargs)
+        if self.weight_decay is None:
+            raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
+
+
+class Adamax(Optimizer):
+    """Adamax, Adam with the infinity norm (Keras 3's ``Adamax``): ``m += (g - m)(1 - beta_1)``,
+    ``u = max(beta_2 u, |g|)``, ``w -= lr m / ((1 - beta_1^t)(u + epsilon))``.""" + _BASE_DOC
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None,
+                 clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None,
+                 name=None, *, flat=False, **kwargs):
+        _base_args(self, learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+                   ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name, flat, kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def _build_slots(self, variables):
+        self.add_optimizer_variables(variables, ["momentum", "norm"])
+
+    def _update(self, w, g, var, lr, t):
+        xp = _b.get_xp()
+        d = w.dtype
+        b1p = _keras_cast(self.beta_1, d) ** _c(t, d)
+        m = self._slot(var, "momentum")
+        u = self._slot(var, "norm")
+        m += (g - m) * _c(1 - self.beta_1, d)
+        xp.maximum(_c(self.beta_2, d) * u, xp.abs(g), out=u)
+        w -= (lr * m) / ((_c(1, d) - b1p) * (u + _c(self.epsilon, d)))
+
+
+class Nadam(Optimizer):
+    """Adam with Nesterov momentum and Keras's momentum schedule ``u_t = beta_1 (1 - 0.5 * 0.96^t)``
+    (Keras 3's ``Nadam``); the running product of the ``u_t`` is a scalar Variable in the first
+    variable's dtype, listed last in ``variables`` as Keras lists it.""" + _BASE_DOC
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None,
+                 clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None,
+                 name=None, *, flat=False, **kwargs):
+        _base_args(self, learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+                   ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name, flat, kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def _build_slots(self, variables):
+        self.add_optimizer_variables(variables, ["momentum", "velocity"])
+        dtype = variables[0]._v.dtype if variables else np.dtype(np.float32)
+        self._u_product = Variable(np.array(1.0, dtype), trainable=False,
+                                   name=f"{self.name}/{_auto_name('Variable').lower()}")
+        self._variables.append(self._u_product)
+
+    def _step(self, grads, variables):
+        u = self._u_product
+        d = u._v.dtype
+        t = (self._t // self.gradient_accumulation_steps if self.gradient_accumulation_steps else self._t) + 1
+        if u._reads:
+            u._detach_reads()
+        # Keras: u_product * beta_1 * (1.0 - 0.5 * 0.96 ** (iterations + 1)), Python floats direct in d
+        u._v[...] = (u._v * _c(self.beta_1, d)) * (_c(1.0, d) - _c(0.5, d) * _c(0.96, d) ** _c(t, d))
+        super()._step(grads, variables)
+
+    def _update(self, w, g, var, lr, t):
+        xp = _b.get_xp()
+        d = w.dtype
+        one, half = _c(1, d), _c(0.5, d)
+        decay, b1, b2 = _keras_cast(0.96, d), _keras_cast(self.beta_1, d), _keras_cast(self.beta_2, d)
+        u_t = b1 * (one - half * decay ** _c(t, d))
+        u_t_1 = b1 * (one - half * decay ** _c(t + 1, d))
+        up_t = self._u_product._v.astype(d, copy=False)
+        up_t_1 = up_t * u_t_1
+        b2p = b2 ** _c(t, d)
+        m = self._slot(var, "momentum")
+        v = self._slot(var, "velocity")
+        m += (g - m) * (one - b1)
+        v += (g * g - v) * (one - b2)
+        m_hat = (u_t_1 * m) / (one - up_t_1) + ((one - u_t) * g) / (one - up_t)
+        v_hat = v / (one - b2p)
+        w -= (m_hat * lr) / (xp.sqrt(v_hat) + _c(self.epsilon, d))
+
+
+class Adadelta(Optimizer):
+    """Adadelta (Keras 3's ``Adadelta``): running averages of squared gradients and squared updates
+    with decay ``rho``; ``w += lr * delta`` with ``delta = -sqrt(E[dx^2] + eps) g / sqrt(E[g^2] + eps)``.""" \
+        + _BASE_DOC
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, weight_decay=None, clipnorm=None,
+                 clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None,
+                 name=None, *, flat=False, **kwargs):
+        _base_args(self, learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+                   ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name, flat, kwargs)
+        self.rho, self.epsilon = rho, epsilon
+
+    def _build_slots(self, variables):
+        self.add_optimizer_variables(variables, ["accumulated_grad", "accumulated_delta_var"])
+
+    def _update(self, w, g, var, lr, t):
+        xp = _b.get_xp()
+        d = w.dtype
+        rho, one_minus_rho, eps = _c(self.rho, d), _c(1 - self.rho, d), _c(self.epsilon, d)
+        ag = self._slot(var, "accumulated_grad")
+        adv = self._slot(var, "accumulated_delta_var")
+        ag[...] = rho * ag + one_minus_rho * (g * g)
+        delta = -((xp.sqrt(adv + eps) * g) / xp.sqrt(ag + eps))
+        adv[...] = rho * adv + one_minus_rho * (delta * delta)
+        w += lr * delta
+
+
+class Ftrl(Optimizer):
+    """Follow-the-regularized-leader (Keras 3's ``Ftrl``: ``learning_rate_power``,
+    ``initial_accumulator_value``, ``l1_regularization_strength``, ``l2_regularization_strength``,
+    ``l2_shrinkage_regularization_strength``, ``beta``; ValueError for the negative values Keras
+    rejects).""" + _BASE_DOC
+
+    def __init__(self, learning_rate=0.001, learning_rate_power=-0.5, initial_accumulator_value=0.1,
+                 l1_regularization_strength=0.0, l2_regularization_strength=0.0,
+                 l2_shrinkage_regularization_strength=0.0, beta=0.0, weight_decay=None, clipnorm=None,
+                 clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None,
+                 name=None, *, flat=False, **kwargs):
+        _base_args(self, learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+                   ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name, flat, kwargs)
+        for arg, value, word in (("initial_accumulator_value", initial_accumulator_value, "positive or zero"),
+                                 ("learning_rate_power", learning_rate_power, "negative or zero"),
+                                 ("l1_regularization_strength", l1_regularization_strength, "positive or zero"),
+                                 ("l2_regularization_strength", l2_regularization_strength, "positive or zero")):
+            if (value > 0.0) if word == "negative or zero" else (value < 0.0):
+                raise ValueError(f"`{arg}` needs to be {word}. Received: {arg}={value}.")
+        if l2_shrinkage_regularization_strength < 0.0:
+            raise ValueError(f"`l2_shrinkage_regularization_strength` needs to be positive or zero. Received: "
+                             f"l2_shrinkage_regularization_strength={l2_shrinkage_regularization_strength}.")
+        self.learning_rate_power, self.initial_accumulator_value = learning_rate_power, initial_accumulator_value
+        self.l1_regularization_strength = l1_regularization_strength
+        self.l2_regularization_strength = l2_regularization_strength
+        self.l2_shrinkage_regularization_strength = l2_shrinkage_regularization_strength
+        self.beta = beta
+
+    def _build_slots(self, variables):
+        # accumulator: Keras's initializers.Constant, i.e. ops.cast of a Python float (via float32)
+        self.add_optimizer_variables(variables, ["accumulator", "linear"],
+                                     [_flat._keras_cast(self.initial_accumulator_value), 0.0])
+
+    def _update(self, w, g, var, lr, t):
+        xp = _b.get_xp()
+        d = w.dtype
+        acc = self._slot(var, "accumulator")
+        lin = self._slot(var, "linear")
+        p = _c(-self.learning_rate_power, d)
+        l2 = _c(self.l2_regularization_strength, d) + _c(self.beta, d) / (_c(2.0, d) * lr)
+        grad_to_use = g + _c(2 * self.l2_shrinkage_regularization_strength, d) * w
+        new_acc = acc + g * g
+        lin += grad_to_use - ((new_acc ** p - acc ** p) / lr) * w
+        quadratic = (new_acc ** p) / lr + _c(2, d) * l2
+        l1 = _c(self.l1_regularization_strength, d)
+        w[...] = (xp.clip(lin, -l1, l1) - lin) / quadratic
+        acc[...] = new_acc
+
+
+class Lion(Optimizer):
+    """Lion (Keras 3's ``Lion``): ``w -= lr * sign(beta_1 m + (1 - beta_1) g)``, then
+    ``m = beta_2 m + (1 - beta_2) g``; ``beta_1`` outside (0, 1] is ValueError as Keras.""" + _BASE_DOC
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, weight_decay=None, clipnorm=None,
+                 clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None,
+                 name=None, *, flat=False, **kwargs):
+        _base_args(self, learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+                   ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name, flat, kwargs)
+        self.beta_1, self.beta_2 = beta_1, beta_2
+        if beta_1 <= 0 or beta_1 > 1:
+            raise ValueError(f"Argument `beta_1` must be in the [0, 1] range. Otherwise, the optimizer degenerates "
+                             f"to SignSGD. Received: beta_1={beta_1}.")
+
+    def _build_slots(self, variables):
+        self.add_optimizer_variables(variables, "momentum")
+
+    def _update(self, w, g, var, lr, t):
+        xp = _b.get_xp()
+        d = w.dtype
+        one = _c(1.0, d)
+        b1, b2 = _keras_cast(self.beta_1, d), _keras_cast(self.beta_2, d)
+        m = self._slot(var, "momentum")
+        w -= lr * xp.sign(m * b1 + g * (one - b1))
+        m[...] = m * b2 + g * (one - b2)
+
 # ---------------------------------------------------------------- schedules (float32 arithmetic, as Keras)
 class ExponentialDecay(LearningRateSchedule):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored with ``staircase``)."""
@@ -731,10 +940,12 @@ class schedules:
 
 
 def get(identifier):
-    """An optimizer from an instance or a name ('sgd', 'adam', 'rmsprop', 'adagrad')."""
+    """An optimizer from an instance or a name ('sgd', 'adam', 'rmsprop', 'adagrad', 'adamw', 'adamax',
+    'nadam', 'adadelta', 'ftrl', 'lion')."""
     if isinstance(identifier, Optimizer):
         return identifier
-    table = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}
+    table = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad, "adamw": AdamW, "adamax": Adamax,
+             "nadam": Nadam, "adadelta": Adadelta, "ftrl": Ftrl, "lion": Lion}
     try:
         return table[str(identifier).lower()]()
     except KeyError:

@@ -282,7 +282,7 @@ class Variable(_Base):
     >>> v.assign_add([1.0, 1.0]).numpy()
     array([2., 3.], dtype=float32)
     """
-    __slots__ = ("_v", "_trainable", "_frozen", "_name", "_uid", "_reads", "__weakref__")
+    __slots__ = ("_v", "_trainable", "_frozen", "_name", "_uid", "_reads", "_constraint", "_regularizer", "__weakref__")
 
     def __init__(self, initial_value=None, trainable=True, validate_shape=True, caching_device=None,
                  name=None, variable_def=None, dtype=None, import_scope=None, constraint=None,
@@ -307,10 +307,37 @@ class Variable(_Base):
         self._uid = next(_var_ids)
         _state.variables_created += 1     # per thread: gputape.function's check
         self._reads = []      # weakrefs to live read snapshots sharing self._v (copied before a write)
+        if constraint is not None and not callable(constraint):
+            raise ValueError(f"The `constraint` argument must be a callable. Received: {constraint!r}")
+        self._constraint = constraint     # applied by the Keras optimizers after each step (Keras 3)
+        self._regularizer = None          # a Keras layer's add_weight(regularizer=...): its penalty in layer.losses
 
     @property
     def trainable(self):
         return self._trainable and not self._frozen
+
+    @property
+    def constraint(self):
+        """The callable ``value -> projected value`` given as ``constraint=`` (or None); Keras 3's
+        optimizers assign ``constraint(variable)`` after each update step."""
+        return getattr(self, "_constraint", None)
+
+    @constraint.setter
+    def constraint(self, value):
+        if value is not None and not callable(value):
+            raise ValueError(f"The `constraint` argument must be a callable. Received: {value!r}")
+        self._constraint = value
+
+    @property
+    def regularizer(self):
+        """The penalty callable of a Keras layer weight (``add_weight(regularizer=...)``), or None."""
+        return getattr(self, "_regularizer", None)
+
+    @regularizer.setter
+    def regularizer(self, value):
+        if value is not None and not callable(value):
+            raise ValueError(f"The `regularizer` must be a callable. Received: {value!r}")
+        self._regularizer = value
 
     @property
     def name(self):

@@ -35,7 +35,8 @@ PUBLIC_MODULES = ["gputape", "gputape.nn", "gputape.math", "gputape.linalg", "gp
                   "gputape.keras.layers", "gputape.keras.losses", "gputape.keras.activations",
                   "gputape.keras.initializers", "gputape.keras.models", "gputape.keras.backend", "gputape.optimizers",
                   "gputape.optimizers.schedules", "gputape.debugging", "gputape.nest", "gputape.autodiff",
-                  "gputape.testing", "gputape.errors"]
+                  "gputape.testing", "gputape.errors", "gputape.keras.metrics", "gputape.keras.regularizers",
+                  "gputape.keras.constraints", "gputape.keras.utils"]
 
 # A **kwargs is allowed only where every key is checked, with the reason; keyed by the defining
 # function's __qualname__ in its module.
@@ -62,6 +63,16 @@ ALLOWED_VAR_KEYWORD = {
     ("gputape.optimizers", "Adam.__init__"): "forwarded to Optimizer.__init__, which validates",
     ("gputape.optimizers", "RMSprop.__init__"): "forwarded to Optimizer.__init__, which validates",
     ("gputape.optimizers", "Adagrad.__init__"): "forwarded to Optimizer.__init__, which validates",
+    ("gputape.optimizers", "AdamW.__init__"): "forwarded to Optimizer.__init__, which validates",
+    ("gputape.optimizers", "Adamax.__init__"): "forwarded to Optimizer.__init__, which validates",
+    ("gputape.optimizers", "Nadam.__init__"): "forwarded to Optimizer.__init__, which validates",
+    ("gputape.optimizers", "Adadelta.__init__"): "forwarded to Optimizer.__init__, which validates",
+    ("gputape.optimizers", "Ftrl.__init__"): "forwarded to Optimizer.__init__, which validates",
+    ("gputape.optimizers", "Lion.__init__"): "forwarded to Optimizer.__init__, which validates",
+    # Keras 3's MeanMetricWrapper passes its **kwargs to fn, whose own signature rejects unknown ones
+    ("gputape.keras.metrics", "MeanMetricWrapper.__init__"): "passed to fn(y_true, y_pred, **kwargs) on update",
+    ("gputape.keras.metrics", "Metric.update_state"): "abstract: subclasses define update_state's signature",
+    ("gputape.keras.metrics", "Metric.__call__"): "pass-through to update_state(), which is strict",
     # every op object is called as op(*args, **params): ``name`` is dropped and every other keyword
     # is checked against the forward's parameters (op._public_params) - see
     # test_op_call_rejects_unknown_keyword

@@ -4,3 +4,5 @@ from .. import optimizers  # noqa: F401
 from .layers import Input, Layer  # noqa: F401
 from .models import Model, Sequential  # noqa: F401
 from . import models  # noqa: F401
+from . import metrics  # noqa: F401
+from . import regularizers, constraints, utils  # noqa: F401

@@ -554,11 +554,13 @@ class Layer(_Module):
 
     @property
     def losses(self):
-        """This layer's ``add_loss`` tensors, then each sub-layer's in ``_flatten_layers`` order (Keras 3)."""
+        """This layer's ``add_loss`` tensors, then each sub-layer's in ``_flatten_layers`` order, then the
+        weight regularizers' penalties over ``trainable_weights`` (computed now), as Keras 3."""
         self._tr()
         out = list(self._losses)
         for l in self._flatten_layers():
             out.extend(l.__dict__.get("_losses", ()))
+        out.extend(v.regularizer(v) for v in self.trainable_weights if v.regularizer is not None)
         return out
 
     def _clear_losses(self):
@@ -575,10 +577,12 @@ class Layer(_Module):
                    regularizer=None, constraint=None, aggregation="none", overwrite_with_gradient=False, name=None):
         """A Variable owned by this layer, named ``<outer layers>/<layer>/<name>`` (Keras 3's signature:
         up to ``shape, initializer, dtype`` positionally, ``name`` by keyword only).  The default
-        initializer is glorot_uniform for floats, zeros otherwise; ``regularizer``, ``constraint``
-        and ``overwrite_with_gradient`` raise NotImplementedError; ``aggregation`` is accepted
-        (one replica: nothing to aggregate); ``autocast`` has no effect without mixed precision.
-        Created in a frozen layer, the Variable starts frozen (Keras 3)."""
+        initializer is glorot_uniform for floats, zeros otherwise; ``regularizer`` (its penalty on
+        the weight joins ``losses`` while the weight is trainable) and ``constraint`` (applied by the
+        optimizers after each step) as Keras 3; ``overwrite_with_gradient`` raises
+        NotImplementedError; ``aggregation`` is accepted (one replica: nothing to aggregate);
+        ``autocast`` has no effect without mixed precision.  Created in a frozen layer, the Variable
+        starts frozen (Keras 3)."""
         if args:
             if len(args) > 3:
                 raise TypeError(f"add_weight() takes at most 3 positional arguments but {len(args)} were given.")
@@ -591,8 +595,9 @@ class Layer(_Module):
                     raise ValueError(f"`{k}` was passed both positionally and as a keyword argument.")
                 given[k] = v
             shape, initializer, dtype = given["shape"], given["initializer"], given["dtype"]
-        _not_implemented(f"{type(self).__name__}.add_weight", regularizer=regularizer, constraint=constraint,
-                         overwrite_with_gradient=overwrite_with_gradient or None)
+        _not_implemented(f"{type(self).__name__}.add_weight", overwrite_with_gradient=overwrite_with_gradient or None)
+        from . import regularizers as _reg, constraints as _con
+        regularizer, constraint = _reg.get(regularizer), _con.get(constraint)
         if aggregation not in ("none", None, "mean", "sum", "only_first_replica"):
             raise ValueError(f"Invalid value for argument `aggregation`. Expected one of `None`, `'none'`, `'mean'`, "
                              f"`'sum'`, `'only_first_replica'`. Received: aggregation={aggregation}")
@@ -602,7 +607,9 @@ class Layer(_Module):
         init = _init.get(initializer)
         name = name if name is not None else _naming.auto_name("Variable")
         path = "/".join(_naming.scope() + [self.name, name])   # 'sequential/dense/kernel' inside a Sequential
-        v = Variable(init(tuple(() if shape is None else shape), dtype=dtype), trainable=trainable, name=path)
+        v = Variable(init(tuple(() if shape is None else shape), dtype=dtype), trainable=trainable, name=path,
+                     constraint=constraint)
+        v.regularizer = regularizer
         self._tr().track(v)
         return v
 

@@ -271,3 +271,232 @@ class CategoricalCrossentropy(_SmoothedCrossentropy):
 class BinaryCrossentropy(_SmoothedCrossentropy):
     _default_name = "binary_crossentropy"
     _fn = staticmethod(binary_crossentropy)
+
+
+# ---------------------------------------------------------------- the rest of Keras 3's losses (issue 8)
+_EPS32 = float(np.float32(_EPS))         # backend.epsilon() as a float32 tensor, seen from a wider dtype
+_LOG2_32 = float(np.log(np.float32(2.0)))  # Keras: ops.log(2.0) in float32, then cast
+
+
+def _pred_true(y_true, y_pred, squeeze=True):
+    y_pred = _t(y_pred)
+    y_true = _t(y_true, y_pred.dtype.name)
+    if squeeze:
+        y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    return y_true, y_pred
+
+
+def mean_absolute_percentage_error(y_true, y_pred):
+    """``100 * mean(|y_true - y_pred| / max(|y_true|, epsilon), axis=-1)`` (Keras 3)."""
+    y_true, y_pred = _pred_true(y_true, y_pred)
+    diff = _ops.abs(_ops.divide(_ops.subtract(y_true, y_pred), _ops.maximum(_ops.abs(y_true), _EPS)))
+    return _ops.multiply(100.0, _ops.reduce_mean(diff, axis=-1))
+
+
+def mean_squared_logarithmic_error(y_true, y_pred):
+    """``mean((log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1))**2, axis=-1)`` (Keras 3; eps is
+    float32's 1e-7)."""
+    y_true, y_pred = _pred_true(y_true, y_pred)
+    first = _ops.log(_ops.add(_ops.maximum(y_pred, _EPS32), 1.0))
+    second = _ops.log(_ops.add(_ops.maximum(y_true, _EPS32), 1.0))
+    return _ops.reduce_mean(_ops.square(_ops.subtract(first, second)), axis=-1)
+
+
+def huber(y_true, y_pred, delta=1.0):
+    """Mean over the last axis of ``0.5 e**2`` where ``|e| <= delta``, else ``delta |e| - 0.5 delta**2``
+    (``e = y_pred - y_true``; Keras 3's ``huber``)."""
+    y_true, y_pred = _pred_true(y_true, y_pred)
+    delta = _t(delta, y_pred.dtype.name)
+    error = _ops.subtract(y_pred, y_true)
+    abs_error = _ops.abs(error)
+    half = _t(0.5, y_pred.dtype.name)
+    return _ops.reduce_mean(_ops.where(_ops.less_equal(abs_error, delta), _ops.multiply(half, _ops.square(error)),
+                                       _ops.subtract(_ops.multiply(delta, abs_error),
+                                                     _ops.multiply(half, _ops.square(delta)))), axis=-1)
+
+
+def log_cosh(y_true, y_pred):
+    """Mean over the last axis of ``log(cosh(y_pred - y_true))``, computed as
+    ``x + softplus(-2x) - log(2)`` (Keras 3)."""
+    y_true, y_pred = _pred_true(y_true, y_pred)
+    x = _ops.subtract(y_pred, y_true)
+    return _ops.reduce_mean(_ops.subtract(_ops.add(x, _ops.softplus(_ops.multiply(x, -2.0))), _LOG2_32), axis=-1)
+
+
+def kl_divergence(y_true, y_pred):
+    """``sum(y_true * log(y_true / y_pred), axis=-1)`` with both clipped to [epsilon, 1] (Keras 3)."""
+    y_true, y_pred = _pred_true(y_true, y_pred, squeeze=False)
+    y_true = _ops.clip_by_value(y_true, _EPS, 1.0)
+    y_pred = _ops.clip_by_value(y_pred, _EPS, 1.0)
+    return _ops.reduce_sum(_ops.multiply(y_true, _ops.log(_ops.divide(y_true, y_pred))), axis=-1)
+
+
+def poisson(y_true, y_pred):
+    """``mean(y_pred - y_true * log(y_pred + epsilon), axis=-1)`` (Keras 3)."""
+    y_true, y_pred = _pred_true(y_true, y_pred, squeeze=False)
+    return _ops.reduce_mean(_ops.subtract(y_pred, _ops.multiply(y_true, _ops.log(_ops.add(y_pred, _EPS)))), axis=-1)
+
+
+def _hinge_labels(y_true):
+    """Keras's ``convert_binary_labels_to_hinge``: labels all in {0, 1} become {-1, 1}; any other
+    labels are kept.  Decided on the device (a ``where`` on the all-binary flag), no host read."""
+    binary = _ops.reduce_all(_ops.logical_or(_ops.equal(y_true, 0.0), _ops.equal(y_true, 1.0)))
+    return _ops.where(binary, _ops.subtract(_ops.multiply(2.0, y_true), 1.0), y_true)
+
+
+def hinge(y_true, y_pred):
+    """``mean(max(1 - y_true * y_pred, 0), axis=-1)``, 0/1 labels taken as -1/1 (Keras 3)."""
+    y_true, y_pred = _pred_true(y_true, y_pred, squeeze=False)
+    y_true = _hinge_labels(y_true)
+    return _ops.reduce_mean(_ops.maximum(_ops.subtract(1.0, _ops.multiply(y_true, y_pred)), 0.0), axis=-1)
+
+
+def squared_hinge(y_true, y_pred):
+    """``mean(max(1 - y_true * y_pred, 0)**2, axis=-1)``, 0/1 labels taken as -1/1 (Keras 3)."""
+    y_true, y_pred = _pred_true(y_true, y_pred, squeeze=False)
+    y_true = _hinge_labels(y_true)
+    return _ops.reduce_mean(_ops.square(_ops.maximum(_ops.subtract(1.0, _ops.multiply(y_true, y_pred)), 0.0)),
+                            axis=-1)
+
+
+def categorical_hinge(y_true, y_pred):
+    """``max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)`` over the last axis (Keras 3)."""
+    y_true, y_pred = _pred_true(y_true, y_pred, squeeze=False)
+    pos = _ops.reduce_sum(_ops.multiply(y_true, y_pred), axis=-1)
+    neg = _ops.reduce_max(_ops.multiply(_ops.subtract(1.0, y_true), y_pred), axis=-1)
+    return _ops.maximum(_ops.add(_ops.subtract(neg, pos), 1.0), _t(0.0, y_pred.dtype.name))
+
+
+def _l2_normalize(x, axis):
+    """Keras 3's ``normalize(x, axis, order=2)``: ``x * min(rsqrt(sum(x**2)), 1 / epsilon)``."""
+    inv = _ops.minimum(_ops.rsqrt(_ops.reduce_sum(_ops.square(x), axis=axis, keepdims=True)), 1.0 / _EPS)
+    return _ops.multiply(x, inv)
+
+
+def cosine_similarity(y_true, y_pred, axis=-1):
+    """``-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)``: -1 for equal directions (Keras 3)."""
+    y_true, y_pred = _pred_true(y_true, y_pred)
+    if y_pred.ndim == 0:
+        y_true, y_pred = _ops.expand_dims(y_true, 0), _ops.expand_dims(y_pred, 0)
+    return _ops.negative(_ops.reduce_sum(_ops.multiply(_l2_normalize(y_true, axis), _l2_normalize(y_pred, axis)),
+                                         axis=axis))
+
+
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False,
+                              label_smoothing=0.0, axis=-1):
+    """Binary cross-entropy scaled by ``(1 - p_t)**gamma`` (``p_t`` the probability of the true
+    class), times ``alpha`` / ``1 - alpha`` for positives / negatives with ``apply_class_balancing``;
+    mean over ``axis`` (Keras 3's ``binary_focal_crossentropy``; Lin et al. 2017)."""
+    y_pred = _t(y_pred)
+    y_true = _t(y_true, y_pred.dtype.name)
+    if label_smoothing:
+        y_true = _ops.add(_ops.multiply(y_true, 1.0 - label_smoothing), 0.5 * label_smoothing)
+    if from_logits:
+        y_pred = _ops.sigmoid(y_pred)
+    _same_shape(y_true, y_pred)
+    p = _ops.clip_by_value(y_pred, _EPS, 1 - _EPS)
+    bce = _ops.negative(_ops.add(_ops.multiply(y_true, _ops.log(p)),
+                                 _ops.multiply(_ops.subtract(1.0, y_true), _ops.log(_ops.subtract(1.0, p)))))
+    one_minus_t = _ops.subtract(1.0, y_true)
+    p_t = _ops.add(_ops.multiply(y_true, y_pred), _ops.multiply(one_minus_t, _ops.subtract(1.0, y_pred)))
+    focal = _ops.multiply(_ops.pow(_ops.subtract(1.0, p_t), gamma), bce)
+    if apply_class_balancing:
+        weight = _ops.add(_ops.multiply(y_true, alpha), _ops.multiply(one_minus_t, 1.0 - alpha))
+        focal = _ops.multiply(weight, focal)
+    return _ops.reduce_mean(focal, axis=_check_axis(axis))
+
+
+class _LossFunctionWrapper(Loss):
+    """A Loss from a per-example function ``fn(y_true, y_pred, **kwargs)`` (Keras 3's
+    ``LossFunctionWrapper``): the inputs are brought to the same rank first
+    (``squeeze_or_expand_to_same_rank``)."""
+
+    def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.fn = fn
+        self._fn_kwargs = kwargs
+
+    def call(self, y_true, y_pred):
+        y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+        return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    def __repr__(self):
+        return f"<LossFunctionWrapper({self.fn}, kwargs={self._fn_kwargs})>"
+
+
+def _wrapper_class(cls_name, fn, default_name, doc):
+    def __init__(self, reduction="sum_over_batch_size", name=default_name, dtype=None):
+        _LossFunctionWrapper.__init__(self, fn, reduction=reduction, name=name, dtype=dtype)
+
+    def get_config(self):
+        return Loss.get_config(self)
+    return type(cls_name, (_LossFunctionWrapper,), {"__init__": __init__, "get_config": get_config, "__doc__": doc,
+                                                   "__module__": __name__})
+
+
+MeanAbsolutePercentageError = _wrapper_class("MeanAbsolutePercentageError", mean_absolute_percentage_error,
+                                             "mean_absolute_percentage_error",
+                                             "Keras 3's ``MeanAbsolutePercentageError``: ``mean_absolute_percentage"
+                                             "_error`` per example, then ``reduction``.")
+MeanSquaredLogarithmicError = _wrapper_class("MeanSquaredLogarithmicError", mean_squared_logarithmic_error,
+                                             "mean_squared_logarithmic_error",
+                                             "Keras 3's ``MeanSquaredLogarithmicError``.")
+LogCosh = _wrapper_class("LogCosh", log_cosh, "log_cosh", "Keras 3's ``LogCosh``: ``log_cosh`` per example.")
+KLDivergence = _wrapper_class("KLDivergence", kl_divergence, "kl_divergence",
+                              "Keras 3's ``KLDivergence``: ``kl_divergence`` per example.")
+Poisson = _wrapper_class("Poisson", poisson, "poisson", "Keras 3's ``Poisson``: ``poisson`` per example.")
+Hinge = _wrapper_class("Hinge", hinge, "hinge", "Keras 3's ``Hinge``: ``hinge`` per example.")
+SquaredHinge = _wrapper_class("SquaredHinge", squared_hinge, "squared_hinge",
+                              "Keras 3's ``SquaredHinge``: ``squared_hinge`` per example.")
+CategoricalHinge = _wrapper_class("CategoricalHinge", categorical_hinge, "categorical_hinge",
+                                  "Keras 3's ``CategoricalHinge``: ``categorical_hinge`` per example.")
+
+
+class Huber(_LossFunctionWrapper):
+    """Keras 3's ``Huber(delta=1.0)``: ``huber`` per example, then ``reduction`` (``get_config``
+    omits ``delta``, as Keras 3.15's does)."""
+
+    def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None):
+        super().__init__(huber, reduction=reduction, name=name, dtype=dtype, delta=delta)
+
+    def get_config(self):
+        return Loss.get_config(self)
+
+
+class CosineSimilarity(_LossFunctionWrapper):
+    """Keras 3's ``CosineSimilarity(axis=-1)``: ``cosine_similarity`` per example (``get_config``
+    omits ``axis``, as Keras 3.15's does)."""
+
+    def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity", dtype=None):
+        super().__init__(cosine_similarity, reduction=reduction, name=name, dtype=dtype, axis=axis)
+
+    def get_config(self):
+        return Loss.get_config(self)
+
+
+class BinaryFocalCrossentropy(_LossFunctionWrapper):
+    """Keras 3's ``BinaryFocalCrossentropy(apply_class_balancing=False, alpha=0.25, gamma=2.0,
+    from_logits=False, label_smoothing=0.0, axis=-1)``: ``binary_focal_crossentropy`` per example."""
+
+    def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
+                 axis=-1, reduction="sum_over_batch_size", name="binary_focal_crossentropy", dtype=None):
+        super().__init__(binary_focal_crossentropy, reduction=reduction, name=name, dtype=dtype,
+                         apply_class_balancing=apply_class_balancing, alpha=alpha, gamma=gamma,
+                         from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
+        self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
+        self.apply_class_balancing, self.alpha, self.gamma = apply_class_balancing, alpha, gamma
+
+    def get_config(self):
+        config = Loss.get_config(self)
+        config.update(from_logits=self.from_logits, label_smoothing=self.label_smoothing, axis=self.axis,
+                      apply_class_balancing=self.apply_class_balancing, alpha=self.alpha, gamma=self.gamma)
+        return config
+
+
+# Keras 3's short aliases of the functions
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kullback_leibler_divergence = kl_divergence
+logcosh = log_cosh
