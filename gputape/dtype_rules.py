@@ -86,6 +86,8 @@ RULES["sparse_softmax_cross_entropy_with_logits"] = Rule(F, arg=1)
 
 # ---- linalg (the op itself lives in gputape/ops/linalg.py; its rule is here with the others)
 _rule("matmul", F + ("int32", "int64"), errors=_err(NotFoundError, U))
+_rule("matrix_inverse matrix_determinant log_matrix_determinant cholesky matrix_triangular_solve matrix_solve "
+      "matrix_solve_ls self_adjoint_eig svd qr matrix_exponential", F)       # gen_opsmath.py: dtype/<op>/<dtype>
 
 
 def raise_for(name, dtype, shape=None, arg=None):
