@@ -88,6 +88,8 @@ RULES["sparse_softmax_cross_entropy_with_logits"] = Rule(F, arg=1)
 _rule("matmul", F + ("int32", "int64"), errors=_err(NotFoundError, U))
 _rule("matrix_inverse matrix_determinant log_matrix_determinant cholesky matrix_triangular_solve matrix_solve "
       "matrix_solve_ls self_adjoint_eig svd qr matrix_exponential", F)       # gen_opsmath.py: dtype/<op>/<dtype>
+_rule("lgamma digamma polygamma erfc erfinv xlog1py log_sigmoid", F)       # gen_opsmath.py
+_rule("avg_pool depthwise_conv2d weighted_cross_entropy_with_logits", F)  # gen_opsmath.py
 
 
 def raise_for(name, dtype, shape=None, arg=None):
