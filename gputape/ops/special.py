@@ -145,6 +145,11 @@ def _polygamma_fwd(xp, n, x):
     sp = _special(xp, x)
     if sp is not None:
         return sp.polygamma(n, x).astype(x.dtype, copy=False)
+    return _polygamma_np(n, x)
+
+
+def _polygamma_np(n, x):
+    """polygamma on NumPy without SciPy (reached only there: CuPy always has cupyx)."""
     nb, xb = np.broadcast_arrays(n, x)
     out = np.empty(xb.shape, np.float64)
     for k in np.unique(nb):       # NumPy only (no SciPy): one series per order present
