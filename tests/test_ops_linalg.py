@@ -173,3 +173,14 @@ def test_jacobian_matches_finite_differences(spec):
 @pytest.mark.parametrize("spec", SPECS[::4], ids=_IDS[::4])
 def test_hessian_as_jacobian_of_gradient(spec):
     _hessian(spec)
+
+
+# ---------------------------------------------------------------- TF 2.21's record (tf_fixtures/opsmath.json)
+from opsmath_fixture import check as _tf_check, names as _tf_names  # noqa: E402
+
+_TF_CASES = _tf_names("linalg/") + _tf_names("dtype/linalg.")
+
+
+@pytest.mark.parametrize("name", _TF_CASES)
+def test_matches_tensorflow_record(name):
+    _tf_check(name)

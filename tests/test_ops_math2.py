@@ -86,7 +86,8 @@ row("xlog1py_bcast", tf.math.xlog1py, lambda a, b: a * np.log1p(b), [(2, 1), (3,
 row("log_sigmoid", tf.math.log_sigmoid, lambda a: -np.logaddexp(0, -a), [S2])
 row("log_sigmoid_large", tf.math.log_sigmoid, lambda a: -np.logaddexp(0, -a), [(4,)],
     lambda r, s: np.array([-60.0, -20.0, 20.0, 60.0]))
-row("polyval", lambda x: tf.math.polyval([2.0, -1.0, 0.5], x), lambda a: 2 * a * a - a + 0.5, [S2])
+row("polyval", lambda x: tf.math.polyval([tf.constant(c, x.dtype) for c in (2.0, -1.0, 0.5)], x),
+    lambda a: 2 * a * a - a + 0.5, [S2])
 row("polyval_tensor_coeffs", lambda c, x: tf.math.polyval([c, 3.0 * c, tf.constant(1.0, c.dtype)], x),
     lambda c, a: c * a * a + 3 * c * a + 1, [(), S2])
 row("reciprocal_no_nan", tf.math.reciprocal_no_nan, lambda a: 1 / a, [S2], away0)
@@ -238,3 +239,14 @@ def test_numpy_fallbacks_without_scipy(monkeypatch):
            tf.math.polygamma(tf.constant([1.0, 2.0, 3.0, 1.0, 0.0], tf.float64), x)]
     for g, w in zip(got, want):
         np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-12, atol=1e-12)
+
+
+# ---------------------------------------------------------------- TF 2.21's record (tf_fixtures/opsmath.json)
+from opsmath_fixture import check as _tf_check, names as _tf_names  # noqa: E402
+
+_TF_CASES = _tf_names("math/") + _tf_names("nn/") + _tf_names("dtype/math.") + _tf_names("dtype/nn.")
+
+
+@pytest.mark.parametrize("name", _TF_CASES)
+def test_matches_tensorflow_record(name):
+    _tf_check(name)

@@ -146,3 +146,12 @@ def test_shuffle_is_a_permutation():
     x = tf.range(10)
     y = tf.random.shuffle(x)
     assert sorted(y.numpy().tolist()) == list(range(10))
+
+
+# ---------------------------------------------------------------- TF 2.21's record (tf_fixtures/opsmath.json)
+from opsmath_fixture import check as _tf_check, names as _tf_names  # noqa: E402
+
+
+@pytest.mark.parametrize("name", _tf_names("random/"))
+def test_matches_tensorflow_record(name):
+    _tf_check(name)

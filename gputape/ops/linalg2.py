@@ -3,11 +3,11 @@
 Every op works on the last two axes and is batched over the leading ones.  Forwards call
 ``xp.linalg`` (NumPy's LAPACK, or CuPy's cuSOLVER/cuBLAS on the device); nothing here copies a
 matrix to the host.  Where a factorization fails (a singular matrix for ``inv``/``solve``/
-``triangular_solve``, a matrix that is not positive definite for ``cholesky``) NumPy raises and
-gputape raises TF's InvalidArgumentError with TF's words; CuPy checks the same through cuSOLVER's
-``info`` flag, which reads one integer back from the device (CuPy's default), so those three are
-the host-synchronising ones on CuPy.  ``expm`` reads back one number (how many squarings the
-batch needs), as TF's while_loop does.
+``triangular_solve``) NumPy raises and gputape raises TF's InvalidArgumentError with TF's words; CuPy
+checks the same through cuSOLVER's ``info`` flag, which reads one integer back from the device
+(CuPy's default), so those are the host-synchronising ones on CuPy.  ``cholesky`` of a matrix that
+is not positive definite gives NaN, as TF 2.21 does (no error).  ``expm`` reads back one number (how
+many squarings the batch needs), as TF's while_loop does.
 
 The VJP rules are TensorFlow 2.21's (``tensorflow/python/ops/linalg_grad.py``), written with
 gputape ops so derivatives of any order go through them.  At degenerate eigenvalues (``eigh``) and
@@ -343,19 +343,32 @@ def slogdet(input, name=None):
 
 def logdet(matrix, name=None):
     """log det of each Hermitian positive definite matrix: 2 * sum(log(diag(cholesky(A)))), as
-    ``tf.linalg.logdet`` (a matrix that is not positive definite raises, as in cholesky)."""
+    ``tf.linalg.logdet`` (a matrix that is not positive definite gives NaN, as in cholesky)."""
     c = cholesky(matrix)
     return multiply(2.0, reduce_sum(log(diag_part_op(c, k=0)), axis=-1))
 
 
 # ---------------------------------------------------------------- cholesky and triangular solves
-@_linalg_error("cholesky", "Cholesky decomposition was not successful. The input might not be valid.")
+@_f16
 def _chol_fwd(xp, x):
     if x.shape[-1] == 0:
         return x.copy()
-    low = xp.tril(x)
-    # only the lower triangle is read, as TF's kernel
-    return xp.linalg.cholesky(low + xp.swapaxes(xp.tril(x, -1), -1, -2))
+    a = xp.tril(x) + xp.swapaxes(xp.tril(x, -1), -1, -2)    # only the lower triangle is read, as TF's kernel
+    try:
+        return xp.linalg.cholesky(a)
+    except Exception as e:      # noqa: BLE001  (NumPy's or CuPy's LinAlgError: not positive definite)
+        if type(e).__name__ != "LinAlgError":
+            raise
+    # TF 2.21 raises nothing here: the factor of a matrix that is not positive definite holds NaN
+    flat = a.reshape((-1,) + a.shape[-2:])
+    out = xp.full(flat.shape, np.nan, dtype=a.dtype)
+    for i in range(flat.shape[0]):
+        try:
+            out[i] = xp.linalg.cholesky(flat[i])
+        except Exception as e:  # noqa: BLE001
+            if type(e).__name__ != "LinAlgError":
+                raise
+    return out.reshape(a.shape)
 
 
 cholesky_op = defop("cholesky", _chol_fwd)
@@ -378,7 +391,8 @@ cholesky_op.def_vjp(cholesky_vjp)
 
 def cholesky(input, name=None):
     """The lower Cholesky factor of each symmetric positive definite matrix; only the lower triangle is
-    read (TF).  Not positive definite: InvalidArgumentError with TF's message.  The gradient is TF's
+    read (TF).  A matrix that is not positive definite gives a factor of NaN, as TF 2.21 (which raises
+    nothing; ``check_numerics`` catches it).  The gradient is TF's
     symmetric one (as if the upper triangle mirrored the lower), not the lower-only derivative."""
     return cholesky_op(_matrix(input, "cholesky", square=True))
 
@@ -775,7 +789,10 @@ def expm(input, name=None):
     1-norm); differentiable through its matmuls and solve.  Reads back one number (the most squarings
     any matrix of the batch needs), as TF's while_loop does."""
     from .creation import eye, fill
-    x = _matrix(input, "expm", square=True, rule="matrix_exponential")
+    x = _tensor(input, "expm")
+    if x._v.dtype.kind != "f":
+        raise ValueError(f"tf.linalg.expm does not support matrices of type {x._v.dtype.name}")
+    x = _matrix(x, "expm", square=True, rule="matrix_exponential")
     shape = tuple(x._v.shape)
     if shape[-1] == 0:
         return x

@@ -79,8 +79,7 @@ def _polygamma_series(xp, n, x):
 
 
 def _digamma_np(x):
-    """digamma on NumPy without SciPy: the reflection formula below 0.5, poles at 0, -1, ... give NaN
-    on the negative integers and -inf/+inf approaching 0 (SciPy: -inf at 0... see digamma's docstring)."""
+    """digamma on NumPy without SciPy: the reflection formula below 0.5; NaN at the poles 0, -1, ... (TF)."""
     x = np.asarray(x, dtype=np.float64)
     neg = x < 0.5
     xr = np.where(neg, 1.0 - x, x)
@@ -88,8 +87,7 @@ def _digamma_np(x):
     with np.errstate(all="ignore"):
         refl = r - np.pi / np.tan(np.pi * x)
     out = np.where(neg, refl, r)
-    out = np.where((x <= 0) & (x == np.floor(x)), np.nan, out)
-    return np.where(x == 0, -np.inf * np.copysign(1.0, x), out)
+    return np.where((x <= 0) & (x == np.floor(x)), np.nan, out)
 
 
 def _erfinv_np(y):
@@ -132,9 +130,11 @@ lgamma_op.def_vjp(lambda g, out, x: multiply(g, digamma_op(x)))
 @_in_dtype
 def _digamma_fwd(xp, x):
     sp = _special(xp, x)
-    if sp is not None:
-        return sp.digamma(x)
-    return _digamma_np(x).astype(x.dtype)
+    if sp is None:
+        return _digamma_np(x).astype(x.dtype)
+    y = sp.digamma(x)
+    # the poles 0, -1, -2, ... are NaN in TF (SciPy: -inf at 0)
+    return xp.where((x <= 0) & (x == xp.floor(x)), xp.asarray(np.nan, dtype=y.dtype), y)
 
 
 digamma_op = defop("digamma", _digamma_fwd, **E)
@@ -205,7 +205,7 @@ def lgamma(x, name=None):
 
 
 def digamma(x, name=None):
-    """d/dx lgamma(x) elementwise; floats only (TF)."""
+    """d/dx lgamma(x) elementwise; NaN at 0, -1, -2, ... (TF); floats only (TF)."""
     return digamma_op(_tensor(x))
 
 
@@ -245,14 +245,17 @@ def log_sigmoid(x, name=None):
 
 def polyval(coeffs, x, name=None):
     """coeffs[0] * x**(n-1) + ... + coeffs[n-1] by Horner's rule, as ``tf.math.polyval``: ``coeffs``
-    must be a list (ValueError otherwise, TF's message); an empty list gives zeros_like(x)."""
+    must be a list (ValueError otherwise, TF's message); an empty list gives zeros_like(x).  Each
+    coefficient is converted on its own, so Python floats are float32 and a float64 ``x`` needs
+    float64 tensors as coefficients (InvalidArgumentError otherwise, as TF)."""
     if not isinstance(coeffs, list):
         raise ValueError(f"Argument coeffs must be list type. Received type {type(coeffs)}.")
     x = as_tensor(x, "polyval", "x")
     if not coeffs:
         return zeros_like(x)
-    cs = [as_tensor(c, "polyval", f"coeff_{i}", dtype=x._v.dtype) if not hasattr(c, "_v") else c
-          for i, c in enumerate(coeffs)]
+    # each coefficient converted on its own (a Python float is float32), as TF: float32 coefficients
+    # with a float64 x raise the dtype mismatch TF raises
+    cs = [as_tensor(c, "polyval", f"coeff_{i}") for i, c in enumerate(coeffs)]
     p = cs[0]
     for c in cs[1:]:
         p = add(c, multiply(p, x))
