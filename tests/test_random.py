@@ -155,3 +155,34 @@ from opsmath_fixture import check as _tf_check, names as _tf_names  # noqa: E402
 @pytest.mark.parametrize("name", _tf_names("random/"))
 def test_matches_tensorflow_record(name):
     _tf_check(name)
+
+
+# ---------------------------------------------------------------- the CuPy path, on the NumPy-backed stand-in (NOT a GPU)
+@pytest.fixture
+def standin(monkeypatch):
+    import cupy_standin as S
+    from gputape import kernels
+    cp = S.install(monkeypatch)
+    S.full_api()
+    monkeypatch.setattr(kernels.KernelRef, "__call__", lambda self, *a, **k: None)
+    yield S
+    S.full_api(False)
+    monkeypatch.undo()
+    S.restore()
+
+
+def test_device_draws_sync_nothing(standin):
+    """truncated_normal (inverse CDF through cupyx's erfinv), categorical, stateless and Generator draws
+    run with no device-to-host read on the CuPy path."""
+    S = standin
+    tf.random.set_seed(0)
+    logits = tf.constant(np.log([[0.2, 0.8]]))
+    g = tf.random.Generator.from_seed(3)
+    S.reset_counts()
+    t = tf.random.truncated_normal([256])
+    c = tf.random.categorical(logits, 8)
+    n = g.normal([4])
+    u = g.uniform([4], 0, 5, dtype=tf.int32)
+    assert S.syncs == [], S.syncs
+    assert ("erfinv", np.dtype(np.float64)) in S.calls
+    assert np.abs(t.numpy()).max() <= 2 and c.shape == (1, 8) and n.shape == (4,) and u.dtype == tf.int32
