@@ -2,11 +2,12 @@
 
 Every op works on the last two axes and is batched over the leading ones.  Forwards call
 ``xp.linalg`` (NumPy's LAPACK, or CuPy's cuSOLVER/cuBLAS on the device); nothing here copies a
-matrix to the host.  Where a factorization fails (a singular matrix for ``inv``/``solve``/
-``triangular_solve``) NumPy raises and gputape raises TF's InvalidArgumentError with TF's words; CuPy
+matrix to the host.  Where a factorization fails (a singular matrix for ``inv``/``solve``)
+NumPy raises and gputape raises TF's InvalidArgumentError with TF's words; CuPy
 checks the same through cuSOLVER's ``info`` flag, which reads one integer back from the device
 (CuPy's default), so those are the host-synchronising ones on CuPy.  ``cholesky`` of a matrix that
-is not positive definite gives NaN, as TF 2.21 does (no error).  ``expm`` reads back one number (how
+is not positive definite gives NaN, and ``triangular_solve`` with a zero on the diagonal inf/NaN, as
+TF 2.21 does (no error).  ``expm`` reads back one number (how
 many squarings the batch needs), as TF's while_loop does.
 
 The VJP rules are TensorFlow 2.21's (``tensorflow/python/ops/linalg_grad.py``), written with
@@ -268,7 +269,7 @@ def trace(x, name=None):
     """Sum of each matrix's main diagonal, [..., M, N] -> [...] (``tf.linalg.trace``)."""
     x = _tensor(x, "trace", "x")
     if x._v.ndim < 2:
-        raise ValueError(f"trace: x must be at least rank 2, got shape {list(x._v.shape)}")
+        raise InvalidArgumentError(f"trace: input must be at least 2-dim, received shape: {list(x._v.shape)}")
     return reduce_sum(diag_part_op(x, k=0), axis=-1)
 
 
@@ -397,18 +398,36 @@ def cholesky(input, name=None):
     return cholesky_op(_matrix(input, "cholesky", square=True))
 
 
-@_linalg_error("matrix_triangular_solve", "Input matrix is not invertible.")
+@_f16
 def _trisolve_fwd(xp, a, b, lower, adjoint):
     a = xp.tril(a) if lower else xp.triu(a)
     if adjoint:
         a = xp.swapaxes(a, -1, -2)
+        lower = not lower
     if a.shape[-1] == 0 or b.shape[-1] == 0:
         return xp.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], b.dtype)
     if a.shape[:-2] != b.shape[:-2]:
         batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
         a = xp.broadcast_to(a, batch + a.shape[-2:])
         b = xp.broadcast_to(b, batch + b.shape[-2:])
-    return xp.linalg.solve(a, b)
+    try:
+        return xp.linalg.solve(a, b)
+    except Exception as e:      # noqa: BLE001  (NumPy's or CuPy's LinAlgError: a zero on the diagonal)
+        if type(e).__name__ != "LinAlgError":
+            raise
+    return _substitute(xp, a, b, lower)
+
+
+def _substitute(xp, a, b, lower):
+    """Forward (or back) substitution row by row: what TF's kernel does, so a zero on the diagonal gives
+    inf/NaN in the rows it reaches rather than an error (TF 2.21 raises none)."""
+    n = a.shape[-1]
+    x = xp.zeros(b.shape, dtype=np.result_type(a.dtype, b.dtype))
+    rows = range(n) if lower else range(n - 1, -1, -1)
+    for i in rows:
+        s = b[..., i, :] - xp.einsum("...j,...jk->...k", a[..., i, :], x)
+        x[..., i, :] = s / a[..., i, i][..., None]
+    return x
 
 
 triangular_solve_op = defop("matrix_triangular_solve", _trisolve_fwd, same_dtype=(0, 1))
@@ -441,7 +460,7 @@ def _solve_shapes(op, a, b, rows=False):
 def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None):
     """Solve ``matrix @ x = rhs`` with ``matrix`` [..., M, M] lower (or upper) triangular -- only that
     triangle is read -- and ``rhs`` [..., M, K]; batch shapes broadcast (TF 2.21).  A zero on the
-    diagonal: InvalidArgumentError ("Input matrix is not invertible.")."""
+    diagonal gives inf/NaN in the rows it reaches, as TF 2.21 (no error)."""
     a = _matrix(matrix, "triangular_solve", square=True, arg="matrix", rule="matrix_triangular_solve")
     b = _tensor(rhs, "triangular_solve", "rhs", dtype=a._v.dtype)
     _solve_shapes("triangular_solve", a, b)
