@@ -686,9 +686,12 @@ def _qr_fwd(xp, x, full_matrices):
         k = m if full_matrices else min(m, n)
         q = xp.broadcast_to(xp.eye(m, k, dtype=x.dtype), x.shape[:-2] + (m, k)).copy()
         return q, xp.zeros(x.shape[:-2] + (k, n), x.dtype)
-    if x.ndim == 2 or xp is np:
+    try:
         q, r = xp.linalg.qr(x, mode=mode)
-    else:       # CuPy versions without batched QR: one factorization per matrix, on the device
+    except (ValueError, NotImplementedError):
+        if xp is np or x.ndim == 2:
+            raise
+        # CuPy versions without batched QR: one factorization per matrix, each on the device
         flat = x.reshape((-1, m, n))
         qs, rs = zip(*(xp.linalg.qr(a, mode=mode) for a in flat))
         q = xp.stack(qs).reshape(x.shape[:-2] + qs[0].shape)

@@ -4,7 +4,9 @@ Numbers come from the backend's own generator (NumPy's PCG64, or CuPy's on the d
 gives the same numbers on one backend every time, never TensorFlow's numbers (TF's Philox streams
 are not reproduced).  Draws run on the device with no host loop: categorical by the Gumbel-max
 trick, truncated normals by the inverse CDF.  Seeds for ``split``/``make_seeds`` come from a host
-``numpy.random.SeedSequence`` kept by each Generator, so splitting never reads the device.
+``numpy.random.SeedSequence`` kept by each Generator, so splitting never reads the device.  The
+one host read: a stateless op's ``seed`` (two integers) seeds the backend's generator, so a seed
+tensor on the device is copied back (a Python list or a NumPy array costs nothing).
 
 These functions are attributes of ``gputape.random`` (the namespace object in creation.py), set at
 the bottom of this file.
