@@ -129,6 +129,8 @@ row("nn.avg_pool1d", lambda x: tf.nn.avg_pool1d(x, 3, 2, "SAME"),
     lambda a: _np_windows(a[:, None], (1, 3), (1, 2), ((0, 0), (0, 1)))[:, 0], [(2, 6, 2)])
 row("nn.max_pool1d", lambda x: tf.nn.max_pool1d(x, 2, 2, "VALID"),
     lambda a: a.reshape(2, 3, 2, 2).max(2), [(2, 6, 2)])
+row("nn.max_pool_3d_input", lambda x: tf.nn.max_pool(x, 3, 3, "VALID"),
+    lambda a: a.reshape(2, 2, 3, 2).max(2), [(2, 6, 2)])
 row("nn.conv1d_valid", lambda x, w: tf.nn.conv1d(x, w, 1, "VALID"), _np_conv1d, [(2, 6, 3), (3, 3, 2)])
 row("nn.conv1d_same", lambda x, w: tf.nn.conv1d(x, w, 1, "SAME"), lambda a, w: _np_conv1d(a, w, (1, 1)),
     [(2, 5, 2), (3, 2, 4)])
