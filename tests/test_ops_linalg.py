@@ -170,7 +170,7 @@ def test_jacobian_matches_finite_differences(spec):
     _jacobian(spec)
 
 
-@pytest.mark.parametrize("spec", SPECS[::4], ids=_IDS[::4])
+@pytest.mark.parametrize("spec", [s for s in SPECS if s.order > 1], ids=[s.id for s in SPECS if s.order > 1])
 def test_hessian_as_jacobian_of_gradient(spec):
     _hessian(spec)
 
