@@ -108,12 +108,34 @@ def test_gamma_shape_moments_and_gradients():
         x = tf.random.gamma([5], alpha=3.0, beta=beta)
         total = tf.reduce_sum(x)
     np.testing.assert_allclose(tape.gradient(total, beta).numpy(), -x.numpy().sum() / 2.0, rtol=1e-5)
-    alpha = tf.constant(3.0)
-    with tf.GradientTape() as tape:
+    alpha = tf.constant([0.5, 3.0, 40.0], tf.float64)
+    with tf.GradientTape(persistent=True) as tape:
         tape.watch(alpha)
-        y = tf.random.gamma([2], alpha=alpha)
-    with pytest.raises(NotImplementedError, match="alpha"):
-        tape.gradient(y, alpha)
+        y = tf.random.gamma([4], alpha=alpha, dtype=tf.float64)
+        total = tf.reduce_sum(y)
+    ga = tape.gradient(total, alpha).numpy()
+    # implicit reparameterization: the draw moves with alpha at a fixed CDF value u = P(alpha, y)
+    sp = pytest.importorskip("scipy.special")
+    u = sp.gammainc(alpha.numpy(), y.numpy())
+    eps = 1e-6
+    moved = sp.gammaincinv(alpha.numpy() + eps, u) - sp.gammaincinv(alpha.numpy() - eps, u)
+    np.testing.assert_allclose(ga, (moved / (2 * eps)).sum(0), rtol=1e-5)
+    with tf.GradientTape() as outer:
+        outer.watch(alpha)
+        with tf.GradientTape() as inner:
+            inner.watch(alpha)
+            z = tf.reduce_sum(tf.random.gamma([2], alpha=alpha, dtype=tf.float64))
+        g1 = inner.gradient(z, alpha)
+    with pytest.raises(LookupError):
+        outer.gradient(g1, alpha)
+
+
+def test_random_gamma_grad_fallback_without_scipy(monkeypatch):
+    from gputape.ops import special as Sp
+    a, x = np.array([0.5, 2.0, 5.0, 30.0, 0.05]), np.array([0.3, 1.5, 7.0, 25.0, 1e-3])
+    want = R._gamma_grad_fwd(np, a, x)
+    monkeypatch.setattr(Sp, "_scipy_special", lambda: None)
+    np.testing.assert_allclose(R._gamma_grad_fwd(np, a, x), want, rtol=1e-6)
 
 
 def test_poisson():

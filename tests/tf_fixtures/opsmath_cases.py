@@ -24,6 +24,14 @@ def sym(a):
     a = np.asarray(a, dtype=np.float64)
     return a @ a.T + a.shape[-1] * np.eye(a.shape[-1])
 
+def rgg(a, x, dtype=None):
+    """d sample / d alpha of a Gamma draw: TF's RandomGammaGrad op, gputape's random_gamma_grad."""
+    a, x = tf.constant(a, dtype or tf.float64), tf.constant(x, dtype or tf.float64)
+    if hasattr(tf, "raw_ops"):
+        return tf.raw_ops.RandomGammaGrad(alpha=a, sample=x)
+    from gputape.ops.random_ops import random_gamma_grad
+    return random_gamma_grad(a, x)
+
 A3 = [[2.0, 0.3, -0.4], [0.1, 1.5, 0.2], [-0.3, 0.4, 2.5]]
 B32 = [[1.0, -1.0], [0.5, 2.0], [-0.2, 0.3]]
 R43 = [[1.0, 0.2, -0.5], [0.3, -1.2, 0.8], [0.6, 0.4, 1.1], [-0.7, 0.9, 0.2]]
@@ -184,6 +192,8 @@ CASES = [
     ("random/random_categorical_dtype", "tf.random.categorical(tf.math.log([[0.5, 0.5]]), 3, dtype=tf.int32).dtype.name"),
     ("random/random_categorical_rank_error", "tf.random.categorical(tf.constant([0.0, 1.0]), 2)"),
     ("random/random_gamma_shape", "tf.shape(tf.random.gamma([4], alpha=[1.0, 2.0], beta=[[1.0], [2.0], [3.0]]))"),
+    ("random/random_gamma_grad", "rgg([0.5, 2.0, 5.0, 30.0, 0.05], [0.3, 1.5, 7.0, 25.0, 1e-3])"),
+    ("random/random_gamma_grad_f32", "rgg([0.5, 2.0, 5.0], [0.3, 1.5, 7.0], tf.float32)"),
     ("random/random_poisson_shape", "tf.shape(tf.random.poisson([4, 1], lam=[1.0, 2.0]))"),
     ("random/random_poisson_dtype", "tf.random.poisson([2], 3.0, dtype=tf.int64).dtype.name"),
     ("random/stateless_normal_seed_shape_error", "tf.random.stateless_normal([2], seed=[1, 2, 3])"),
