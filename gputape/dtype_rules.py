@@ -86,6 +86,12 @@ RULES["sparse_softmax_cross_entropy_with_logits"] = Rule(F, arg=1)
 
 # ---- linalg (the op itself lives in gputape/ops/linalg.py; its rule is here with the others)
 _rule("matmul", F + ("int32", "int64"), errors=_err(NotFoundError, U))
+_rule("matrix_inverse qr", F)                      # tests/tf_fixtures/gen_opsmath.py, cases dtype/<op>/<dtype>
+_rule("matrix_determinant log_matrix_determinant cholesky matrix_triangular_solve matrix_solve matrix_solve_ls "
+      "self_adjoint_eig svd matrix_exponential erfinv", ("float32", "float64"),
+      errors=_err(NotFoundError, ("float16",)))        # TF defines them for half but has no CPU kernel
+_rule("lgamma digamma polygamma erfc xlog1py log_sigmoid", F)
+_rule("avg_pool depthwise_conv2d weighted_cross_entropy_with_logits", F)  # gen_opsmath.py
 
 
 def raise_for(name, dtype, shape=None, arg=None):

@@ -8,3 +8,5 @@ from .ops.nn import softmax, log_softmax  # noqa: F401
 from .ops.reduce import argmax, argmin  # noqa: F401
 from .ops.math import sigmoid, tanh  # noqa: F401,F811
 from .ops.math import is_nan, is_finite, is_inf  # noqa: F401
+from .ops.special import lgamma, digamma, polygamma, erfc, erfinv, xlog1py, log_sigmoid, polyval  # noqa: F401,E402
+from .ops.math import reciprocal_no_nan  # noqa: F401,E402

@@ -300,10 +300,30 @@ def scatter_add(a, slices, value):
     np.add.at(a, slices, value)
 
 
+def _special_fn(name):
+    """cupyx.scipy.special.<name> for the special functions gputape.ops.special calls (SciPy's values,
+    or gputape's NumPy formulas where SciPy is absent); float16 in, float32 out, as CuPy's loops."""
+    def fn(*arrays):
+        _need_dev(f"cupyx.scipy.special.{name}", *arrays)
+        calls.append((name, arrays[-1].dtype))
+        try:
+            import scipy.special as sp
+            f = getattr(sp, name)
+        except ImportError:
+            from gputape.ops import special as gs
+            f = {"erfinv": gs._erfinv_np, "digamma": gs._digamma_np, "polygamma": gs._polygamma_np,
+                 "erfc": np.vectorize(math.erfc), "gammaln": np.vectorize(math.lgamma)}[name]
+        host = [np.asarray(a, dtype=np.float32 if a.dtype == np.float16 else a.dtype) for a in arrays]
+        return _dev(np.asarray(f(*host)).astype(host[-1].dtype))
+    fn.__name__ = name
+    return fn
+
+
 cupyx = types.ModuleType("cupyx_standin")
 cupyx.NOT_A_GPU = True
 cupyx.scatter_add = scatter_add
-cupyx.scipy = types.SimpleNamespace(special=types.SimpleNamespace(erf=erf))
+cupyx.scipy = types.SimpleNamespace(special=types.SimpleNamespace(
+    erf=erf, **{n: _special_fn(n) for n in ("erfinv", "erfc", "gammaln", "digamma", "polygamma")}))
 
 
 # ---------------------------------------------------------------- installing it into gputape

@@ -118,7 +118,7 @@ REMAINING = {
     "gather-gradient": (lambda x, i, n: _gather_grad(x, i), 1, "the forward gather's check_indices"),
     "index-by-scalar-tensor": (lambda x, i, n: x[tf.constant(1)], 1, "Tensor.__getitem__: to_host of the index tensor"),
     "integer-pow": (lambda x, i, n: n ** 2, 1, "ops/math._pow_fwd: negative-exponent check (lint allow-list)"),
-    "truncated-normal": (lambda x, i, n: _truncated_normal(), 2, "creation.truncated_normal: bool(bad.any()) per redraw round"),
+    "truncated-normal": (lambda x, i, n: _truncated_normal(), 0, "random_ops.truncated_normal: inverse CDF, no redraw loop"),
 }
 
 

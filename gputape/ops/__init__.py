@@ -7,6 +7,7 @@ from .reduce import *        # noqa: F401,F403
 from .linalg import *        # noqa: F401,F403
 from .creation import *      # noqa: F401,F403
 from .nn import *            # noqa: F401,F403
+from . import random_ops as _random_ops  # noqa: F401  (adds Generator, categorical, ... to random)
 
 _tensor.ops = _tape.ops = __import__(__name__, fromlist=["*"])
 from ..op import _const_tensor as _ct, _bind_const_tensors  # noqa: E402

@@ -413,9 +413,12 @@ def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
 
 
 def max_pool(input, ksize, strides, padding, data_format=None, name=None):
-    """tf.nn.max_pool for 4-D input (the 2-D case)."""
+    """tf.nn.max_pool for 3-D input (1-D pooling, ``max_pool1d``) and 4-D input (the 2-D case)."""
+    if getattr(input, "ndim", 4) == 3:
+        from .nn2 import max_pool1d
+        return max_pool1d(input, ksize, strides, padding, data_format=data_format or "NWC", name=name)
     if getattr(input, "ndim", 4) != 4:
-        raise InvalidArgumentError(f"max_pool: only 4-D input (2-D pooling) is supported, got shape "
+        raise InvalidArgumentError(f"max_pool: only 3-D and 4-D input (1-D and 2-D pooling) is supported, got shape "
                                    f"{tuple(input.shape)}")
     return max_pool2d(input, ksize, strides, padding, data_format=data_format or "NHWC", name=name)
 
