@@ -338,7 +338,9 @@ class Optimizer:
             if v.constraint is not None:
                 v.assign(v.constraint(v))
         self._t += 1
-        self._iterations._v[...] = self._t
+        # on the device, in place (issue 11 K): no host value written per step, so a captured step
+        # (CUDA graph) advances it on every replay; ``_t`` is the host mirror schedules read
+        self._iterations._v += 1
         return self._iterations
 
     def apply(self, grads, trainable_variables=None):

@@ -231,3 +231,19 @@ def test_small_reductions_follow_tensorflows_order_on_cupy(standin_full):
             if f is tf.reduce_mean:
                 want = _red._mean_fwd(np, x, _red._axes(tf.constant(x), axis, "t"), False)
             np.testing.assert_array_equal(got, want)
+
+
+# ---------------------------------------------------------------- K: the step counter lives on the device
+
+def test_iterations_advance_on_the_device_not_from_a_host_count():
+    """apply_gradients adds 1 to ``iterations``' buffer in place; it never writes the host count into it,
+    which a captured CUDA graph would freeze (issue 11 K).  A change made on the device (as a graph replay
+    makes) is therefore kept and advanced."""
+    v = tf.Variable([1.0, 2.0])
+    opt = tf.keras.optimizers.SGD(0.1)
+    opt.apply_gradients([(tf.constant([1.0, 1.0]), v)])
+    buf = opt.iterations._v
+    assert int(opt.iterations.numpy()) == 1
+    buf[...] = 41                                   # as a replayed device step would leave it
+    opt.apply_gradients([(tf.constant([1.0, 1.0]), v)])
+    assert opt.iterations._v is buf and int(opt.iterations.numpy()) == 42
