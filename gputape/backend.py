@@ -118,11 +118,19 @@ def _cupyx_module():
     return _cupyx
 
 
+def before_host_read():
+    """Replaced by ``checks.flush_device_checks``: deferred device checks raise before a device value
+    is read back."""
+
+
 def to_host(a):
-    """A numpy array of ``a`` (a copy for a CuPy array; ``a`` itself for a numpy array)."""
+    """A numpy array of ``a`` (a copy for a CuPy array; ``a`` itself for a numpy array).  Every
+    device->host read of gputape goes through here, so deferred device checks (``checks.
+    check_indices`` on CuPy) raise at the first read after the op that failed them."""
     if type(a) is np.ndarray:
         return a
     if is_cupy_array(a):
+        before_host_read()
         return _cupy_module().asnumpy(a)
     return np.asarray(a)
 

@@ -10,6 +10,7 @@ import os
 
 import numpy as np
 
+from . import backend as _b
 from .errors import InvalidArgumentError, ResourceExhaustedError
 
 _INT_TYPES = (int, np.integer)
@@ -76,19 +77,55 @@ def normalize_axes(axes, ndim, op, arg="axis", allow_duplicates=False):
 def check_indices(idx, limit, op, arg="indices"):
     """Every index in ``[0, limit)`` (TF's CPU kernels: "indices[3] = -1 is not in [0, 5)").
 
-    ``idx`` is a host or device integer array; on a device this reads one scalar back
-    (the check TF's CPU kernel makes; callers on a hot GPU path may skip it explicitly).
+    ``idx`` is a host or device integer array.  On the host the check is immediate.  On a device
+    (CuPy) it is deferred, so an op never waits for the device: one fused check computes a device
+    flag, and the next host read of any device value (``Tensor.numpy()``, ``float(t)``, printing...,
+    all through ``backend.to_host``) raises InvalidArgumentError naming the op and the first bad
+    index, as TensorFlow's CPU kernel would have raised at the op.  Until then the op's result holds
+    CuPy's wrapped values (no memory outside the arrays is touched).  At most ``_PENDING_MAX`` checks
+    wait: the next one reads their flags back (one sync per 256 unchecked gathers).
     """
     if idx.size == 0:
         return
+    if type(idx) is not np.ndarray and _b.is_cupy_array(idx):
+        _pending.append((((idx < 0) | (idx >= limit)).any(), idx, limit, op, arg))
+        if len(_pending) >= _PENDING_MAX:
+            flush_device_checks()
+        return
     bad = (idx < 0) | (idx >= limit)
     if bool(bad.any()):
-        flat = np.asarray(bad.get() if hasattr(bad, "get") else bad).reshape(-1)
-        k = int(np.argmax(flat))
-        host = np.asarray(idx.get() if hasattr(idx, "get") else idx).reshape(-1)
-        pos = np.unravel_index(k, idx.shape)
-        where = ",".join(str(int(p)) for p in pos)
-        raise InvalidArgumentError(f"{op}: {arg}[{where}] = {int(host[k])} is not in [0, {limit})")
+        _raise_bad_index(np.asarray(bad), np.asarray(idx), limit, op, arg, "")
+
+
+def _raise_bad_index(bad, idx, limit, op, arg, note):
+    k = int(np.argmax(bad.reshape(-1)))
+    pos = np.unravel_index(k, idx.shape)
+    where = ",".join(str(int(p)) for p in pos)
+    raise InvalidArgumentError(f"{op}: {arg}[{where}] = {int(idx.reshape(-1)[k])} is not in [0, {limit}){note}")
+
+
+_pending = []           # deferred device index checks: (device flag, indices, limit, op, argument)
+_PENDING_MAX = 256
+
+
+def flush_device_checks():
+    """Read the deferred device index checks back (one sync for all of them) and raise for the first
+    that failed; called by ``backend.to_host`` before any device value is read."""
+    if not _pending:
+        return
+    items = list(_pending)
+    _pending.clear()                 # before reading: to_host below comes back here
+    xp = _b.array_module(items[0][0])
+    flags = _b.to_host(xp.stack([f for f, *_ in items]))
+    if not flags.any():
+        return
+    _, idx, limit, op, arg = items[int(np.argmax(flags))]
+    idx = _b.to_host(idx)
+    _raise_bad_index((idx < 0) | (idx >= limit), idx, limit, op, arg,
+                     " (checked on the device; raised at this host read, the first after the op)")
+
+
+_b.before_host_read = flush_device_checks
 
 
 _INT64_MAX = 2 ** 63 - 1

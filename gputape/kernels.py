@@ -463,7 +463,7 @@ def _rows_add_sorted(ref, xp, arrays, params):
         order = xp.argsort(flat_idx, kind="stable") if xp is np else xp.argsort(flat_idx)   # CuPy's sort is stable
         sidx = xp.ascontiguousarray(flat_idx[order])
         ref.launch(ctype, _grid(n * cols), (BLOCK,), (gi, order.astype(_I64, copy=False), sidx, out_t,
-                                                       _I64(n), _I64(cols)))
+                                                       _I64(n), _I64(cols), _I64(shape[axis])))
     z = xp.moveaxis(out_t, 0, ax)
     return z if ax == 0 else xp.ascontiguousarray(z)
 

@@ -168,14 +168,16 @@ __global__ void act_bias_grad(const T* y, const T* g, T* dz, T* db,
 // the first position i of a run of equal indices adds the run's rows in order, one rounding per
 // addition in T: the order and roundings of np.add.at, so the result equals the NumPy twin's bit
 // for bit and is the same on every run (cupyx.scatter_add's atomics are not).  `out` holds the
-// running value (zeros for the gradient); `cols` is the size of one gathered slice.
+// running value (zeros for the gradient); `cols` is the size of one gathered slice.  An index
+// outside [0, rows) is skipped: on CuPy the index check is deferred to the next host read
+// (gputape/checks.py), and this kernel must not write outside `out` before it raises.
 template <typename T>
 __global__ void rows_add_sorted(const T* g, const long long* order, const long long* sidx, T* out,
-                                long long n, long long cols) {
+                                long long n, long long cols, long long rows) {
   GT_GRID_LOOP(t, n * cols) {
     long long i = t / cols, c = t - i * cols;
     long long r = sidx[i];
-    if (i > 0 && sidx[i - 1] == r) continue;
+    if ((i > 0 && sidx[i - 1] == r) || r < 0 || r >= rows) continue;
     typedef typename gt::Acc<T>::type C;
     C acc = gt::to_acc(out[r * cols + c]);
     for (long long j = i; j < n && sidx[j] == r; ++j) acc = R(acc + gt::to_acc(g[order[j] * cols + c]));

@@ -180,6 +180,12 @@ def take_along_axis(a, indices, axis):
     return _dev(np.take_along_axis(np.asarray(a), np.mod(indices, a.shape[axis]), axis=axis))
 
 
+def take(a, indices, axis=None):
+    """cupy.take: out-of-range indices wrap around (CuPy has no ``mode='raise'``)."""
+    _need_dev("take", a)
+    return _dev(np.take(a, np.asarray(indices), axis=axis, mode="wrap"))
+
+
 def where(cond, x, y):
     return _dev(np.where(cond, x, y))
 
@@ -233,7 +239,7 @@ cupy = types.ModuleType("cupy_standin")
 cupy.__doc__ = __doc__
 cupy.NOT_A_GPU = True
 cupy.ndarray = StandinArray
-for _f in (asarray, array, asnumpy, arange, zeros, ones, zeros_like, argsort, take_along_axis, where, max, sum,
+for _f in (asarray, array, asnumpy, arange, zeros, ones, zeros_like, argsort, take, take_along_axis, where, max, sum,
            get_array_module):
     setattr(cupy, _f.__name__, _f)
 for _u in _UFUNCS:

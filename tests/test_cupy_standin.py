@@ -198,10 +198,15 @@ def test_out_of_range_sparse_labels_still_raise_on_numpy():
 # ---------------------------------------------------------------- G, H: found by the first device run
 
 @pytest.fixture
-def standin_full(standin):
-    """The stand-in with every NumPy function (``full_api``) for whole-op tests."""
+def standin_full(standin, monkeypatch):
+    """The stand-in with every NumPy function (``full_api``) for whole-op tests; the fused kernels
+    decline, so each op runs its twin on the stand-in; no deferred device check left over."""
+    from gputape import checks, kernels
     S.full_api()
+    monkeypatch.setattr(kernels.KernelRef, "__call__", lambda self, *a, **k: None)
+    checks._pending.clear()
     yield standin
+    checks._pending.clear()
     S.full_api(False)
 
 
@@ -247,3 +252,36 @@ def test_iterations_advance_on_the_device_not_from_a_host_count():
     buf[...] = 41                                   # as a replayed device step would leave it
     opt.apply_gradients([(tf.constant([1.0, 1.0]), v)])
     assert opt.iterations._v is buf and int(opt.iterations.numpy()) == 42
+
+
+# ---------------------------------------------------------------- F: index checks on the device, raised at the next read
+
+def test_gather_index_check_is_deferred_to_the_next_host_read(standin_full):
+    """On CuPy, gather checks its indices on the device without a sync; the next host read raises TF's
+    InvalidArgumentError naming the op and the bad index (issue 11 F)."""
+    from gputape import checks
+    p = tf.constant([1.0, 2.0, 3.0])
+    S.reset_counts()
+    ok = tf.gather(p, tf.constant([0, 2]))
+    bad = tf.gather(p, tf.constant([1, 5, 0]))        # no error yet, and no sync
+    assert S.syncs == [] and len(checks._pending) == 2
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"gather: indices\[1\] = 5 is not in \[0, 3\) \(checked on the device"):
+        bad.numpy()
+    assert checks._pending == []
+    assert ok.numpy().tolist() == [1.0, 3.0]            # later reads are not blocked
+    with tf.GradientTape() as tape:
+        tape.watch(p)
+        y = tf.reduce_sum(tf.gather(p, tf.constant([0, 0, 2])))
+    assert tape.gradient(y, p).numpy().tolist() == [2.0, 0.0, 1.0]
+
+
+def test_many_deferred_checks_are_read_back_together(standin_full):
+    from gputape import checks
+    p = tf.constant([1.0, 2.0])
+    S.reset_counts()
+    for _ in range(checks._PENDING_MAX - 1):
+        tf.gather(p, tf.constant([1]))
+    assert S.syncs == []
+    tf.gather(p, tf.constant([0]))                      # the 256th: one read of all their flags
+    assert len(S.syncs) == 1 and checks._pending == []

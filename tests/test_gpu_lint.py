@@ -46,6 +46,10 @@ HOST_PARAMS = {"axes", "axis", "keepdims", "shape", "ksize", "strides", "pads", 
 
 ALLOW = {
     # -- host-sync
+    ("host-sync", "checks.py:flush_device_checks", "int(np.argmax(flags))"):
+        "flags is the host copy read by to_host just above: the one read all deferred index checks share",
+    ("np-call", "checks.py:flush_device_checks", "np.argmax(flags)"):
+        "flags is the host copy read by to_host just above",
     ("host-sync", "ops/math.py:clip_by_value", "bool(xp.any(xp.asarray(lo_d) > xp.asarray(hi_d)))"):
         "only for CuPy-tensor bounds (Python/NumPy bounds are checked on the host): TF's lo > hi error",
     ("host-sync", "ops/math.py:_pow_fwd", "bool((xp.asarray(y) < 0).any())"):
