@@ -24,3 +24,4 @@ from .module import Module
 
 bool = bool_   # noqa: A001  (tf.bool)
 newaxis = None
+from . import data  # noqa: E402  (tf.data: input pipelines)

@@ -27,3 +27,13 @@ class UnimplementedError(NotImplementedError):
 class NotFoundError(InvalidArgumentError):
     """TensorFlow's ``NotFoundError`` ("Could not find device for node"): the op exists for this
     dtype but no kernel does.  TF's class subclasses no builtin; ours is a ValueError."""
+
+
+class OutOfRangeError(IndexError):
+    """TensorFlow's ``OutOfRangeError``: an iterator's ``get_next()`` past the end of its dataset
+    ("End of sequence").  TF's class subclasses no builtin; ours is an IndexError."""
+
+
+class DataLossError(ValueError):
+    """TensorFlow's ``DataLossError`` (``padded_batch`` asked to pad an element to a smaller size).
+    TF's class subclasses no builtin; ours is a ValueError."""
