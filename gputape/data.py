@@ -769,7 +769,7 @@ class _FromGenerator(Dataset):
             raise InvalidArgumentError(
                 f"TypeError: `generator` yielded an element that did not match the expected structure. The "
                 f"expected structure was {_struct_str(sig, lambda s: repr(s.dtype))}, but the yielded element "
-                f"was {value!r}.") from None
+                f"was {value}.") from None
         out = []
         for v, spec in zip(flat, flat_sig):
             try:
@@ -777,12 +777,12 @@ class _FromGenerator(Dataset):
             except (TypeError, ValueError) as e:
                 raise InvalidArgumentError(
                     f"TypeError: `generator` yielded an element that could not be converted to the expected "
-                    f"type. The expected type was {spec.dtype.name}, but the yielded element was {v!r}. ({e})") from None
+                    f"type. The expected type was {spec.dtype.name}, but the yielded element was {v}. ({e})") from None
             if not spec.is_compatible_with(TensorSpec(a.shape, spec.dtype)):
                 raise InvalidArgumentError(
                     f"TypeError: `generator` yielded an element of shape {_shape_str(a.shape)} where an element "
                     f"of shape {_shape_str(spec._dims)} was expected.")
-            out.append(_readonly(np.array(a, copy=True)) if a is v else _readonly(a))
+            out.append(_readonly(np.array(a, copy=True)))
         return out
 
     def _card(self):
@@ -799,13 +799,14 @@ def _shape_str(dims):
 
 
 def _flatten_up_to(template, value):
-    """``value``'s parts matching ``template``'s structure (a list may stand for a tuple, as tf.nest)."""
+    """``value``'s parts matching ``template``'s structure (a list does not stand for a tuple, as TF's
+    from_generator)."""
     if isinstance(template, dict):
         if not isinstance(value, dict) or sorted(value) != sorted(template):
             raise TypeError("dict keys differ")
         return [v for k in sorted(template) for v in _flatten_up_to(template[k], value[k])]
     if isinstance(template, tuple):
-        if not isinstance(value, (tuple, list)) or len(value) != len(template):
+        if not isinstance(value, tuple) or len(value) != len(template):
             raise TypeError("sequence differs")
         return [v for t, e in zip(template, value) for v in _flatten_up_to(t, e)]
     return [value]
