@@ -226,7 +226,8 @@ def _card_tensor(n):
 # ---------------------------------------------------------------- shuffling
 
 class _Draws:
-    """Uniform indices drawn from a NumPy Generator in blocks (one draw per element is slow)."""
+    """Uniform doubles from a NumPy Generator, drawn in blocks (one draw per element is slow); a
+    block boundary does not change the sequence, so ``_shuffle_positions`` can draw them at once."""
     __slots__ = ("rng", "block", "pos")
 
     def __init__(self, rng):
@@ -239,24 +240,50 @@ class _Draws:
         self.pos += 1
         return int(u * n)
 
+    def take(self, k):
+        rest = self.block[self.pos:self.pos + k]
+        self.pos += len(rest)
+        return np.concatenate([np.array(rest, np.float64), self.rng.random(k - len(rest))])
+
 
 def _shuffled(it, size, rng):
-    """TF's shuffle buffer: fill ``size`` slots, then repeatedly emit a random slot and refill it
-    with the next input; when the input ends, drain the buffer in random order."""
+    """TF's shuffle buffer: fill ``size`` slots, then for each further input emit a random slot and
+    put the input there; when the input ends, emit what is left in a random order (TF picks one
+    remaining slot at a time: the same distribution).  ``size=None``: one buffer for everything."""
     it = iter(it)
     buf = list(it) if size is None else list(itertools.islice(it, size))
     draws = _Draws(rng)
+    n = len(buf)
     for x in it:
-        j = draws.index(len(buf))
+        j = draws.index(n)
         out = buf[j]
         buf[j] = x
         yield out
-    while buf:
-        j = draws.index(len(buf))
-        out = buf[j]
-        buf[j] = buf[-1]
-        buf.pop()
-        yield out
+    for k in np.argsort(draws.take(len(buf)), kind="stable").tolist():
+        yield buf[k]
+
+
+def _shuffle_positions(n, size, rng):
+    """The order ``_shuffled`` gives a stream of ``n`` elements, as input positions, computed with
+    array operations: in the streaming phase the slot drawn at step t holds the input written there
+    last (at step s: input B+s), or its first input when it was never written."""
+    b = n if size is None else min(size, n)
+    m = n - b
+    u = rng.random(n)
+    j = (u[:m] * b).astype(np.intp)
+    order = np.argsort(j, kind="stable")              # steps grouped by slot, in time order
+    js = j[order]
+    same = np.empty(m, bool)
+    same[:1] = False
+    same[1:] = js[1:] == js[:-1]
+    prev = np.full(m, -1, np.intp)
+    prev[order[same]] = order[np.flatnonzero(same) - 1]
+    out = np.where(prev >= 0, b + prev, j)
+    buf = np.arange(b)
+    last = np.ones(m, bool)
+    last[:-1] = js[1:] != js[:-1]
+    buf[js[last]] = b + order[last]
+    return np.concatenate([out, buf[np.argsort(u[m:], kind="stable")]])
 
 
 # ---------------------------------------------------------------- the Dataset
@@ -271,12 +298,20 @@ class Dataset:
     _peeked = None
 
     # subclasses: _elements() -> iterator of structures of arrays; _card() -> int; _spec() -> specs;
-    # _static_spec(): the spec when it needs no user code, else None; _rows(): see _FromSlices
+    # _static_spec(): the spec when it needs no user code, else None; _rows(), _row_index_array(),
+    # _row_indices(): see _FromSlices
 
     def _static_spec(self):
         return self._spec()
 
     def _rows(self):
+        return None
+
+    def _row_arrays(self):
+        """Whether ``_row_index_array`` gives an array (asking it costs a shuffle its pass)."""
+        return False
+
+    def _row_index_array(self):
         return None
 
     # ------------------------------------------------------------ sources
@@ -594,8 +629,9 @@ def _normalize(tensors, op):
 
 class _FromSlices(Dataset):
     """Rows of fixed arrays.  ``_rows()`` (here and in shuffle/take/skip/repeat/shard over it) gives
-    the arrays, and ``_row_indices()`` a fresh iterator of the row numbers of one pass, so ``batch``
-    gathers a whole batch with one fancy index per component instead of stacking rows."""
+    the arrays; ``_row_index_array()`` the row numbers of one pass as an array (None when infinite),
+    and ``_row_indices()`` as an iterator; so ``batch`` gathers a whole batch with one fancy index per
+    component instead of stacking rows, and shuffle permutes indices with array operations."""
 
     def __init__(self, tensors):
         src = _normalize(tensors, "from_tensor_slices")
@@ -613,6 +649,12 @@ class _FromSlices(Dataset):
 
     def _rows(self):
         return self._src
+
+    def _row_arrays(self):
+        return True
+
+    def _row_index_array(self):
+        return np.arange(self._n)
 
     def _row_indices(self):
         return iter(range(self._n))
@@ -632,6 +674,37 @@ def _rows_of(ds):
     flat = _flatten(src)
     for i in ds._row_indices():
         yield _pack(src, [a[i, ...] for a in flat])
+
+
+class _RowsUnary:
+    """Mixin of the transformations that keep elements rows of the source (shuffle, take, skip,
+    repeat, shard): ``_cut_array``/``_cut_iter`` say what they do to one pass's row numbers."""
+
+    def _rows(self):
+        return self._input._rows()
+
+    def _row_arrays(self):
+        return self._input._row_arrays()
+
+    def _row_index_array(self):
+        a = self._input._row_index_array()
+        return None if a is None else self._cut_array(a)
+
+    def _row_indices(self):
+        a = self._row_index_array()
+        return iter(a.tolist()) if a is not None else self._cut_iter(self._input._row_indices())
+
+    def _elements(self):
+        if self._rows() is not None:
+            return _rows_of(self)
+        return self._stream()
+
+    def _stream(self):
+        it = self._input._elements()
+        try:
+            yield from self._cut_iter(it)
+        finally:
+            _close(it)
 
 
 class _FromTensors(Dataset):
@@ -866,8 +939,15 @@ class _Batch(_Unary):
         return self._stacked()
 
     def _gathered(self, src):
-        flat = _flatten(src)
-        for chunk in _chunks(self._input._row_indices(), self._n, self._drop):
+        flat, n = _flatten(src), self._n
+        rows = self._input._row_index_array()
+        if rows is not None:
+            stop = len(rows) - len(rows) % n if self._drop else len(rows)
+            for i in range(0, stop, n):
+                idx = rows[i:i + n]
+                yield _pack(src, [a[idx] for a in flat])
+            return
+        for chunk in _chunks(self._input._row_indices(), n, self._drop):
             idx = np.array(chunk, dtype=np.intp)
             yield _pack(src, [a[idx] for a in flat])
 
@@ -1056,7 +1136,7 @@ class _Unbatch(_Unary):
         return None if s is None else self._unbatched(s)
 
 
-class _Shuffle(_Unary):
+class _Shuffle(_RowsUnary, _Unary):
     def __init__(self, ds, size, seed, reshuffle):
         super().__init__(ds)
         self._size, self._reshuffle = size, reshuffle
@@ -1070,23 +1150,11 @@ class _Shuffle(_Unary):
     def _rng(self):
         return np.random.default_rng([self._seed, next(self._epochs) if self._reshuffle else 0])
 
-    def _rows(self):
-        return self._input._rows()
+    def _cut_array(self, a):
+        return a[_shuffle_positions(len(a), self._size, self._rng())]
 
-    def _row_indices(self):
-        return _shuffled(self._input._row_indices(), self._size, self._rng())
-
-    def _elements(self):
-        if self._rows() is not None:
-            return _rows_of(self)
-        return self._shuffled_elements()
-
-    def _shuffled_elements(self):
-        it = self._input._elements()
-        try:
-            yield from _shuffled(it, self._size, self._rng())
-        finally:
-            _close(it)
+    def _cut_iter(self, it):
+        return _shuffled(it, self._size, self._rng())
 
 
 class _Map(_Unary):
@@ -1194,7 +1262,7 @@ class _Filter(_Unary):
         return UNKNOWN_CARDINALITY
 
 
-class _Repeat(_Unary):
+class _Repeat(_RowsUnary, _Unary):
     def __init__(self, ds, count):
         super().__init__(ds)
         self._count = count
@@ -1202,26 +1270,27 @@ class _Repeat(_Unary):
     def _passes(self):
         return itertools.count() if self._count < 0 else range(self._count)
 
-    def _rows(self):
-        return self._input._rows()
+    def _row_arrays(self):
+        return self._count >= 0 and self._input._row_arrays()
+
+    def _row_index_array(self):
+        if not self._row_arrays():
+            return None
+        parts = [self._input._row_index_array() for _ in range(self._count)]    # a fresh pass each
+        return np.concatenate(parts) if parts else np.zeros(0, np.intp)
 
     def _row_indices(self):
-        for _ in self._passes():
-            empty = True
-            for i in self._input._row_indices():
-                empty = False
-                yield i
-            if empty:
-                return
+        a = self._row_index_array()
+        if a is not None:
+            return iter(a.tolist())
+        return self._repeated(self._input._row_indices)
 
-    def _elements(self):
-        if self._rows() is not None:
-            return _rows_of(self)
-        return self._repeated()
+    def _stream(self):
+        return self._repeated(self._input._elements)
 
-    def _repeated(self):
+    def _repeated(self, one_pass):
         for _ in self._passes():
-            it = self._input._elements()
+            it = one_pass()
             empty = True
             try:
                 for e in it:
@@ -1243,31 +1312,16 @@ class _Repeat(_Unary):
         return c * self._count
 
 
-class _Take(_Unary):
+class _Take(_RowsUnary, _Unary):
     def __init__(self, ds, count):
         super().__init__(ds)
         self._count = count
 
-    def _rows(self):
-        return self._input._rows()
+    def _cut_array(self, a):
+        return a if self._count < 0 else a[:self._count]
 
-    def _cut(self, it):
+    def _cut_iter(self, it):
         return it if self._count < 0 else itertools.islice(it, self._count)
-
-    def _row_indices(self):
-        return self._cut(self._input._row_indices())
-
-    def _elements(self):
-        if self._rows() is not None:
-            return _rows_of(self)
-        return self._taken()
-
-    def _taken(self):
-        it = self._input._elements()
-        try:
-            yield from self._cut(it)
-        finally:
-            _close(it)
 
     def _card(self):
         c = self._input._card()
@@ -1276,35 +1330,20 @@ class _Take(_Unary):
         return self._count if c == INFINITE_CARDINALITY else min(c, self._count)
 
 
-class _Skip(_Unary):
+class _Skip(_RowsUnary, _Unary):
     def __init__(self, ds, count):
         super().__init__(ds)
         self._count = count
 
-    def _rows(self):
-        return self._input._rows()
+    def _cut_array(self, a):
+        return a[:0] if self._count < 0 else a[self._count:]
 
-    def _cut(self, it):
+    def _cut_iter(self, it):
         if self._count < 0:
             for _ in it:
                 pass
             return iter(())
         return itertools.islice(it, self._count, None)
-
-    def _row_indices(self):
-        return self._cut(self._input._row_indices())
-
-    def _elements(self):
-        if self._rows() is not None:
-            return _rows_of(self)
-        return self._skipped()
-
-    def _skipped(self):
-        it = self._input._elements()
-        try:
-            yield from self._cut(it)
-        finally:
-            _close(it)
 
     def _card(self):
         c = self._input._card()
@@ -1313,31 +1352,16 @@ class _Skip(_Unary):
         return 0 if self._count < 0 else max(c - self._count, 0)
 
 
-class _Shard(_Unary):
+class _Shard(_RowsUnary, _Unary):
     def __init__(self, ds, n, index):
         super().__init__(ds)
         self._n, self._index = n, index
 
-    def _rows(self):
-        return self._input._rows()
+    def _cut_array(self, a):
+        return a[self._index::self._n]
 
-    def _cut(self, it):
+    def _cut_iter(self, it):
         return itertools.islice(it, self._index, None, self._n)
-
-    def _row_indices(self):
-        return self._cut(self._input._row_indices())
-
-    def _elements(self):
-        if self._rows() is not None:
-            return _rows_of(self)
-        return self._sharded()
-
-    def _sharded(self):
-        it = self._input._elements()
-        try:
-            yield from self._cut(it)
-        finally:
-            _close(it)
 
     def _card(self):
         c = self._input._card()
@@ -1409,15 +1433,21 @@ class _Prefetch(_Unary):
 
 
 class _PrefetchIterator:
-    """A producer thread runs the input (and ``stage``) into a queue of ``n``; ``__next__`` takes from
-    it and re-raises the producer's exception at its position.  Dropping the iterator (or ``close``)
-    tells the thread to stop; it closes the input on its way out."""
+    """A producer thread runs the input (and ``stage``) into a buffer of at most ``n`` elements;
+    ``__next__`` takes from it and re-raises the producer's exception at its position.  Dropping the
+    iterator (or ``close``) tells the thread to stop; it closes the input on its way out.
+
+    The threads meet only on the buffer's transitions: the consumer takes without a lock while
+    elements are ready and wakes the producer when it empties the buffer; the producer then refills
+    it to ``n``.  One wake per ``n`` elements instead of one per element: each wake makes the two
+    threads contend for the GIL, which costs more than the producer's work on a cheap pipeline."""
 
     def __init__(self, source, n, stage):
-        self._q = queue.Queue(maxsize=n)
+        self._buf = collections.deque()
+        self._cv = threading.Condition()
         self._stop = threading.Event()
         self._done = False
-        self.thread = threading.Thread(target=_produce, args=(source, stage, self._q, self._stop),
+        self.thread = threading.Thread(target=_produce, args=(source, stage, n, self._buf, self._cv, self._stop),
                                        name="gputape.data.prefetch", daemon=True)
         self.thread.start()
 
@@ -1427,7 +1457,17 @@ class _PrefetchIterator:
     def __next__(self):
         if self._done:
             raise StopIteration
-        kind, value = self._q.get()
+        buf = self._buf
+        try:
+            kind, value = buf.popleft()
+        except IndexError:
+            with self._cv:
+                while not buf:
+                    self._cv.wait()
+                kind, value = buf.popleft()
+        if not buf:
+            with self._cv:
+                self._cv.notify()
         if kind == "item":
             return value
         self._done = True
@@ -1438,27 +1478,25 @@ class _PrefetchIterator:
     def close(self):
         self._done = True
         self._stop.set()
-        try:
-            while True:
-                self._q.get_nowait()
-        except queue.Empty:
-            pass
+        with self._cv:
+            self._buf.clear()
+            self._cv.notify()
 
     def __del__(self):
-        stop = getattr(self, "_stop", None)
-        if stop is not None:
+        if getattr(self, "_stop", None) is not None:
             self.close()
 
 
-def _produce(source, stage, q, stop):
+def _produce(source, stage, n, buf, cv, stop):
     def put(item):
-        while not stop.is_set():
-            try:
-                q.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
+        with cv:
+            while len(buf) >= n and not stop.is_set():
+                cv.wait(0.05)
+            if stop.is_set():
+                return False
+            buf.append(item)
+            cv.notify()
+            return True
 
     try:
         for e in source:

@@ -151,6 +151,12 @@ def test_shuffle_then_repeat_reshuffles_each_repetition():
     assert sorted(out[:20]) == sorted(out[20:]) == list(range(20)) and out[:20] != out[20:]
 
 
+@pytest.mark.parametrize("n,size", [(20, 7), (10, 3), (5, 10), (10, None), (30, 1), (1437, 1024), (0, 4)])
+def test_shuffle_positions_computed_at_once_equal_the_streaming_buffer(n, size):
+    a = data._shuffle_positions(n, size, np.random.default_rng(1)).tolist()
+    assert a == list(data._shuffled(range(n), size, np.random.default_rng(1)))
+
+
 def test_gathered_batches_equal_stacked_batches():
     """from_tensor_slices -> shuffle/skip/take/shard/repeat -> batch gathers whole batches by index;
     the same pipeline through a map (the element path) gives the same batches."""
