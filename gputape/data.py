@@ -12,9 +12,10 @@ NumPy arrays keep their dtype) and the inputs are copied when the dataset is mad
 
 Elements are NumPy arrays on the host while they go through the pipeline; iteration hands out
 gputape Tensors.  On CuPy each element (a batch, after ``batch``) is copied to the device once, from
-pinned host memory on a separate stream (``backend.DeviceCopier``); after ``prefetch`` the copy is
-started by the prefetch thread, so it overlaps the consumer's work, and the consumer's stream waits
-for it before first use.  ``as_numpy_iterator`` never touches the device.
+pinned host memory on a separate stream (``backend.DeviceCopier``): the iterator starts element k+1's
+copy when it hands out element k, so the copy overlaps the caller's work on k, and the caller's
+stream waits for a copy before first use.  ``prefetch`` runs the host side of the pipeline on a
+thread.  ``as_numpy_iterator`` never touches the device.
 
 Differences from TensorFlow, each deliberate:
 
@@ -456,8 +457,8 @@ class Dataset:
 
     def prefetch(self, buffer_size, name=None):
         """Produce up to ``buffer_size`` elements ahead on a background thread (``AUTOTUNE``: 2; 0: none).
-        On CuPy, when prefetch is the last step, that thread also starts each element's copy to the
-        device.  Exceptions reach the consumer in order; the thread stops when the iterator is dropped."""
+        Exceptions reach the consumer in order; the thread stops when the iterator is dropped.  The
+        thread does host work only: on CuPy the iterator itself overlaps the device copies."""
         n = _int_arg(buffer_size, "prefetch", "buffer_size")
         if n < 0 and n != AUTOTUNE:
             raise InvalidArgumentError("buffer_size must be >= 0 or set buffer_size to be -1 for auto-tuning")
@@ -541,32 +542,43 @@ class Dataset:
 
 class _Iterator:
     """``iter(dataset)``: ``next()`` gives the next element as gputape Tensors (StopIteration at the
-    end); ``get_next()`` raises ``OutOfRangeError`` there instead, as TF's iterator."""
+    end); ``get_next()`` raises ``OutOfRangeError`` there instead, as TF's iterator.
+
+    On CuPy the iterator reads one element ahead: when it hands out element k it starts element
+    k+1's copy to the device (``backend.DeviceCopier``), before the caller enqueues its work on k, so
+    the copy overlaps that work; element k's copy was started one call earlier and the caller's
+    stream waits for it.  All CUDA calls are made here, in the consuming thread: a prefetch thread
+    making them would contend for the GIL with a launch-bound training loop at every call."""
 
     def __init__(self, ds):
         self._ds = ds
-        xp = _b.get_xp()
-        self._copier = None if xp is np else _b.DeviceCopier()
-        stage = None if self._copier is None else self._stage
-        if isinstance(ds, _Prefetch):
-            self._it = ds._iterate(stage)
-        else:
-            src = ds._elements()
-            self._it = src if stage is None else map(stage, src)
-
-    def _stage(self, element):
-        """On CuPy: start the element's copy to the device (any thread)."""
-        flat = _flatten(element)
-        arrays, event = self._copier.start(flat)
-        return element, arrays, event
+        self._it = ds._elements()
+        self._copier = None if _b.get_xp() is np else _b.DeviceCopier()
+        self._ahead = None          # on CuPy: (element, device arrays, event) of the next element
+        self._raise = None          # an exception met while reading ahead, for the next call
 
     def __iter__(self):
         return self
 
+    def _start_next(self):
+        if self._raise is not None:
+            e, self._raise = self._raise, None
+            raise e
+        element = next(self._it)
+        arrays, event = self._copier.start(_flatten(element))
+        return element, arrays, event
+
     def __next__(self):
-        item = next(self._it)
         if self._copier is None:
-            return _map(_to_tensor_host, item)
+            return _map(_to_tensor_host, next(self._it))
+        item = self._ahead if self._ahead is not None else self._start_next()
+        self._ahead = None
+        try:
+            self._ahead = self._start_next()
+        except StopIteration:
+            pass
+        except Exception as e:      # noqa: BLE001  (raised at its own position, the next call)
+            self._raise = e
         element, arrays, event = item
         arrays = self._copier.finish(arrays, event)
         return _pack(element, [_wrap(a) for a in arrays])
@@ -597,7 +609,7 @@ class _Iterator:
 
 class _NumpyIterator:
     def __init__(self, ds):
-        self._it = ds._iterate(None) if isinstance(ds, _Prefetch) else ds._elements()
+        self._it = ds._elements()
 
     def __iter__(self):
         return self
@@ -1422,18 +1434,17 @@ class _Prefetch(_Unary):
         self._n = n
 
     def _elements(self):
-        return self._iterate(None)
+        return self._iterate()
 
-    def _iterate(self, stage):
-        """The input's elements (``stage`` applied to each, in the producer thread), ``_n`` ahead."""
+    def _iterate(self):
+        """The input's elements, produced up to ``_n`` ahead by a thread."""
         if self._n == 0:
-            src = self._input._elements()
-            return src if stage is None else map(stage, src)
-        return _PrefetchIterator(self._input._elements(), self._n, stage)
+            return self._input._elements()
+        return _PrefetchIterator(self._input._elements(), self._n)
 
 
 class _PrefetchIterator:
-    """A producer thread runs the input (and ``stage``) into a buffer of at most ``n`` elements;
+    """A producer thread runs the input into a buffer of at most ``n`` elements;
     ``__next__`` takes from it and re-raises the producer's exception at its position.  Dropping the
     iterator (or ``close``) tells the thread to stop; it closes the input on its way out.
 
@@ -1442,12 +1453,12 @@ class _PrefetchIterator:
     it to ``n``.  One wake per ``n`` elements instead of one per element: each wake makes the two
     threads contend for the GIL, which costs more than the producer's work on a cheap pipeline."""
 
-    def __init__(self, source, n, stage):
+    def __init__(self, source, n):
         self._buf = collections.deque()
         self._cv = threading.Condition()
         self._stop = threading.Event()
         self._done = False
-        self.thread = threading.Thread(target=_produce, args=(source, stage, n, self._buf, self._cv, self._stop),
+        self.thread = threading.Thread(target=_produce, args=(source, n, self._buf, self._cv, self._stop),
                                        name="gputape.data.prefetch", daemon=True)
         self.thread.start()
 
@@ -1487,7 +1498,7 @@ class _PrefetchIterator:
             self.close()
 
 
-def _produce(source, stage, n, buf, cv, stop):
+def _produce(source, n, buf, cv, stop):
     def put(item):
         with cv:
             while len(buf) >= n and not stop.is_set():
@@ -1500,7 +1511,7 @@ def _produce(source, stage, n, buf, cv, stop):
 
     try:
         for e in source:
-            if stop.is_set() or not put(("item", e if stage is None else stage(e))):
+            if stop.is_set() or not put(("item", e)):
                 return
         put(("end", None))
     except BaseException as e:       # noqa: BLE001  (handed to the consumer, raised there)

@@ -333,8 +333,21 @@ def test_standin_consumer_waits_for_the_copy(standin, monkeypatch):
     assert waits, "the consumer's stream never waited for a copy event"
     # without the wait the data is not there yet: prove the stand-in would catch a missing wait
     monkeypatch.setattr(backend.DeviceCopier, "finish", lambda self, arrays, event: arrays)
-    b = next(iter(D.from_tensor_slices(np.arange(3, dtype=np.float32)).batch(3)))
+    it2 = iter(D.from_tensor_slices(np.arange(3, dtype=np.float32)).batch(3))
+    b = next(it2)
     assert np.isnan(S.asnumpy(b._v)).all()
+    del it2                                      # closing the iterator waits for its copies
+    assert S.asnumpy(b._v).tolist() == [0., 1., 2.]
+
+
+def test_standin_reading_ahead_keeps_exceptions_in_place(standin):
+    """On CuPy the iterator reads one element ahead to start its copy: an exception met there is
+    raised at its own position, after the elements before it."""
+    seen = []
+    with pytest.raises(KeyError, match="element five"):
+        for x in D.range(10).map(_fails_at_5).batch(1).prefetch(2):
+            seen.append(int(S.asnumpy(x._v)[0]))
+    assert seen == [0, 1, 2, 3, 4]
 
 
 def test_standin_pinned_buffers_live_until_their_copy_ran(standin):
