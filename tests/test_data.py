@@ -364,6 +364,13 @@ def test_standin_map_before_batch_stacks_on_the_device(standin):
     assert [a.tolist() for a in ds.as_numpy_iterator()] == [[0., 2.], [4., 6.], [8.]]
 
 
+def test_benchmark_has_help():
+    import subprocess
+    r = subprocess.run([sys.executable, str(HERE.parent / "benchmarks" / "data_pipeline.py"), "--help"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "--epochs" in r.stdout and "shuffle(1024)" in r.stdout
+
+
 # ---------------------------------------------------------------- a real GPU
 
 @pytest.mark.gpu
