@@ -36,7 +36,6 @@ Differences from TensorFlow, each deliberate:
 import collections
 import itertools
 import os
-import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -71,9 +70,7 @@ def _flatten(s):
 
 
 def _pack(template, flat):
-    it = iter(flat)
-    out = _pack_from(template, it)
-    return out
+    return _pack_from(template, iter(flat))
 
 
 def _pack_from(t, it):
@@ -139,11 +136,6 @@ def _spec_of(a, known=True):
     return TensorSpec(shape, as_dtype(a.dtype))
 
 
-def _dims(spec):
-    """A spec's dims as a tuple (None for an unknown rank)."""
-    return spec._dims
-
-
 def _fully_defined(spec_struct):
     return all(s._dims is not None and None not in s._dims for s in _flatten(spec_struct))
 
@@ -186,9 +178,9 @@ def _fn_leaf(v, what):
         else _host_leaf(v, what)
 
 
-def _call(fn, element, tensors=True):
+def _call(fn, element):
     """``fn`` on an element as TF calls it: a plain tuple is unpacked into positional arguments."""
-    args = _map(_as_backend_tensor, element) if tensors else element
+    args = _map(_as_backend_tensor, element)
     if type(args) is tuple:
         return fn(*args)
     return fn(args)
@@ -212,12 +204,6 @@ def _int_arg(value, op, arg):
     if a.ndim != 0 or a.dtype.kind not in "iu":
         raise TypeError(f"{op}: {arg} must be a scalar integer, got a {a.dtype.name} array of shape {a.shape}")
     return int(a)
-
-
-def _unsupported(op, **given):
-    for name, (value, default) in given.items():
-        if value is not default and value != default:
-            raise NotImplementedError(f"Dataset.{op}: {name}={value!r} is not implemented by gputape")
 
 
 def _card_tensor(n):
