@@ -34,3 +34,4 @@ from . import config  # noqa: E402
 from .config import device  # noqa: E402
 from .asserts import Assert, assert_equal, assert_less, assert_greater, assert_rank  # noqa: E402
 from . import train  # noqa: E402
+from . import data  # noqa: E402  (tf.data: input pipelines)

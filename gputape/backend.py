@@ -187,3 +187,52 @@ def device_scope(index):
     if backend_name() != "cupy":
         return contextlib.nullcontext()
     return xp.cuda.Device(index)
+class DeviceCopier:
+    """Host-to-device copies for an input pipeline (``gputape.data``) on CuPy.
+
+    ``start(arrays)`` (any thread) stages each host array in pinned host memory and enqueues its copy
+    into a fresh device array on a private non-blocking stream; it returns the device arrays and an
+    event recorded after the copies.  ``finish(arrays, event)`` (the consuming thread) makes the
+    consumer's current stream wait for that event, so no kernel reads a buffer before its copy is
+    done, and returns the arrays.  Device arrays are allocated from the consumer stream's memory
+    pool, and the copy stream first waits for the work the consumer had enqueued by then: a block the
+    pool hands out again may still be read by that earlier work.  Pinned buffers are kept until their
+    copy's event has completed.  Arrays already on the device pass through uncopied.
+    """
+
+    def __init__(self):
+        self._cp = _cupy_module()
+        self._pinned_empty = _cupyx_module().empty_pinned
+        self._stream = self._cp.cuda.Stream(non_blocking=True)
+        self._consumer = self._cp.cuda.get_current_stream()      # the stream of the thread that iterates
+        self._inflight = []                                        # (event, pinned buffers)
+
+    def start(self, arrays):
+        host = [i for i, a in enumerate(arrays) if not is_cupy_array(a)]
+        if not host:
+            return list(arrays), None
+        cp, s = self._cp, self._stream
+        with self._consumer:
+            devs = [cp.empty(arrays[i].shape, arrays[i].dtype) for i in host]
+        s.wait_event(self._consumer.record())
+        out, pinned = list(arrays), []
+        for i, d in zip(host, devs):
+            p = self._pinned_empty(arrays[i].shape, arrays[i].dtype)
+            p[...] = arrays[i]
+            d.set(p, stream=s)
+            pinned.append(p)
+            out[i] = d
+        done = s.record()
+        self._inflight = [(e, p) for e, p in self._inflight if not e.done]
+        self._inflight.append((done, pinned))
+        return out, done
+
+    def finish(self, arrays, event):
+        if event is not None:
+            self._cp.cuda.get_current_stream().wait_event(event)
+        return arrays
+
+    def close(self):
+        """Wait for the copies in flight and release their pinned buffers."""
+        self._stream.synchronize()
+        self._inflight = []

@@ -32,4 +32,10 @@ class NotFoundError(InvalidArgumentError):
 class DataLossError(ValueError):
     """A file gputape wrote cannot be read back whole: truncated, corrupted (a CRC-32 mismatch) or not
     in the expected format (TensorFlow's ``DataLossError``; TF 2.21 itself raises a bare ``OpError``
-    or an ``IndexError`` for a damaged checkpoint, recorded in tests/tf_fixtures/ckpt.json)."""
+    or an ``IndexError`` for a damaged checkpoint, recorded in tests/tf_fixtures/ckpt.json); also
+    ``Dataset.padded_batch`` asked to pad an element to a smaller size, as TF."""
+
+
+class OutOfRangeError(IndexError):
+    """TensorFlow's ``OutOfRangeError``: an iterator's ``get_next()`` past the end of its dataset
+    ("End of sequence").  TF's class subclasses no builtin; ours is an IndexError."""

@@ -58,6 +58,8 @@ def _site():
 def reset_counts():
     syncs.clear()
     copies.clear()
+    set_sources.clear()
+    waited.clear()
 
 
 class StandinArray(np.ndarray):
@@ -200,6 +202,16 @@ def sum(a, axis=None, keepdims=False, dtype=None):      # noqa: A001  (cupy.sum)
     return _dev(np.sum(a, axis=axis, keepdims=keepdims, dtype=dtype))
 
 
+def stack(arrays, axis=0):
+    for a in arrays:
+        _need_dev("stack", a)
+    return _dev(np.stack(arrays, axis=axis))
+
+
+def full(shape, fill_value, dtype=None):
+    return _dev(np.full(shape, fill_value, dtype=dtype))
+
+
 def get_array_module(*args):
     """The stand-in module when any argument is a stand-in array, else numpy (cupy.get_array_module)."""
     for a in args:
@@ -240,7 +252,7 @@ cupy.__doc__ = __doc__
 cupy.NOT_A_GPU = True
 cupy.ndarray = StandinArray
 for _f in (asarray, array, asnumpy, arange, zeros, ones, zeros_like, argsort, take, take_along_axis, where, max, sum,
-           get_array_module):
+           get_array_module, stack, full):
     setattr(cupy, _f.__name__, _f)
 for _u in _UFUNCS:
     setattr(cupy, _u, getattr(np, _u))
@@ -283,6 +295,124 @@ def full_api(on=True):
         cupy.__getattr__ = _fallback
     else:
         cupy.__dict__.pop("__getattr__", None)
+
+
+# ---------------------------------------------------------------- streams, events, pinned memory
+# A model of CUDA's asynchrony for gputape.data's device copies: work enqueued on a stream other than
+# the null stream (``ndarray.set(..., stream=s)``) does not run until something waits for it
+# (``Event.synchronize``, ``Stream.wait_event`` of an event after it, ``Stream.synchronize``), and it
+# reads its source when it runs.  So a batch used without waiting holds ``empty``'s sentinel (NaN,
+# or the integer minimum), and a pinned buffer overwritten before its copy ran copies the wrong data.
+import threading as _threading
+
+_tls = _threading.local()
+set_sources = []      # one record per ndarray.set: .pinned (source from empty_pinned), .stream
+waited = []           # (waiting stream, event) for each wait on an event of a non-null stream
+
+
+class Stream:
+    def __init__(self, null=False, non_blocking=False, ptr=0):
+        self.is_null = null
+        self._queue = []          # (seq, fn)
+        self._seq = 0             # work items enqueued so far
+        self._ran = 0             # work items run so far
+
+    def _enqueue(self, fn):
+        if self.is_null:
+            fn()
+            return
+        self._seq += 1
+        self._queue.append((self._seq, fn))
+
+    def _run_to(self, seq):
+        while self._queue and self._queue[0][0] <= seq:
+            n, fn = self._queue.pop(0)
+            fn()
+            self._ran = n
+
+    def record(self, event=None):
+        ev = event or Event()
+        ev._stream, ev._seq = self, self._seq
+        return ev
+
+    def wait_event(self, event):
+        if not event._stream.is_null:
+            waited.append((self, event))
+        event.synchronize()
+
+    def synchronize(self):
+        self._run_to(self._seq)
+
+    @property
+    def done(self):
+        return not self._queue
+
+    def __enter__(self):
+        _tls.__dict__.setdefault("stack", []).append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _tls.stack.pop()
+
+
+class Event:
+    def __init__(self, block=False, disable_timing=False, interprocess=False):
+        self._stream, self._seq = None, 0
+
+    @property
+    def done(self):
+        return self._stream is None or self._stream._ran >= self._seq or self._stream.is_null
+
+    def synchronize(self):
+        if self._stream is not None:
+            self._stream._run_to(self._seq)
+
+    def record(self, stream=None):
+        (stream or get_current_stream()).record(self)
+
+
+Stream.null = Stream(null=True)
+
+
+def get_current_stream():
+    stack = getattr(_tls, "stack", None)
+    return stack[-1] if stack else Stream.null
+
+
+class _Pinned(np.ndarray):
+    """Host memory from ``cupyx.empty_pinned`` (a NumPy array under its own class)."""
+
+
+def empty_pinned(shape, dtype=float):
+    return np.empty(shape, dtype).view(_Pinned)
+
+
+def empty(shape, dtype=float):
+    """Uninitialised device memory: NaN for floats, the minimum for integers, True for bools."""
+    dt = np.dtype(dtype)
+    fill = np.nan if dt.kind in "fc" else (True if dt.kind == "b" else np.iinfo(dt).min)
+    return _dev(np.full(shape, fill, dt))
+
+
+class _SetRecord:
+    def __init__(self, pinned, stream):
+        self.pinned, self.stream = pinned, stream
+
+
+def _set(self, arr, stream=None):
+    """cupy.ndarray.set: a host-to-device copy, enqueued on ``stream`` (the current one by default)."""
+    if arr.shape != self.shape or arr.dtype != self.dtype:
+        raise ValueError(f"set: shape/dtype mismatch {arr.shape}/{arr.dtype} vs {self.shape}/{self.dtype}")
+    copies.append(("set", _site()))
+    stream = stream or get_current_stream()
+    set_sources.append(_SetRecord(isinstance(arr, _Pinned), stream))
+    dst = self.view(np.ndarray)
+    stream._enqueue(lambda: np.copyto(dst, arr.view(np.ndarray)))
+
+
+StandinArray.set = _set
+cupy.empty = empty
+cupy.cuda = types.SimpleNamespace(Stream=Stream, Event=Event, get_current_stream=get_current_stream)
 
 
 # ---------------------------------------------------------------- cupyx
@@ -328,6 +458,7 @@ def _special_fn(name):
 cupyx = types.ModuleType("cupyx_standin")
 cupyx.NOT_A_GPU = True
 cupyx.scatter_add = scatter_add
+cupyx.empty_pinned = empty_pinned
 cupyx.scipy = types.SimpleNamespace(special=types.SimpleNamespace(
     erf=erf, **{n: _special_fn(n) for n in ("erfinv", "erfc", "gammaln", "digamma", "polygamma")}))
 
