@@ -8,3 +8,7 @@ from .ops.nn import softmax, log_softmax  # noqa: F401
 from .ops.reduce import argmax, argmin  # noqa: F401
 from .ops.math import sigmoid, tanh  # noqa: F401,F811
 from .ops.math import is_nan, is_finite, is_inf  # noqa: F401
+from .ops.sorting import top_k, in_top_k  # noqa: F401  (issue 10: sorting, segments and scans)
+from .ops.segment import (segment_sum, segment_mean, segment_max, segment_min, segment_prod,  # noqa: F401
+                          unsorted_segment_sum, unsorted_segment_mean, unsorted_segment_max, unsorted_segment_min,
+                          unsorted_segment_prod, bincount, cumprod, cumulative_logsumexp)
