@@ -301,16 +301,21 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
     if nh <= 0 or nw <= 0:
         raise InvalidArgumentError(f"resize: output dimensions must be positive, got {[nh, nw]}")
     if m == "bilinear":
-        if x._v.dtype != np.float32 and not (x._v.dtype.kind == "f" and _keep_f64[0]):
-            x = cast(x, np.float32)
-        if (nh, nw) != (h, w):
-            x = _lerp_axis(_lerp_axis(x, 1, h, nh), 2, w, nw)
+        if x._v.dtype != np.float32:
+            x = cast(x, np.float32)             # TF: bilinear output is float32 whatever the input
+        x = resize_bilinear_nhwc(x, nh, nw)
     elif (nh, nw) != (h, w):
         x = _nearest_axis(_nearest_axis(x, 1, h, nh), 2, w, nw)
     return x if r == 4 else reshape(x, _shape(x)[1:])
 
 
-_keep_f64 = [False]     # tests: compute bilinear in the input's float dtype (float64 for finite differences)
+def resize_bilinear_nhwc(x, nh, nw):
+    """Bilinear resize of a float [batch, h, w, c] tensor in its own dtype (``resize`` casts to float32
+    first, as TF; tests use this in float64 for finite differences)."""
+    h, w = x._v.shape[1], x._v.shape[2]
+    if (nh, nw) == (h, w):
+        return x
+    return _lerp_axis(_lerp_axis(x, 1, h, nh), 2, w, nw)
 
 
 def flip_left_right(image):

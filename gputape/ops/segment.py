@@ -101,10 +101,10 @@ _seg_prod = defop("segment_prod", lambda xp, d, ids, num, empty: _seg_reduce_fwd
 
 def _minmax_vjp(g, out, d, ids, num, empty):
     """TF's _SegmentMinOrMaxGrad: the selected entries share the segment's cotangent evenly."""
-    from .math import equal, cast, divide, select_grad
+    from .math import equal, cast, divide, select_grad, maximum
     dt = g._v.dtype
     sel = equal(d, seg_take(out, ids, num=num, nb=0))
-    n = seg_sum(cast(sel, dt), ids, num=num, nb=0)
+    n = maximum(seg_sum(cast(sel, dt), ids, num=num, nb=0), 1.0)     # empty segments: never gathered
     gd = seg_take(divide(g, n), ids, num=num, nb=_nb(g, out))
     return select_grad(sel, gd, take=True)
 
@@ -451,19 +451,18 @@ _clse = defop("cumulative_logsumexp", _clse_fwd)
 
 
 def _clse_vjp(g, out, x, axis):
-    """TF's _CumulativeLogsumexpGrad: the positive and negative parts of g in log space."""
-    from .math import log, exp
-    from .nn import relu
+    """d x_i = sum_{k>=i} g_k exp(x_i - out_k) = exp(x_i - out_i) R_i with R_i = g_i + exp(out_i - out_{i+1})
+    R_{i+1}: every exponent is <= 0 (out is non-decreasing), so nothing overflows, and the rule is
+    made of differentiable ops (TF's log(relu(g)) form gives NaN at second order where g changes sign)."""
+    from .math import exp
+    from .shape import getitem, concat
     ax = axis - x._v.ndim
-    lp = _rclse(log(relu(g)) - out, ax)
-    ln = _rclse(log(relu(-g)) - out, ax)
-    return exp(lp + x) - exp(ln + x)
-
-
-def _rclse(t, ax):
-    from .shape import reverse as _rev
-    n = t._v.ndim + ax
-    return _rev(_clse(_rev(t, [n]), axis=n), [n])
+    n = out._v.shape[axis]
+    tail = (slice(None),) * (-ax - 1)
+    nxt = concat([getitem(out, (Ellipsis, slice(1, n)) + tail), getitem(out, (Ellipsis, slice(n - 1, n)) + tail)],
+                 axis=axis)
+    r = _linrec(g, exp(out - nxt), axis=ax, reverse=True)
+    return exp(x - out) * r
 
 
 _clse.def_vjp(_clse_vjp)

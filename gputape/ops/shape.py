@@ -752,7 +752,7 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
 
 
 _reverse = defop("reverse", lambda xp, x, axis: xp.flip(x, axis), linear=True, aliases=True)
-_reverse.def_vjp(lambda g, out, x, axis: _reverse(g, axis=tuple(a - x._v.ndim for a in axis)))
+_reverse.def_vjp(lambda g, out, x, axis: _reverse(g, axis=tuple(a - x._v.ndim if a >= 0 else a for a in axis)))
 
 
 def reverse(tensor, axis, name=None):
