@@ -43,12 +43,12 @@ def _seg_sum_fwd(xp, data, ids, num, nb):
     rest = data.shape[nb + k:]
     d2 = data.reshape(data.shape[:nb] + (-1,) + rest)
     z = xp.zeros(data.shape[:nb] + (num + 1,) + rest, data.dtype)
+    from .indexing import _scatter_at
     f = _flat_ids(xp, ids, num)
     if nb == 0:
-        _b.scatter_add(z, f, d2)
+        _scatter_at(xp, z, f, d2, "add")
     else:
-        zt = xp.moveaxis(z, nb, 0)
-        _b.scatter_add(zt, f, xp.moveaxis(d2, nb, 0))
+        _scatter_at(xp, xp.moveaxis(z, nb, 0), f, xp.moveaxis(d2, nb, 0), "add")
     return z[(slice(None),) * nb + (slice(0, num),)]
 
 
@@ -85,7 +85,7 @@ def _seg_reduce_fwd(xp, data, ids, num, mode, empty):
     init = {"max": _limit(data.dtype, "lowest"), "min": _limit(data.dtype, "highest"), "mul": 1}[mode]
     z = xp.full((num + 1,) + rest, init, dtype=data.dtype)
     f = _flat_ids(xp, ids, num)
-    _scatter_at(xp, z, (f,), d2, mode)
+    _scatter_at(xp, z, f, d2, mode)
     z = z[:num]
     if empty is not None:                       # sorted max/min: an empty segment is 0 (TF)
         cnt = xp.zeros((num + 1,), np.int64)
