@@ -307,3 +307,103 @@ def test_jacobian_matches_finite_differences(spec):
 @pytest.mark.parametrize("spec", [s for s in SPECS if s.order > 1], ids=[s.id for s in SPECS if s.order > 1])
 def test_hessian_as_jacobian_of_gradient(spec):
     H.test_hessian_as_jacobian_of_gradient(spec)
+
+
+# ================================================================ kinks: TF's values at ties, zeros and infinities
+KINKS = [
+    # (id, fn, inputs, expected gradient per input) -- float32, as TF 2.21 prints them
+    ("cumprod_sum_at_zero_is_exact", tf.math.cumprod, [[2.0, 0.0, 3.0, 4.0]], [[1, 32, 0, 0]]),
+    ("cumprod_two_zeros", tf.math.cumprod, [[2.0, 0.0, 3.0, 0.0]], [[1, 8, 0, 0]]),
+    ("cumprod_excl_zero", lambda x: tf.math.cumprod(x, exclusive=True), [[2.0, 0.0, 3.0]], [[1, 2, 0]]),
+    ("top_k_ties_lower_index", lambda x: tf.math.top_k(x, 2).values * tf.constant([1.0, 10.0]),
+     [[1.0, 3.0, 3.0, 2.0]], [[0, 1, 10, 0]]),
+    ("sort_ties_keep_order", lambda x: tf.sort(x) * tf.constant([1.0, 2.0, 3.0]), [[2.0, 1.0, 2.0]], [[2, 1, 3]]),
+    ("segment_max_ties_split", lambda x: tf.math.segment_max(x, [0, 0, 0]), [[3.0, 1.0, 3.0]], [[0.5, 0, 0.5]]),
+    ("unsorted_segment_min_ties", lambda x: tf.math.unsorted_segment_min(x, [0, 0, 1], 3), [[1.0, 1.0, 2.0]],
+     [[0.5, 0.5, 1]]),
+    ("segment_prod_one_zero", lambda x: tf.math.segment_prod(x, [0, 0, 0]), [[3.0, 0.0, 4.0]], [[0, 12, 0]]),
+    ("segment_prod_two_zeros", lambda x: tf.math.segment_prod(x, [0, 0, 0]), [[0.0, 0.0, 4.0]], [[0, 0, 0]]),
+    ("tensor_scatter_max_tie", lambda t, u: tf.tensor_scatter_nd_max(t, [[0]], u), [[2.0, 1.0], [2.0]],
+     [[0.5, 1], [0.5]]),
+    ("tensor_scatter_update_repeats_all_get_g", lambda t, u: tf.tensor_scatter_nd_update(t, [[0], [0]], u) * 3.0,
+     [[1.0, 1.0], [5.0, 6.0]], [[0, 3], [3, 3]]),
+    ("cumulative_logsumexp_neg_inf", tf.math.cumulative_logsumexp, [[0.0, float("-inf"), 0.0]], [[2.5, 0, 0.5]]),
+    ("gather_nd_repeats_sum", lambda x: tf.gather_nd(x, [[1], [1], [0]]), [[1.0, 2.0]], [[1, 2]]),
+    ("unsorted_segment_sum_drops_negative", lambda x: tf.math.unsorted_segment_sum(x, [0, -1], 1), [[1.0, 2.0]],
+     [[1, 0]]),
+    ("resize_bilinear_edges", lambda x: tf.image.resize(x, [1, 2]), [np.arange(4.0).reshape(2, 2, 1)],
+     [np.full((2, 2, 1), 0.5)]),
+]
+
+
+@pytest.mark.parametrize("fn,inputs,want", [r[1:] for r in KINKS], ids=[r[0] for r in KINKS])
+def test_kink_values(fn, inputs, want):
+    H.test_kink_values_match_tensorflow(fn, inputs, want)
+
+
+# ================================================================ the large-input paths (bincount / reduceat)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32])
+@pytest.mark.parametrize("mode", ["add", "sub", "max", "min", "update"])
+def test_scatter_large_matches_numpy(mode, dtype):
+    rng = np.random.default_rng(3)
+    t = (rng.standard_normal((700, 3)) * 10).astype(dtype)
+    idx = rng.integers(0, 700, (2000, 1))
+    u = (rng.standard_normal((2000, 3)) * 10).astype(dtype)
+    got = getattr(tf, f"tensor_scatter_nd_{mode}")(t, idx.astype(np.int32), u).numpy()
+    want = t.copy()
+    if mode == "update":
+        want[idx[:, 0]] = u                             # NumPy: the last repeat wins, as TF's CPU kernel
+    else:
+        {"add": np.add, "sub": np.subtract, "max": np.maximum, "min": np.minimum}[mode].at(want, idx[:, 0], u)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-3)
+
+
+def test_segment_and_scatter_nd_large():
+    rng = np.random.default_rng(4)
+    d = rng.standard_normal((3000, 2))
+    ids = rng.integers(-1, 50, 3000)
+    want = np.zeros((51, 2))
+    np.add.at(want, np.where(ids < 0, 50, ids), d)
+    got = tf.math.unsorted_segment_sum(d, ids.astype(np.int32), 50).numpy()
+    np.testing.assert_allclose(got, want[:50], rtol=1e-12, atol=1e-12)
+    sid = np.sort(rng.integers(0, 40, 3000))
+    wmax = np.full((40,), -np.inf)
+    np.maximum.at(wmax, sid, d[:, 0])
+    got = tf.math.segment_max(d[:, 0], sid.astype(np.int64)).numpy()
+    np.testing.assert_allclose(got, np.where(np.isinf(wmax), 0, wmax))
+    idx = rng.integers(0, 5, (3000, 2))
+    got = tf.scatter_nd(idx.astype(np.int32), d[:, 0], [5, 5]).numpy()
+    want = np.zeros((5, 5))
+    np.add.at(want, (idx[:, 0], idx[:, 1]), d[:, 0])
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+# ================================================================ einsum against NumPy on drawn equations
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@st.composite
+def _equations(draw):
+    letters = "abcde"
+    sizes = {c: draw(st.integers(1, 3)) for c in letters}
+    n_in = draw(st.integers(1, 3))
+    # TF's pattern needs a non-empty left side: '' (one scalar) is a ValueError there, as here
+    terms = [draw(st.lists(st.sampled_from(letters), min_size=int(n_in == 1), max_size=3)) for _ in range(n_in)]
+    used = sorted({c for t in terms for c in t})
+    out = draw(st.permutations(used).map(lambda p: p[:draw(st.integers(0, len(p)))])) if used else []
+    explicit = draw(st.booleans())
+    eq = ",".join("".join(t) for t in terms) + ("->" + "".join(out) if explicit else "")
+    shapes = [tuple(sizes[c] for c in t) for t in terms]
+    return eq, shapes
+
+
+@settings(max_examples=60, deadline=None)
+@given(_equations())
+def test_einsum_matches_numpy_and_gradients(case):
+    eq, shapes = case
+    rng = np.random.default_rng(0)
+    xs = [rng.standard_normal(s) for s in shapes]
+    got = tf.einsum(eq, *[tf.constant(x) for x in xs]).numpy()
+    np.testing.assert_allclose(got, np.einsum(eq, *xs), rtol=1e-10, atol=1e-10)
+    from gputape.testing import check_grads
+    check_grads(lambda *t: tf.einsum(eq, *t), xs, order=2, modes=("rev", "fwd"))
