@@ -407,3 +407,18 @@ def test_einsum_matches_numpy_and_gradients(case):
     np.testing.assert_allclose(got, np.einsum(eq, *xs), rtol=1e-10, atol=1e-10)
     from gputape.testing import check_grads
     check_grads(lambda *t: tf.einsum(eq, *t), xs, order=2, modes=("rev", "fwd"))
+
+
+def test_large_scatter_under_batched_cotangents():
+    """nb > 0 (jacobian-style cotangents): the row view is not contiguous; the sort path writes through it."""
+    from gputape.ops.indexing import _scatter_nd, _gather_nd
+    rng = np.random.default_rng(5)
+    idx = rng.integers(0, 300, (1000, 1))
+    u = rng.standard_normal((2, 1000, 3))
+    got = _scatter_nd(tf.constant(u), tf.constant(idx), shape=(300, 3), nb=1).numpy()
+    want = np.zeros((2, 300, 3))
+    for b in range(2):
+        np.add.at(want[b], idx[:, 0], u[b])
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    back = _gather_nd(tf.constant(want), tf.constant(idx), nb=1).numpy()
+    np.testing.assert_allclose(back, want[:, idx[:, 0]])

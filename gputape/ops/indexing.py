@@ -49,13 +49,63 @@ def _einsum_path(eq, shapes):
     return p
 
 
+def _pair(xp, a, b, la, lb, lo):
+    """einsum(f"{la},{lb}->{lo}", a, b) as one batched matmul (BLAS / cuBLAS), labels unique per operand:
+    labels of one operand only and not in the output are summed first, shared ones are batch axes
+    (in the output) or contracted (not), the rest are the matrix rows and columns."""
+    da = [i for i, c in enumerate(la) if c not in lb and c not in lo]
+    if da:
+        a = a.sum(axis=tuple(da))
+        la = "".join(c for i, c in enumerate(la) if i not in da)
+    db = [i for i, c in enumerate(lb) if c not in la and c not in lo]
+    if db:
+        b = b.sum(axis=tuple(db))
+        lb = "".join(c for i, c in enumerate(lb) if i not in db)
+    size = dict(zip(la, a.shape))
+    size.update(zip(lb, b.shape))
+    batch = [c for c in la if c in lb and c in lo]
+    contr = [c for c in la if c in lb and c not in lo]
+    aonly = [c for c in la if c not in lb]
+    bonly = [c for c in lb if c not in la]
+
+    def n(cs):
+        return math.prod(size[c] for c in cs)
+    at = a.transpose([la.index(c) for c in batch + aonly + contr]).reshape(n(batch), n(aonly), n(contr))
+    bt = b.transpose([lb.index(c) for c in batch + contr + bonly]).reshape(n(batch), n(contr), n(bonly))
+    cur = batch + aonly + bonly
+    r = xp.matmul(at, bt).reshape([size[c] for c in cur])
+    return r.transpose([cur.index(c) for c in lo])
+
+
 def _einsum_fwd(xp, *xs, eq):
-    if xp is np:
-        if len(xs) == 1:
-            return np.einsum(eq, xs[0]).copy()
-        return np.einsum(eq, *xs, optimize=_einsum_path(eq, tuple(x.shape for x in xs)))
-    out = xp.einsum(eq, *xs)
-    return out.copy() if len(xs) == 1 else out
+    ins, out = _eq_parts(eq)
+    if len(xs) == 1:
+        return xp.einsum(eq, xs[0]).copy()
+    if len(xs) == 2:
+        return _pair(xp, xs[0], xs[1], ins[0], ins[1], out)
+    # more inputs: NumPy's greedy contraction order (cached), each step one batched matmul
+    path = _einsum_path(eq, tuple(x.shape for x in xs))
+    ops = list(zip(xs, ins))
+    for step in path[1:]:
+        picked = [ops[i] for i in step]
+        for i in sorted(step, reverse=True):
+            del ops[i]
+        rest = "".join(lab for _, lab in ops) + out
+        labs = "".join(dict.fromkeys("".join(lab for _, lab in picked)))
+        keep = "".join(c for c in labs if c in rest)
+        if len(picked) == 1:
+            r = xp.einsum(f"{picked[0][1]}->{keep}", picked[0][0])
+        else:
+            r, lr = picked[0]
+            for x, lx in picked[1:]:
+                both = "".join(dict.fromkeys(lr + lx))
+                rest2 = rest + "".join(lab for _, lab in picked if lab is not lx)
+                k2 = "".join(c for c in both if c in rest2 or c in keep)
+                r, lr = _pair(xp, r, x, lr, lx, k2), k2
+            r = xp.einsum(f"{lr}->{keep}", r) if lr != keep else r
+        ops.append((r, keep))
+    (r, lab), = ops
+    return r if lab == out else xp.einsum(f"{lab}->{out}", r)
 
 
 _einsum = defop("einsum", _einsum_fwd)
@@ -338,12 +388,13 @@ def _np_at(z, flat, u, ufunc):
     if flat.size < 256:
         ufunc.at(z, flat, u)
         return
-    if ufunc is np.add and z.dtype.kind == "f":
-        # one bincount over (row, column) pairs: sums in float64, then rounded once to z's dtype
-        d = math.prod(z.shape[1:])
-        f2 = (flat[:, None] * d + np.arange(d, dtype=np.int64)).reshape(-1)
-        w = np.broadcast_to(u, (flat.size,) + z.shape[1:]).reshape(-1)
-        z += np.bincount(f2, weights=w, minlength=z.shape[0] * d).reshape(z.shape).astype(z.dtype, copy=False)
+    d = math.prod(z.shape[1:])
+    if ufunc is np.add and z.dtype.kind == "f" and d <= 256 and z.flags.c_contiguous:   # reshape: a view
+        # a bincount per column: sums in float64, rounded once to z's dtype (3-4x faster than add.at)
+        z2 = z.reshape(z.shape[0], d)
+        u2 = np.broadcast_to(u, (flat.size,) + z.shape[1:]).reshape(flat.size, d)
+        for j in range(d):
+            z2[:, j] += np.bincount(flat, weights=u2[:, j], minlength=z.shape[0]).astype(z.dtype, copy=False)
         return
     order = np.argsort(flat)
     fs = flat[order]
