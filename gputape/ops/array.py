@@ -124,24 +124,32 @@ def meshgrid(*args, indexing="xy", name=None):
 # ================================================================ sequence_mask
 def sequence_mask(lengths, maxlen=None, dtype=np.bool_, name=None):
     """``mask[..., j] = j < lengths[...]`` with ``maxlen`` columns (default ``max(lengths)``, read on the
-    host), cast to ``dtype``, as TF 2.21.  lengths must be integers (TF's ``range`` refuses floats with
-    a TypeError... gputape raises InvalidArgumentError naming the dtype); maxlen a scalar."""
+    host), cast to ``dtype``, as TF 2.21: float lengths and a float maxlen are accepted (TF compares
+    against ``range(maxlen)``, so a float maxlen gives ``ceil(maxlen)`` columns); a negative maxlen is
+    an InvalidArgumentError (TF's Range: "Requires start <= limit when delta > 0")."""
     from ..dtypes import np_dtype
     lengths = _tensor(lengths, "sequence_mask", "lengths")
-    if lengths._v.dtype.kind not in "iu":
-        raise InvalidArgumentError(f"sequence_mask: lengths must be integers, got a {lengths._v.dtype.name} tensor")
+    if lengths._v.dtype.kind not in "iuf":
+        raise InvalidArgumentError(f"sequence_mask: lengths must be numbers, got a {lengths._v.dtype.name} tensor")
     xp = _b.get_xp()
     if maxlen is None:
-        m = int(_b.to_host(lengths._v.max())) if lengths._v.size else 0
-        m = max(m, 0)
+        m = float(_b.to_host(lengths._v.max())) if lengths._v.size else 0.0
     else:
-        if isinstance(maxlen, _Base) and maxlen._v.ndim != 0:
-            raise InvalidArgumentError(f"sequence_mask: maxlen must be scalar for sequence_mask, got shape "
-                                       f"{list(_shape(maxlen))}")
-        m = checks.as_int(maxlen, "sequence_mask", "maxlen")
+        if isinstance(maxlen, _Base):
+            if maxlen._v.ndim != 0:
+                raise InvalidArgumentError(f"sequence_mask: maxlen must be scalar for sequence_mask, got shape "
+                                           f"{list(_shape(maxlen))}")
+            m = float(_b.to_host(maxlen._v))
+        elif isinstance(maxlen, (int, float, np.integer, np.floating)) and not isinstance(maxlen, (bool, np.bool_)):
+            m = float(maxlen)
+        else:
+            raise TypeError(f"sequence_mask: maxlen must be a number, got {maxlen!r}")
+    if m < 0:
+        raise InvalidArgumentError(f"sequence_mask: Requires start <= limit when delta > 0: 0/{maxlen} (maxlen)")
+    n = int(math.ceil(m))
     npd = np_dtype(dtype)
-    checks.check_size(_shape(lengths) + (max(m, 0),), npd, "sequence_mask", "output shape")
-    mask = xp.arange(max(m, 0)) < lengths._v[..., None]
+    checks.check_size(_shape(lengths) + (n,), npd, "sequence_mask", "output shape")
+    mask = xp.arange(n) < lengths._v[..., None]
     return _wrap(mask.astype(npd))
 
 

@@ -259,10 +259,11 @@ def einsum(equation, *inputs, optimize="greedy", name=None):
 
     Any equation TF accepts: explicit (``'ij,jk->ik'``) or implicit (``'ij,jk'``: the output is the
     labels that appear once, sorted), ellipses that broadcast (``'...ij,...jk->...ik'``), repeated
-    labels in one input (``'ii->i'``, diagonals) and any number of inputs.  The contraction order is
-    NumPy's ``einsum_path`` (greedy, cached per equation and shapes) on NumPy and ``cupy.einsum``'s
-    on CuPy; ``optimize`` is checked against TF's values (``'greedy'``, ``'optimal'``,
-    ``'branch-2'``, ``'branch-all'``, ``'auto'``) and the greedy path is used for each.
+    labels in one input (``'ii->i'``, diagonals) and any number of inputs.  Two inputs contract as one
+    batched matmul (BLAS on NumPy, cuBLAS on CuPy); more inputs pair by pair in NumPy's greedy
+    ``einsum_path`` order (cached per equation and shapes).  ``optimize`` is checked against TF's
+    values (``'greedy'``, ``'optimal'``, ``'branch-2'``, ``'branch-all'``, ``'auto'``; TF ignores an
+    unknown one for two inputs or fewer, gputape refuses it) and the greedy order is used for each.
 
     Dtypes as TF: float16/32/64, int32, int64; all inputs of one dtype (InvalidArgumentError
     otherwise).  Errors: a malformed equation or the wrong number of inputs is a ValueError; a rank
@@ -715,16 +716,13 @@ def variable_scatter(var, mode, indices, updates, nd):
 def boolean_mask(tensor, mask, axis=None, name=None):
     """The entries (or slices) of ``tensor`` where the boolean ``mask`` is true, as TF 2.21.
 
-    ``mask`` (k-D, k >= 1) must match ``tensor.shape[axis:axis + k]`` (ValueError otherwise, as TF's
+    ``mask`` (k-D, k >= 1; a numeric mask counts its non-zero entries, as TF) must match ``tensor.shape[axis:axis + k]`` (ValueError otherwise, as TF's
     Python wrapper; a scalar mask is a ValueError); the k masked axes become one.  Differentiable in
     ``tensor`` (a gather).  The result's size depends on the mask's values: on CuPy one host read.
     """
     from .shape import _reshape, _gather
     tensor = _tensor(tensor, "boolean_mask", "tensor")
     mask = _tensor(mask, "boolean_mask", "mask")
-    if mask._v.dtype != np.bool_:
-        raise TypeError(f"boolean_mask: mask must be a bool tensor, got {mask._v.dtype.name} "
-                        f"(cast it with gputape.cast(mask, gputape.bool))")
     k = mask._v.ndim
     if k == 0:
         raise ValueError("boolean_mask: mask cannot be scalar.")
