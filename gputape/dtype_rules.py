@@ -131,3 +131,5 @@ _rule("top_k cumprod", NUM)
 _rule("cumulative_logsumexp", F)
 _rule("segment_sum segment_mean segment_max segment_min segment_prod unsorted_segment_sum unsorted_segment_mean "
       "unsorted_segment_max unsorted_segment_min unsorted_segment_prod", NUM)
+_rule("resize", NUM)
+_rule("searchsorted", NUM, errors=_err(NotFoundError, B))

@@ -8,7 +8,6 @@
   cumprod's gradient at zeros).
 """
 import json
-import math
 import pathlib
 
 import numpy as np
@@ -18,7 +17,7 @@ import gputape as tf
 from gputape import errors
 from tf_fixture import raises_as_tf, _decode
 import test_ops_spec as H
-from test_ops_spec import Spec, real, pos, away0, with_zeros, _join, _ajoin
+from test_ops_spec import Spec, real, with_zeros, _join, _ajoin
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 

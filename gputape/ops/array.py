@@ -297,6 +297,8 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
     if antialias:
         raise NotImplementedError("image.resize: antialias=True is not implemented in gputape")
     images, r = _image_rank(images, "resize")
+    from .. import dtype_rules as _rules
+    _rules.check("resize", images)
     sz = checks.as_shape(size, "resize", "size", ValueError)
     if len(sz) != 2:
         raise ValueError(f"resize: 'size' must be a 1-D Tensor of 2 elements: new_height, new_width, got {size!r}")

@@ -649,8 +649,8 @@ def _tensor_scatter(mode, tensor, indices, updates):
     if updates._v.dtype != tensor._v.dtype:
         raise InvalidArgumentError(f"{op}: cannot compute {op} as input #2(zero-based) was expected to be a "
                                    f"{tensor._v.dtype.name} tensor but is a {updates._v.dtype.name} tensor")
-    if mode in ("add", "sub", "min", "max") and mode != "update":
-        _rules.check(op, tensor)
+    if mode != "update":
+        _rules.check(op, tensor)                # before the index checks, as TF's attr check comes first
     shape = _shape(tensor)
     js = _shape(indices)
     if not shape:
@@ -819,6 +819,7 @@ def searchsorted(sorted_sequence, values, side="left", out_type=np.int32, name=N
     if npd.name not in ("int32", "int64"):
         raise InvalidArgumentError(f"searchsorted: Value for attr 'out_type' of {npd.name} is not in the list of "
                                    f"allowed values: int32, int64")
+    _rules.check("searchsorted", s)
     if s._v.dtype != v._v.dtype:
         raise InvalidArgumentError(f"searchsorted: cannot compute as values is a {v._v.dtype.name} tensor but "
                                    f"sorted_sequence is {s._v.dtype.name}")

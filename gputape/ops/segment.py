@@ -218,7 +218,8 @@ def _mean(data, ids, num, int_out):
         v = s._v
         q = (xp.abs(v) // cnt) * xp.sign(v)
         return _wrap(q.astype(v.dtype))
-    return divide(cast(s, np.float64), _wrap(cnt.astype(np.float64)))    # TF's Python `/`: float64
+    fd = np.float32 if data._v.dtype.itemsize < 4 else np.float64     # TF's truediv of integers
+    return divide(cast(s, fd), _wrap(cnt.astype(fd)))
 
 
 def segment_mean(data, segment_ids, name=None):
@@ -228,7 +229,8 @@ def segment_mean(data, segment_ids, name=None):
 
 
 def unsorted_segment_mean(data, segment_ids, num_segments, name=None):
-    """Means by id, ``sum / max(count, 1)`` as TF 2.21's Python function (integer data: float64 out)."""
+    """Means by id, ``sum / max(count, 1)`` as TF 2.21's Python function (integer data divide as TF's
+    truediv: float32 for 8/16-bit integers, float64 for int32/int64)."""
     data, ids, num = _unsorted_args(data, segment_ids, num_segments, "unsorted_segment_mean")
     return _mean(data, ids, num, False)
 

@@ -377,6 +377,37 @@ CASES = [
     ("flip_left_right_2d", "tf.image.flip_left_right(tf.ones([2, 2]))", {}),
 ]
 
+# dtype tables: each op on a small input of each dtype (the value, or TF's refusal)
+DTYPES = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"]
+DTYPE_OPS = [
+    ("einsum", "tf.einsum('ij->ji', tf.ones([2, 3], tf.{d}))"),
+    ("einsum2", "tf.einsum('ij,jk->ik', tf.ones([2, 3], tf.{d}), tf.ones([3, 2], tf.{d}))"),
+    ("sort", "tf.sort(tf.ones([3], tf.{d}))"),
+    ("argsort", "tf.argsort(tf.ones([3], tf.{d}))"),
+    ("top_k", "tf.math.top_k(tf.ones([3], tf.{d}), 1)"),
+    ("cumprod", "tf.math.cumprod(tf.ones([3], tf.{d}))"),
+    ("cumulative_logsumexp", "tf.math.cumulative_logsumexp(tf.ones([3], tf.{d}))"),
+    ("gather_nd", "tf.gather_nd(tf.ones([3], tf.{d}), [[1]])"),
+    ("scatter_nd", "tf.scatter_nd([[1]], tf.ones([1], tf.{d}), [3])"),
+    ("boolean_mask", "tf.boolean_mask(tf.ones([3], tf.{d}), [True, False, True])"),
+    ("unique", "tf.unique(tf.ones([3], tf.{d}))"),
+    ("roll", "tf.roll(tf.ones([3], tf.{d}), 1, 0)"),
+    ("repeat", "tf.repeat(tf.ones([3], tf.{d}), 2)"),
+    ("reverse_sequence", "tf.reverse_sequence(tf.ones([1, 3], tf.{d}), [2], seq_axis=1)"),
+    ("searchsorted", "tf.searchsorted(tf.ones([3], tf.{d}), tf.ones([2], tf.{d}))"),
+    ("flip_left_right", "tf.image.flip_left_right(tf.ones([1, 2, 2, 1], tf.{d}))"),
+    ("resize", "tf.image.resize(tf.ones([1, 2, 2, 1], tf.{d}), [3, 3])"),
+    ("resize_nearest", "tf.image.resize(tf.ones([1, 2, 2, 1], tf.{d}), [3, 3], method='nearest')"),
+] + [(f"segment_{r}", f"tf.math.segment_{r}(tf.ones([3], tf.{{d}}), [0, 0, 1])")
+     for r in ("sum", "mean", "max", "min", "prod")] + \
+    [(f"unsorted_segment_{r}", f"tf.math.unsorted_segment_{r}(tf.ones([3], tf.{{d}}), [0, 0, 1], 2)")
+     for r in ("sum", "mean", "max", "min", "prod")] + \
+    [(f"tensor_scatter_nd_{m}", f"tf.tensor_scatter_nd_{m}(tf.ones([3], tf.{{d}}), [[1]], tf.ones([1], tf.{{d}}))")
+     for m in ("update", "add", "sub", "min", "max")]
+for _op, _code in DTYPE_OPS:
+    for _d in DTYPES:
+        CASES.append((f"dtype/{_op}/{_d}", _code.format(d=_d), {}))
+
 
 def _entry(r):
     if r is None:
