@@ -421,3 +421,79 @@ def test_large_scatter_under_batched_cotangents():
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
     back = _gather_nd(tf.constant(want), tf.constant(idx), nb=1).numpy()
     np.testing.assert_allclose(back, want[:, idx[:, 0]])
+
+
+def test_random_flip_left_right_flips_whole_images_and_follows_seeds():
+    img = tf.reshape(tf.range(8 * 2 * 3, dtype=tf.float32), [8, 2, 3, 1])
+    a = img.numpy()
+    seen = set()
+    for s in range(6):
+        tf.random.set_seed(7)
+        o = tf.image.random_flip_left_right(img, seed=s).numpy()
+        tf.random.set_seed(7)
+        again = tf.image.random_flip_left_right(img, seed=s).numpy()
+        np.testing.assert_array_equal(o, again)            # op seed + global seed: reproducible
+        for i in range(8):
+            flipped = np.array_equal(o[i], a[i, :, ::-1])
+            assert flipped or np.array_equal(o[i], a[i])
+            seen.add(flipped)
+    assert seen == {True, False}
+    assert tf.image.random_flip_left_right(img[0]).shape == (2, 3, 1)
+    with pytest.raises(ValueError):
+        tf.image.random_flip_left_right(tf.ones([2, 2]))
+
+
+# ================================================================ gather / gather_nd with batch_dims: drawn shapes
+@st.composite
+def _gather_case(draw):
+    b = draw(st.integers(0, 2))
+    batch = [draw(st.integers(1, 3)) for _ in range(b)]
+    extra = [draw(st.integers(1, 3)) for _ in range(draw(st.integers(1, 3)))]
+    axis = b + draw(st.integers(0, len(extra) - 1))
+    pshape = batch + extra
+    ishape = batch + [draw(st.integers(0, 3)) for _ in range(draw(st.integers(0, 2)))]
+    return pshape, ishape, axis, b
+
+
+def _np_gather(p, idx, axis, b):
+    if b == 0:
+        return np.take(p, idx, axis=axis)
+    return np.stack([_np_gather(p[i], idx[i], axis - 1, b - 1) for i in range(p.shape[0])])
+
+
+@settings(max_examples=60, deadline=None)
+@given(_gather_case(), st.integers(0, 2 ** 16))
+def test_gather_batch_dims_against_numpy(case, seed):
+    pshape, ishape, axis, b = case
+    rng = np.random.default_rng(seed)
+    p = rng.standard_normal(pshape)
+    idx = rng.integers(0, pshape[axis], ishape).astype(np.int32)
+    got = tf.gather(tf.constant(p), tf.constant(idx), axis=axis, batch_dims=b)
+    np.testing.assert_array_equal(got.numpy(), _np_gather(p, idx, axis, b))
+    if p.size and idx.size:
+        from gputape.testing import check_grads
+        check_grads(lambda t: tf.gather(t, tf.constant(idx), axis=axis, batch_dims=b), [p], order=1)
+
+
+def _np_gather_nd(p, idx, b):
+    if b == 0:
+        return p[tuple(np.moveaxis(idx, -1, 0))] if idx.shape[-1] else np.broadcast_to(p, idx.shape[:-1] + p.shape)
+    return np.stack([_np_gather_nd(p[i], idx[i], b - 1) for i in range(p.shape[0])])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2), st.integers(0, 2 ** 16), st.data())
+def test_gather_nd_against_numpy(b, seed, data):
+    rng = np.random.default_rng(seed)
+    batch = [data.draw(st.integers(1, 3)) for _ in range(b)]
+    rest = [data.draw(st.integers(1, 3)) for _ in range(data.draw(st.integers(1, 3)))]
+    k = data.draw(st.integers(0, len(rest)))
+    mid = [data.draw(st.integers(1, 3)) for _ in range(data.draw(st.integers(0, 2)))]
+    p = rng.standard_normal(batch + rest)
+    idx = np.stack([rng.integers(0, d, batch + mid) for d in rest[:k]], axis=-1) if k else \
+        np.zeros(batch + mid + [0], np.int64)
+    idx = idx.astype(np.int64)
+    got = tf.gather_nd(tf.constant(p), tf.constant(idx), batch_dims=b)
+    np.testing.assert_array_equal(got.numpy(), _np_gather_nd(p, idx, b))
+    from gputape.testing import check_grads
+    check_grads(lambda t: tf.gather_nd(t, tf.constant(idx), batch_dims=b), [p], order=1)
