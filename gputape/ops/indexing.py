@@ -411,6 +411,12 @@ _UFUNC = {"add": np.add, "max": np.maximum, "min": np.minimum, "mul": np.multipl
 def _scatter_at(xp, z, flat, u, mode):
     """z[flat] op= u along z's first axis, repeated rows combined (add/min/max/mul); ``flat`` 1-D."""
     if _b.is_cupy_array(z):
+        uf = {"add": xp.add, "max": xp.maximum, "min": xp.minimum, "mul": xp.multiply}[mode]
+        try:                            # CuPy 13+: ufunc.at for add/subtract/maximum/minimum
+            uf.at(z, flat, u)
+            return
+        except (NotImplementedError, AttributeError, TypeError):
+            pass
         cx = _b._cupyx_module()
         if mode == "add":
             cx.scatter_add(z, flat, u)
