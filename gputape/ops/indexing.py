@@ -70,8 +70,14 @@ def _pair(xp, a, b, la, lb, lo):
 
     def n(cs):
         return math.prod(size[c] for c in cs)
-    at = a.transpose([la.index(c) for c in batch + aonly + contr]).reshape(n(batch), n(aonly), n(contr))
-    bt = b.transpose([lb.index(c) for c in batch + contr + bonly]).reshape(n(batch), n(contr), n(bonly))
+    # each operand as (batch, rows, cols): a pure reshape when its axes are already in either order, the
+    # other order passed to matmul as a transposed view (BLAS takes it as is), so nothing is copied
+    def mat(x, lx, first, second):
+        if "".join(batch + second + first) == lx:
+            return x.reshape(n(batch), n(second), n(first)).swapaxes(-1, -2)
+        return x.transpose([lx.index(c) for c in batch + first + second]).reshape(n(batch), n(first), n(second))
+    at = mat(a, la, aonly, contr)
+    bt = mat(b, lb, contr, bonly)
     cur = batch + aonly + bonly
     r = xp.matmul(at, bt).reshape([size[c] for c in cur])
     return r.transpose([cur.index(c) for c in lo])
