@@ -19,6 +19,7 @@ from .ops import random
 from .tape import GradientTape, ForwardAccumulator, UnconnectedGradients
 from .custom import custom_gradient, recompute_grad, grad_pass_through
 from . import nest, autodiff, math, nn, linalg, debugging, errors, optimizers, keras, testing
+from . import image  # noqa: E402  (issue 10: image.resize/flip)
 from .function import function, TensorSpec
 from .module import Module
 

@@ -127,3 +127,15 @@ def allowed(name):
     """The frozenset of numpy dtypes op ``name`` allows (None: no rule, every dtype)."""
     r = RULES.get(name)
     return None if r is None else r.allowed
+
+# ---- indexing, sorting, segments and scans (gputape/ops/indexing.py, sorting.py, segment.py; issue 10)
+_rule("einsum", F + ("int32", "int64"), errors=_err(NotFoundError, ("int8", "int16", "uint8", "bool")))
+_rule("tensor_scatter_nd_add tensor_scatter_nd_sub tensor_scatter_nd_min tensor_scatter_nd_max", NUM,
+      errors=_err(NotFoundError, B))                       # TF defines them for bool, with no CPU kernel
+_rule("sort argsort", NUM)
+_rule("top_k cumprod", NUM)
+_rule("cumulative_logsumexp", F)
+_rule("segment_sum segment_mean segment_max segment_min segment_prod unsorted_segment_sum unsorted_segment_mean "
+      "unsorted_segment_max unsorted_segment_min unsorted_segment_prod", NUM)
+_rule("resize", NUM)
+_rule("searchsorted", NUM, errors=_err(NotFoundError, B))

@@ -424,6 +424,30 @@ class Variable(_Base):
             _note_written(self)
         return self if read_value else None
 
+    # in-place scatters (issue 10): checked as tensor_scatter_nd_*, written through assign
+    def scatter_nd_update(self, indices, updates, name=None):
+        """Entries at index vectors ``indices`` set to ``updates`` (TF 2.21); returns the variable."""
+        from .ops.indexing import variable_scatter
+        return variable_scatter(self, "update", indices, updates, nd=True)
+
+    def scatter_nd_add(self, indices, updates, name=None):
+        """``updates`` added at index vectors ``indices`` (repeats accumulate); returns the variable."""
+        from .ops.indexing import variable_scatter
+        return variable_scatter(self, "add", indices, updates, nd=True)
+
+    def scatter_nd_sub(self, indices, updates, name=None):
+        """``updates`` subtracted at index vectors ``indices``; returns the variable."""
+        from .ops.indexing import variable_scatter
+        return variable_scatter(self, "sub", indices, updates, nd=True)
+
+    def scatter_update(self, sparse_delta, use_locking=False, name=None):
+        """Rows ``sparse_delta.indices`` set to ``sparse_delta.values`` (an IndexedSlices, as TF 2.21;
+        anything else is TF's TypeError); returns the variable."""
+        from .ops.indexing import variable_scatter
+        if not (hasattr(sparse_delta, "indices") and hasattr(sparse_delta, "values")):
+            raise TypeError(f"sparse_delta is not IndexedSlices: {sparse_delta!r}")
+        return variable_scatter(self, "update", sparse_delta.indices, sparse_delta.values, nd=False)
+
     def __iadd__(self, other):
         raise RuntimeError("`variable += value` with `tf.Variable`s is not supported. Use "
                            "`variable.assign_add(value)` to modify the variable, or `out = variable + value` "

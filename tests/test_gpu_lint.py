@@ -388,6 +388,7 @@ CACHE_ALLOW = {
     ("kernels.py", "_sources"): "file -> kernel source text: host strings",
     ("kernels.py", "launch_counts"): "kernel name -> launch count: host integers",
     ("tensor.py", "_SLICES"): "id(tensor) -> (weakref, variable, key): holds no arrays",
+    ("ops/indexing.py", "_PATHS"): "(equation, shapes) -> numpy.einsum_path's contraction list: host tuples, no arrays",
 }
 
 

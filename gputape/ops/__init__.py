@@ -8,6 +8,9 @@ from .linalg import *        # noqa: F401,F403
 from .creation import *      # noqa: F401,F403
 from .nn import *            # noqa: F401,F403
 from . import random_ops as _random_ops  # noqa: F401  (adds Generator, categorical, ... to random)
+from .indexing import *      # noqa: F401,F403
+from .sorting import *       # noqa: F401,F403
+from .array import *         # noqa: F401,F403
 
 _tensor.ops = _tape.ops = __import__(__name__, fromlist=["*"])
 from ..op import _const_tensor as _ct, _bind_const_tensors  # noqa: E402

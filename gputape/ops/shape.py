@@ -547,8 +547,9 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     if isinstance(batch_dims, (float, np.floating)):
         raise InvalidArgumentError(f"gather: Value for attr 'Taxis' of float is not in the list of allowed values: "
                                    f"int32, int64 (batch_dims={batch_dims!r})")
-    if batch_dims:
-        raise NotImplementedError("gather: batch_dims != 0 is not supported")
+    if not (type(batch_dims) is int and batch_dims == 0):
+        from .indexing import gather_batch_dims
+        return gather_batch_dims(params, indices, axis, batch_dims)
     params = _tensor(params, "gather", "params")
     indices = _tensor(indices, "gather", "indices")
     if indices._v.dtype.name not in _GATHER_INDEX_DTYPES:
@@ -753,7 +754,7 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
 
 
 _reverse = defop("reverse", lambda xp, x, axis: xp.flip(x, axis), linear=True, aliases=True)
-_reverse.def_vjp(lambda g, out, x, axis: _reverse(g, axis=tuple(a - x._v.ndim for a in axis)))
+_reverse.def_vjp(lambda g, out, x, axis: _reverse(g, axis=tuple(a - x._v.ndim if a >= 0 else a for a in axis)))
 
 
 def reverse(tensor, axis, name=None):
