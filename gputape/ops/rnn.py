@@ -1,0 +1,386 @@
+"""Fused recurrent steps: one op per time step for Keras 3's SimpleRNN, LSTM and GRU cells.
+
+A cell step (``lstm_cell``, ``gru_cell``, ``simple_rnn_cell``) is one op, so a tape records one
+entry per time step.  Its VJP is one more fused op (``*_cell_grad``), the ``TanhGrad`` pattern:
+that op's own VJP is the derivative of the same formula written with gputape ops (``_vjp_by_retrace``),
+so derivatives of any order go through it.  Each formula is written once, against a small
+namespace ``M`` (``_ArrayMath`` on raw NumPy/CuPy arrays for the fused forward, ``_TensorMath`` on
+gputape tensors for the differentiable retrace and for cells whose activations are not fused).
+
+``unstack_steps`` / ``stack_steps`` split a ``[batch, time, ...]`` tensor into its steps and join
+them back, each one op, so a length-T sequence costs T cell entries plus a constant handful.
+
+Shapes: ``xz`` is the input projection of one step (``x_t @ kernel + bias``), ``[B, k*U]``;
+``h``, ``c`` are ``[B, U]``; ``rk`` the recurrent kernel ``[U, k*U]`` with Keras 3's gate blocks
+(LSTM i, f, c, o; GRU z, r, h).  Cotangents may carry extra leading batch axes (jacobians).
+"""
+from ..op import defop
+from ..errors import InvalidArgumentError
+from .math import _sigmoid, _k, tanh, sigmoid, cast, greater, zeros_like
+from .nn import relu
+from .linalg import matmul
+from .shape import concat
+from .reduce import reduce_sum
+
+FUSED_ACTIVATIONS = ("tanh", "sigmoid", "relu", "linear")
+
+
+# ---------------------------------------------------------------- the two namespaces
+class _ArrayMath:
+    """The formulas' primitives on raw arrays of module ``xp`` (the fused forwards)."""
+
+    def __init__(self, xp):
+        self.xp = xp
+
+    def act(self, a, x):
+        xp = self.xp
+        if a == "tanh":
+            return xp.tanh(x)
+        if a == "sigmoid":
+            return _sigmoid(xp, x)
+        if a == "relu":
+            return xp.maximum(x, _k(xp, 0, x.dtype))
+        return x
+
+    def dact(self, a, y):
+        """The activation's derivative as a function of its output ``y``."""
+        if a == "tanh":
+            return 1 - y * y
+        if a == "sigmoid":
+            return y * (1 - y)
+        if a == "relu":
+            return (y > 0).astype(y.dtype)
+        return 1
+
+    def cat(self, xs):
+        return self.xp.concatenate(xs, axis=-1)
+
+    def mm(self, a, b):
+        return self.xp.matmul(a, b)
+
+    def mm_at(self, a, b):
+        """a^T b over the last two axes"""
+        return self.xp.matmul(self.xp.swapaxes(a, -1, -2), b)
+
+    def mm_bt(self, a, b):
+        """a b^T over the last two axes"""
+        return self.xp.matmul(a, self.xp.swapaxes(b, -1, -2))
+
+    def sum_rows(self, a):
+        return self.xp.sum(a, axis=-2)
+
+
+class _TensorMath:
+    """The same primitives as gputape ops (differentiable); an activation may also be a callable."""
+
+    @staticmethod
+    def act(a, x):
+        if callable(a):
+            return a(x)
+        if a == "tanh":
+            return tanh(x)
+        if a == "sigmoid":
+            return sigmoid(x)
+        if a == "relu":
+            return relu(x)
+        return x
+
+    @staticmethod
+    def dact(a, y):
+        if a == "tanh":
+            return 1.0 - y * y
+        if a == "sigmoid":
+            return y * (1.0 - y)
+        if a == "relu":
+            return cast(greater(y, 0.0), y.dtype)
+        return 1.0
+
+    @staticmethod
+    def cat(xs):
+        return concat(xs, axis=-1)
+
+    @staticmethod
+    def mm(a, b):
+        return matmul(a, b)
+
+    @staticmethod
+    def mm_at(a, b):
+        return matmul(a, b, transpose_a=True)
+
+    @staticmethod
+    def mm_bt(a, b):
+        return matmul(a, b, transpose_b=True)
+
+    @staticmethod
+    def sum_rows(a):
+        return reduce_sum(a, axis=-2)
+
+
+_ARRAY_MATH = {}
+
+
+def _am(xp):
+    m = _ARRAY_MATH.get(xp)
+    if m is None:
+        m = _ARRAY_MATH[xp] = _ArrayMath(xp)
+    return m
+
+
+TM = _TensorMath()
+
+
+# ---------------------------------------------------------------- the formulas (Keras 3's cells)
+def lstm_math(M, xz, h, c, rk, act, ract, U):
+    """z = xz + h rk; i, f, o = ract(z_i, z_f, z_o); g = act(z_c); c' = f c + i g; h' = o act(c')
+    (Keras 3 ``LSTMCell``, implementation 2).  Returns (h', c', gates [i, f, g, o])."""
+    z = xz + M.mm(h, rk)
+    i = M.act(ract, z[..., :U])
+    f = M.act(ract, z[..., U:2 * U])
+    g = M.act(act, z[..., 2 * U:3 * U])
+    o = M.act(ract, z[..., 3 * U:])
+    c2 = f * c + i * g
+    return o * M.act(act, c2), c2, M.cat([i, f, g, o])
+
+
+def lstm_grad_math(M, gh, gc, gg, gates, c, c2, h, rk, act, ract, U):
+    """tc = act(c'); dc = gc + gh o act'(tc); d(i,f,g,o) = (dc g, dc c, dc i, gh tc) + gg, each times
+    its activation's derivative = dz; dxz = dz; dh = dz rk^T; dc_prev = dc f; drk = h^T dz."""
+    i, f, g, o = gates[..., :U], gates[..., U:2 * U], gates[..., 2 * U:3 * U], gates[..., 3 * U:]
+    tc = M.act(act, c2)
+    dc = gc + gh * o * M.dact(act, tc)
+    di = dc * g + gg[..., :U]
+    df = dc * c + gg[..., U:2 * U]
+    dg = dc * i + gg[..., 2 * U:3 * U]
+    do = gh * tc + gg[..., 3 * U:]
+    dz = M.cat([di * M.dact(ract, i), df * M.dact(ract, f), dg * M.dact(act, g), do * M.dact(ract, o)])
+    return dz, M.mm_bt(dz, rk), dc * f, M.mm_at(h, dz)
+
+
+def gru_math(M, xz, h, rk, rb, act, ract, U):
+    """hz = h rk + rb; z, r = ract(xz_z + hz_z, xz_r + hz_r); hh = act(xz_h + r hz_h);
+    h' = z h + (1 - z) hh (Keras 3 ``GRUCell`` with reset_after=True).  Returns (h', gates [z, r, hh], hz_h)."""
+    hz = M.mm(h, rk) + rb
+    z = M.act(ract, xz[..., :U] + hz[..., :U])
+    r = M.act(ract, xz[..., U:2 * U] + hz[..., U:2 * U])
+    hzh = hz[..., 2 * U:]
+    hh = M.act(act, xz[..., 2 * U:] + r * hzh)
+    return z * h + (1 - z) * hh, M.cat([z, r, hh]), hzh
+
+
+def gru_grad_math(M, gh, gg, ghz, gates, hzh, h, rk, act, ract, U):
+    """dz = gh (h - hh); dhh = gh (1 - z); dpre_h = dhh act'(hh); dr = dpre_h hz_h (+ gg), each
+    through ract'; dxz = [dz, dr, dpre_h]; dhz = [dz, dr, dpre_h r + ghz]; dh = gh z + dhz rk^T;
+    drk = h^T dhz; drb = sum over the batch of dhz."""
+    z, r, hh = gates[..., :U], gates[..., U:2 * U], gates[..., 2 * U:]
+    dz = gh * (h - hh) + gg[..., :U]
+    dhh = gh * (1 - z) + gg[..., 2 * U:]
+    dph = dhh * M.dact(act, hh)
+    dr = dph * hzh + gg[..., U:2 * U]
+    dpz = dz * M.dact(ract, z)
+    dpr = dr * M.dact(ract, r)
+    dhz = M.cat([dpz, dpr, dph * r + ghz])
+    return M.cat([dpz, dpr, dph]), gh * z + M.mm_bt(dhz, rk), M.mm_at(h, dhz), M.sum_rows(dhz)
+
+
+def simple_rnn_math(M, xz, h, rk, act):
+    """h' = act(xz + h rk) (Keras 3 ``SimpleRNNCell``)."""
+    return M.act(act, xz + M.mm(h, rk))
+
+
+def simple_rnn_grad_math(M, g, out, h, rk, act):
+    """dpre = g act'(h'); dxz = dpre; dh = dpre rk^T; drk = h^T dpre."""
+    d = g * M.dact(act, out)
+    return d, M.mm_bt(d, rk), M.mm_at(h, d)
+
+
+# ---------------------------------------------------------------- checks (before any compute)
+def _shape_check(name, pairs):
+    for what, got, want in pairs:
+        if tuple(got) != tuple(want):
+            raise InvalidArgumentError(f"{name}: {what} has shape {tuple(got)}, expected {tuple(want)}")
+
+
+def _gates_check(name, k):
+    def check(xz, h, *rest, **params):
+        B, U = h.shape[-2], h.shape[-1]
+        pairs = [("xz", xz.shape, (B, k * U))]
+        if name == "lstm_cell":
+            pairs += [("c", rest[0].shape, (B, U)), ("recurrent_kernel", rest[1].shape, (U, k * U))]
+        elif name == "gru_cell":
+            pairs += [("recurrent_kernel", rest[0].shape, (U, k * U)), ("recurrent_bias", rest[1].shape, (k * U,))]
+        else:
+            pairs += [("recurrent_kernel", rest[0].shape, (U, U))]
+        _shape_check(name, pairs)
+        for a in params.values():
+            if a not in FUSED_ACTIVATIONS:
+                raise InvalidArgumentError(f"{name}: activation {a!r} is not fused (one of {FUSED_ACTIVATIONS})")
+    return check
+
+
+def _all_same(k):
+    return tuple(range(k))
+
+
+# ---------------------------------------------------------------- the retrace: a fused grad op's VJP
+def _vjp_by_retrace(formula, gs, outs, inputs, needs):
+    """The VJP of a fused op whose forward is ``formula(TM, *inputs)``: the formula again with
+    gputape ops under a fresh tape, differentiated with ``gs`` as output gradients.  Outer tapes
+    record all of it, so the next order works too."""
+    from ..tape import GradientTape
+    gs = list(gs)
+    for g, o in zip(gs, outs):
+        if g is not None and g._v.ndim != o._v.ndim:
+            raise NotImplementedError("gputape: a jacobian through the second derivative of a fused recurrent "
+                                      "step (cotangents with extra batch axes) is not implemented")
+    xs = list(inputs)
+    with GradientTape() as t:
+        t.watch(xs)
+        ys = formula(TM, *xs)
+    keep = [(y, g) for y, g in zip(ys, gs) if g is not None]
+    if not keep:
+        return [None] * len(xs)
+    grads = t.gradient([y for y, _ in keep], xs, output_gradients=[g for _, g in keep])
+    return [g if need else None for g, need in zip(grads, needs)]
+
+
+def _zeros_for(gs, outs):
+    """Zeros in place of the None cotangents, with the leading batch axes of the given ones."""
+    lead = None
+    for g, o in zip(gs, outs):
+        if g is not None:
+            lead = tuple(g._v.shape[:g._v.ndim - o._v.ndim])
+            break
+    from .creation import zeros
+    return [g if g is not None else (zeros_like(o) if not lead else zeros(lead + tuple(o._v.shape), o._v.dtype))
+            for g, o in zip(gs, outs)]
+
+
+# ---------------------------------------------------------------- LSTM
+def _lstm_fwd(xp, xz, h, c, rk, act, ract):
+    return lstm_math(_am(xp), xz, h, c, rk, act, ract, h.shape[-1])
+
+
+lstm_cell = defop("lstm_cell", _lstm_fwd, nout=3, same_dtype=_all_same(4), check=_gates_check("lstm_cell", 4))
+
+
+@lstm_cell.def_vjp_all
+def lstm_cell_vjp(gs, outs, inputs, needs, act, ract):
+    """(dxz, dh, dc, drk) = lstm_cell_grad(gh, gc, g_gates, ...): one fused op"""
+    if all(g is None for g in gs):
+        return [None] * 4
+    gh, gc, gg = _zeros_for(gs, outs)
+    h2, c2, gates = outs
+    xz, h, c, rk = inputs
+    dxz, dh, dc, drk = lstm_cell_grad(gh, gc, gg, gates, c, c2, h, rk, act=act, ract=ract)
+    return [d if n else None for d, n in zip((dxz, dh, dc, drk), needs)]
+
+
+def _lstm_grad_fwd(xp, gh, gc, gg, gates, c, c2, h, rk, act, ract):
+    return lstm_grad_math(_am(xp), gh, gc, gg, gates, c, c2, h, rk, act, ract, h.shape[-1])
+
+
+lstm_cell_grad = defop("lstm_cell_grad", _lstm_grad_fwd, nout=4, same_dtype=_all_same(8))
+
+
+@lstm_cell_grad.def_vjp_all
+def lstm_cell_grad_vjp(gs, outs, inputs, needs, act, ract):
+    """The derivative of ``lstm_grad_math`` written with gputape ops (retraced)"""
+    U = inputs[5]._v.shape[-1]
+    return _vjp_by_retrace(lambda M, *xs: lstm_grad_math(M, *xs, act, ract, U), gs, outs, inputs, needs)
+
+
+# ---------------------------------------------------------------- GRU (reset_after=True)
+def _gru_fwd(xp, xz, h, rk, rb, act, ract):
+    return gru_math(_am(xp), xz, h, rk, rb, act, ract, h.shape[-1])
+
+
+gru_cell = defop("gru_cell", _gru_fwd, nout=3, same_dtype=_all_same(4), check=_gates_check("gru_cell", 3))
+
+
+@gru_cell.def_vjp_all
+def gru_cell_vjp(gs, outs, inputs, needs, act, ract):
+    """(dxz, dh, drk, drb) = gru_cell_grad(gh, g_gates, g_hzh, ...): one fused op"""
+    if all(g is None for g in gs):
+        return [None] * 4
+    gh, gg, ghz = _zeros_for(gs, outs)
+    h2, gates, hzh = outs
+    xz, h, rk, rb = inputs
+    res = gru_cell_grad(gh, gg, ghz, gates, hzh, h, rk, act=act, ract=ract)
+    return [d if n else None for d, n in zip(res, needs)]
+
+
+def _gru_grad_fwd(xp, gh, gg, ghz, gates, hzh, h, rk, act, ract):
+    return gru_grad_math(_am(xp), gh, gg, ghz, gates, hzh, h, rk, act, ract, h.shape[-1])
+
+
+gru_cell_grad = defop("gru_cell_grad", _gru_grad_fwd, nout=4, same_dtype=_all_same(7))
+
+
+@gru_cell_grad.def_vjp_all
+def gru_cell_grad_vjp(gs, outs, inputs, needs, act, ract):
+    """The derivative of ``gru_grad_math`` written with gputape ops (retraced)"""
+    U = inputs[5]._v.shape[-1]
+    return _vjp_by_retrace(lambda M, *xs: gru_grad_math(M, *xs, act, ract, U), gs, outs, inputs, needs)
+
+
+# ---------------------------------------------------------------- SimpleRNN
+def _srnn_fwd(xp, xz, h, rk, act):
+    return simple_rnn_math(_am(xp), xz, h, rk, act)
+
+
+simple_rnn_cell = defop("simple_rnn_cell", _srnn_fwd, same_dtype=_all_same(3),
+                        check=_gates_check("simple_rnn_cell", 1))
+
+
+@simple_rnn_cell.def_vjp_all
+def simple_rnn_cell_vjp(g, out, inputs, needs, act):
+    """(dxz, dh, drk) = simple_rnn_cell_grad(g, h', h, rk): one fused op"""
+    xz, h, rk = inputs
+    res = simple_rnn_cell_grad(g, out, h, rk, act=act)
+    return [d if n else None for d, n in zip(res, needs)]
+
+
+def _srnn_grad_fwd(xp, g, out, h, rk, act):
+    return simple_rnn_grad_math(_am(xp), g, out, h, rk, act)
+
+
+simple_rnn_cell_grad = defop("simple_rnn_cell_grad", _srnn_grad_fwd, nout=3, same_dtype=_all_same(4))
+
+
+@simple_rnn_cell_grad.def_vjp_all
+def simple_rnn_cell_grad_vjp(gs, outs, inputs, needs, act):
+    """The derivative of ``simple_rnn_grad_math`` written with gputape ops (retraced)"""
+    return _vjp_by_retrace(lambda M, *xs: simple_rnn_grad_math(M, *xs, act), gs, outs, inputs, needs)
+
+
+# ---------------------------------------------------------------- time steps: split and join, one op each
+def _unstack_fwd(xp, x, axis):
+    return tuple(xp.moveaxis(x, axis, 0))
+
+
+# several outputs (one per step): nout only needs to differ from 1
+unstack_steps = defop("unstack_steps", _unstack_fwd, nout=2, aliases=True)
+
+
+@unstack_steps.def_vjp_all
+def unstack_steps_vjp(gs, outs, inputs, needs, axis):
+    """dx = stack(gs) along ``axis`` (zeros for the steps with no cotangent)"""
+    if not needs[0] or all(g is None for g in gs):
+        return [None]
+    gs = _zeros_for(gs, outs)
+    nb = gs[0]._v.ndim - outs[0]._v.ndim
+    return [stack_steps(*gs, axis=axis + nb)]
+
+
+def _stack_fwd(xp, *xs, axis):
+    return xp.stack(xs, axis=axis)
+
+
+stack_steps = defop("stack_steps", _stack_fwd, linear=True, same_dtype=None)
+
+
+@stack_steps.def_vjp_all
+def stack_steps_vjp(g, out, inputs, needs, axis):
+    """d xs = the slices of g along ``axis``"""
+    nb = g._v.ndim - out._v.ndim
+    return list(unstack_steps(g, axis=axis + nb))
