@@ -64,6 +64,19 @@ ALLOWED_VAR_KEYWORD = {
     # is checked against the forward's parameters (op._public_params) - see
     # test_op_call_rejects_unknown_keyword
     ("gputape.op", "Op.__call__"): "the op-call protocol: keywords checked by op._public_params",
+    # recurrent and attention layers (issue 8): base-layer keywords forwarded to Layer.__init__
+    ("gputape.keras.layers_rnn", "RNN.__init__"): "forwarded to Layer.__init__, which validates",
+    ("gputape.keras.layers_rnn", "SimpleRNN.__init__"): "forwarded to RNN/Layer.__init__, which validates",
+    ("gputape.keras.layers_rnn", "LSTM.__init__"): "forwarded to RNN/Layer.__init__, which validates",
+    ("gputape.keras.layers_rnn", "GRU.__init__"): "forwarded to RNN/Layer.__init__, which validates",
+    ("gputape.keras.layers_rnn", "SimpleRNNCell.__init__"): "forwarded to Layer.__init__, which validates",
+    ("gputape.keras.layers_rnn", "LSTMCell.__init__"): "forwarded to Layer.__init__, which validates",
+    ("gputape.keras.layers_rnn", "GRUCell.__init__"): "forwarded to Layer.__init__, which validates",
+    ("gputape.keras.layers_rnn", "Bidirectional.__init__"): "forwarded to Layer.__init__, which validates",
+    ("gputape.keras.layers_rnn", "TimeDistributed.__init__"): "forwarded to Layer.__init__, which validates",
+    ("gputape.keras.layers_attention", "MultiHeadAttention.__init__"): "forwarded to Layer.__init__, which "
+                                                                        "validates",
+    ("gputape.keras.layers_attention", "MultiHeadAttention.__call__"): "pass-through to call(), which is strict",
 }
 
 

@@ -1142,3 +1142,4 @@ class Dropout(Layer):
 # recurrent layers (gputape/keras/layers_rnn.py)
 from .layers_rnn import (RNN, SimpleRNN, LSTM, GRU, SimpleRNNCell, LSTMCell, GRUCell,  # noqa: E402,F401
                          Bidirectional, TimeDistributed)
+from .layers_attention import MultiHeadAttention  # noqa: E402,F401

@@ -1,0 +1,215 @@
+"""Recurrent layers, MultiHeadAttention and the fused recurrent-step ops (issue 8).
+
+- every case of tf_fixtures/rnn_cases.py (SimpleRNN/LSTM/GRU and their options, RNN(cell),
+  Bidirectional, TimeDistributed, MultiHeadAttention) against Keras 3.15's numbers recorded from
+  TF 2.21 (area ``rnn``): outputs, gradients w.r.t. inputs, initial states and weights, weight paths
+  and shapes, parameter counts;
+- 20 Adam steps of LSTM -> Dense: Keras's losses within float32 tolerance;
+- the fused ops ``lstm_cell``/``gru_cell``/``simple_rnn_cell`` (and the step split/join ops): first,
+  second (and third) order against float64 finite differences, in both modes, and equal to the
+  same formula written with unfused gputape ops;
+- tape entries per time step for length-50 sequences;
+- arguments refused or not implemented, as the module docstrings say.
+"""
+import collections
+import pathlib
+import sys
+
+import numpy as np
+import pytest
+
+import gputape as tf
+from gputape import keras
+from gputape.ops import rnn as R
+from gputape.testing import check_grads
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / "tf_fixtures"))
+from tf_fixture import load  # noqa: E402
+from rnn_cases import LAYER_CASES, MHA_CASES, run_layer, run_mha, run_training  # noqa: E402
+
+FX = load("rnn")
+
+
+def _compare(got, want):
+    assert got["count"] == want["count"]
+    assert got["weights"] == want["weights"]
+    for key in ("outputs", "grads"):
+        assert len(got[key]) == len(want[key]), key
+        for i, (a, b) in enumerate(zip(got[key], want[key])):
+            assert (a is None) == (b is None), (key, i)
+            if a is not None:
+                np.testing.assert_allclose(np.array(a), np.array(b), rtol=2e-5, atol=2e-5, err_msg=f"{key}[{i}]")
+
+
+@pytest.mark.parametrize("case", LAYER_CASES, ids=[c[0] for c in LAYER_CASES])
+def test_recurrent_layer_matches_keras(case):
+    _compare(run_layer(case, keras, tf), FX[case[0]])
+
+
+@pytest.mark.parametrize("case", MHA_CASES, ids=[c[0] for c in MHA_CASES])
+def test_multi_head_attention_matches_keras(case):
+    _compare(run_mha(case, keras, tf), FX[case[0]])
+
+
+def test_lstm_training_matches_keras_losses():
+    np.testing.assert_allclose(run_training(keras, tf), FX["train_lstm"]["losses"], rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------- the fused ops
+RNG = np.random.default_rng(3)
+B, U = 3, 4
+XZ4, XZ3, XZ1 = (RNG.standard_normal((B, k * U)) for k in (4, 3, 1))
+H, C = RNG.standard_normal((B, U)), RNG.standard_normal((B, U))
+RK4, RK3, RK1 = (0.5 * RNG.standard_normal((U, k * U)) for k in (4, 3, 1))
+RB = RNG.standard_normal(3 * U)
+ACTS = [("tanh", "sigmoid"), ("relu", "tanh"), ("linear", "sigmoid"), ("sigmoid", "linear")]
+
+
+@pytest.mark.parametrize("act,ract", ACTS)
+def test_lstm_cell_grads_to_second_order(act, ract):
+    check_grads(lambda *a: R.lstm_cell(*a, act=act, ract=ract), [XZ4, H, C, RK4], order=2)
+
+
+@pytest.mark.parametrize("act,ract", ACTS)
+def test_gru_cell_grads_to_second_order(act, ract):
+    check_grads(lambda *a: R.gru_cell(*a, act=act, ract=ract), [XZ3, H, RK3, RB], order=2)
+
+
+@pytest.mark.parametrize("act", ["tanh", "sigmoid", "relu", "linear"])
+def test_simple_rnn_cell_grads_to_second_order(act):
+    check_grads(lambda *a: R.simple_rnn_cell(*a, act=act), [XZ1, H, RK1], order=2)
+
+
+def test_fused_cells_third_order():
+    check_grads(lambda *a: R.lstm_cell(*a, act="tanh", ract="sigmoid")[:2], [XZ4, H, C, RK4], order=3, modes=["rev"])
+    check_grads(lambda *a: R.gru_cell(*a, act="tanh", ract="sigmoid")[0], [XZ3, H, RK3, RB], order=3, modes=["rev"])
+
+
+def test_step_split_and_join_grads():
+    x = RNG.standard_normal((4, B, 2))
+    check_grads(lambda a: R.stack_steps(*R.unstack_steps(a, axis=0)[::-1], axis=1), [x], order=2)
+    check_grads(lambda a: R.unstack_steps(a, axis=1)[1] * 2.0, [x], order=2)
+
+
+def _with_grads(fn, args):
+    ts = [tf.constant(a) for a in args]
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(ts)
+        outs = fn(*ts)
+        loss = tf.add_n([tf.reduce_sum(o * o) for o in outs])
+    return [o.numpy() for o in outs] + [g.numpy() for g in tape.gradient(loss, ts)]
+
+
+@pytest.mark.parametrize("act,ract", ACTS)
+def test_fused_cells_equal_the_unfused_formula(act, ract):
+    pairs = [(lambda *a: R.lstm_cell(*a, act=act, ract=ract)[:2],
+              lambda *a: R.lstm_math(R.TM, *a, act, ract, U)[:2], [XZ4, H, C, RK4]),
+             (lambda *a: R.gru_cell(*a, act=act, ract=ract)[:1],
+              lambda *a: R.gru_math(R.TM, *a, act, ract, U)[:1], [XZ3, H, RK3, RB]),
+             (lambda *a: [R.simple_rnn_cell(*a, act=act)],
+              lambda *a: [R.simple_rnn_math(R.TM, *a, act)], [XZ1, H, RK1])]
+    for fused, plain, args in pairs:
+        for a, b in zip(_with_grads(fused, args), _with_grads(plain, args)):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_jacobian_through_a_fused_step():
+    x = tf.constant(XZ4)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = R.lstm_cell(x, tf.constant(H), tf.constant(C), tf.constant(RK4), act="tanh", ract="sigmoid")[0]
+        y2 = R.lstm_math(R.TM, x, tf.constant(H), tf.constant(C), tf.constant(RK4), "tanh", "sigmoid", U)[0]
+    np.testing.assert_allclose(tape.jacobian(y, x).numpy(), tape.jacobian(y2, x).numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_fused_op_checks_shapes_before_compute():
+    with pytest.raises(tf.errors.InvalidArgumentError, match="recurrent_kernel"):
+        R.lstm_cell(tf.constant(XZ4), tf.constant(H), tf.constant(C), tf.constant(RK3), act="tanh", ract="sigmoid")
+    with pytest.raises(tf.errors.InvalidArgumentError, match="xz"):
+        R.gru_cell(tf.constant(XZ4), tf.constant(H), tf.constant(RK3), tf.constant(RB), act="tanh", ract="sigmoid")
+
+
+# ---------------------------------------------------------------- tape entries per step
+@pytest.mark.parametrize("layer", ["LSTM", "GRU", "SimpleRNN"])
+def test_one_tape_entry_per_time_step(layer):
+    """Length 50: the tape holds 50 fused step entries plus a constant handful -- 8 for LSTM and
+    SimpleRNN (reads of the three weights, an identity read of the recurrent kernel, the projection's
+    matmul and bias, the time-major reshape, the step split), 11 for GRU (its bias is read and sliced
+    into input and recurrent rows) -- and length 25 has exactly 25 fewer."""
+    lay = getattr(keras.layers, layer)(16)
+    rng = np.random.default_rng(0)
+    counts = {}
+    for T in (25, 50):
+        x = tf.constant(rng.standard_normal((4, T, 8)).astype(np.float32))
+        with tf.GradientTape() as tape:
+            y = lay(x)
+        names = collections.Counter(e[0].name for e in tape._entries)
+        step = {"LSTM": "lstm_cell", "GRU": "gru_cell", "SimpleRNN": "simple_rnn_cell"}[layer]
+        assert names[step] == T
+        counts[T] = len(tape._entries)
+        assert all(g is not None for g in tape.gradient(y, lay.trainable_variables))
+    assert counts[50] - counts[25] == 25
+    assert counts[50] - 50 == (11 if layer == "GRU" else 8), counts
+
+
+# ---------------------------------------------------------------- arguments
+def test_refused_and_not_implemented_arguments():
+    with pytest.raises(NotImplementedError, match="stateful"):
+        keras.layers.LSTM(3, stateful=True)
+    with pytest.raises(NotImplementedError, match="recurrent_dropout"):
+        keras.layers.GRU(3, recurrent_dropout=0.2)
+    with pytest.raises(NotImplementedError, match="kernel_regularizer"):
+        keras.layers.SimpleRNN(3, kernel_regularizer="l2")
+    with pytest.raises(ValueError, match="zz"):
+        keras.layers.LSTM(3, zz=1)
+    with pytest.raises(ValueError, match="use_cudnn"):
+        keras.layers.LSTM(3, use_cudnn="yes")
+    with pytest.raises(ValueError, match="units"):
+        keras.layers.GRU(0)
+    with pytest.raises(ValueError, match="merge mode"):
+        keras.layers.Bidirectional(keras.layers.LSTM(2), merge_mode="max")
+    with pytest.raises(NotImplementedError, match="StackedRNNCells"):
+        keras.layers.RNN([keras.layers.LSTMCell(2), keras.layers.LSTMCell(2)])
+    with pytest.raises(NotImplementedError, match="attention_axes"):
+        keras.layers.MultiHeadAttention(2, 3, attention_axes=(1,))
+    x = tf.ones((2, 3, 4))
+    with pytest.raises(ValueError, match="ndim=3"):
+        keras.layers.LSTM(3)(tf.ones((2, 4)))
+    with pytest.raises(ValueError, match="initial state"):
+        keras.layers.LSTM(3)(x, initial_state=[tf.zeros((2, 3))])
+    with pytest.raises(ValueError, match="expected"):
+        keras.layers.GRU(3)(x, initial_state=[tf.zeros((2, 4))])
+    with pytest.raises(NotImplementedError, match="query_mask"):
+        keras.layers.MultiHeadAttention(2, 3)(x, x, query_mask=tf.ones((2, 3), dtype=tf.bool))
+
+
+def test_dropout_only_in_training():
+    lay = keras.layers.LSTM(3, dropout=0.5)
+    x = tf.constant(np.random.default_rng(1).standard_normal((4, 6, 5)).astype(np.float32))
+    a, b = lay(x).numpy(), lay(x, training=False).numpy()
+    np.testing.assert_array_equal(a, b)
+    tf.random.set_seed(0)
+    c = lay(x, training=True).numpy()
+    assert not np.allclose(a, c)
+
+
+def test_config_round_trip_and_keras_keys():
+    for lay in (keras.layers.LSTM(3, return_sequences=True, go_backwards=True, name="l"),
+                keras.layers.GRU(2, reset_after=False, name="g"), keras.layers.SimpleRNN(4, activation="relu")):
+        cfg = lay.get_config()
+        again = type(lay).from_config(cfg)
+        assert again.get_config() == cfg
+    assert set(keras.layers.GRU(3).get_config()) == {
+        "name", "trainable", "dtype", "return_sequences", "return_state", "go_backwards", "stateful", "unroll",
+        "zero_output_for_mask", "units", "activation", "recurrent_activation", "use_bias", "kernel_initializer",
+        "recurrent_initializer", "bias_initializer", "kernel_regularizer", "recurrent_regularizer",
+        "bias_regularizer", "activity_regularizer", "kernel_constraint", "recurrent_constraint", "bias_constraint",
+        "dropout", "recurrent_dropout", "reset_after", "seed", "use_cudnn"}
+
+
+def test_lstm_initial_weights_follow_keras():
+    lay = keras.layers.LSTM(5)
+    lay(tf.ones((1, 2, 3)))
+    k, rk, b = lay.get_weights()
+    np.testing.assert_allclose(rk @ rk.T, np.eye(5), atol=1e-5)           # orthogonal rows (5 x 20)
+    np.testing.assert_array_equal(b, np.r_[np.zeros(5), np.ones(5), np.zeros(10)])   # unit_forget_bias
