@@ -143,15 +143,15 @@ def lstm_math(M, xz, h, c, rk, act, ract, U):
 
 
 def lstm_grad_math(M, gh, gc, gg, gates, c, c2, h, rk, act, ract, U):
-    """tc = act(c'); dc = gc + gh o act'(tc); d(i,f,g,o) = (dc g, dc c, dc i, gh tc) + gg, each times
-    its activation's derivative = dz; dxz = dz; dh = dz rk^T; dc_prev = dc f; drk = h^T dz."""
+    """tc = act(c'); dc = gc + gh o act'(tc); d(i,f,g,o) = (dc g, dc c, dc i, gh tc) (+ gg, the gates'
+    own cotangent, None in first order), each times its activation's derivative = dz; dxz = dz;
+    dh = dz rk^T; dc_prev = dc f; drk = h^T dz."""
     i, f, g, o = gates[..., :U], gates[..., U:2 * U], gates[..., 2 * U:3 * U], gates[..., 3 * U:]
     tc = M.act(act, c2)
     dc = gc + gh * o * M.dact(act, tc)
-    di = dc * g + gg[..., :U]
-    df = dc * c + gg[..., U:2 * U]
-    dg = dc * i + gg[..., 2 * U:3 * U]
-    do = gh * tc + gg[..., 3 * U:]
+    di, df, dg, do = dc * g, dc * c, dc * i, gh * tc
+    if gg is not None:
+        di, df, dg, do = di + gg[..., :U], df + gg[..., U:2 * U], dg + gg[..., 2 * U:3 * U], do + gg[..., 3 * U:]
     dz = M.cat([di * M.dact(ract, i), df * M.dact(ract, f), dg * M.dact(act, g), do * M.dact(ract, o)])
     return dz, M.mm_bt(dz, rk), dc * f, M.mm_at(h, dz)
 
@@ -168,17 +168,23 @@ def gru_math(M, xz, h, rk, rb, act, ract, U):
 
 
 def gru_grad_math(M, gh, gg, ghz, gates, hzh, h, rk, act, ract, U):
-    """dz = gh (h - hh); dhh = gh (1 - z); dpre_h = dhh act'(hh); dr = dpre_h hz_h (+ gg), each
-    through ract'; dxz = [dz, dr, dpre_h]; dhz = [dz, dr, dpre_h r + ghz]; dh = gh z + dhz rk^T;
-    drk = h^T dhz; drb = sum over the batch of dhz."""
+    """dz = gh (h - hh); dhh = gh (1 - z); dpre_h = dhh act'(hh); dr = dpre_h hz_h, each through
+    ract' (+ gg, ghz: the cotangents of the gates and of hz_h, None in first order);
+    dxz = [dz, dr, dpre_h]; dhz = [dz, dr, dpre_h r]; dh = gh z + dhz rk^T; drk = h^T dhz;
+    drb = sum over the batch of dhz."""
     z, r, hh = gates[..., :U], gates[..., U:2 * U], gates[..., 2 * U:]
-    dz = gh * (h - hh) + gg[..., :U]
-    dhh = gh * (1 - z) + gg[..., 2 * U:]
+    dz = gh * (h - hh)
+    dhh = gh * (1 - z)
+    if gg is not None:
+        dz, dhh = dz + gg[..., :U], dhh + gg[..., 2 * U:]
     dph = dhh * M.dact(act, hh)
-    dr = dph * hzh + gg[..., U:2 * U]
+    dr = dph * hzh
+    if gg is not None:
+        dr = dr + gg[..., U:2 * U]
     dpz = dz * M.dact(ract, z)
     dpr = dr * M.dact(ract, r)
-    dhz = M.cat([dpz, dpr, dph * r + ghz])
+    dhh_z = dph * r if ghz is None else dph * r + ghz
+    dhz = M.cat([dpz, dpr, dhh_z])
     return M.cat([dpz, dpr, dph]), gh * z + M.mm_bt(dhz, rk), M.mm_at(h, dhz), M.sum_rows(dhz)
 
 
@@ -257,7 +263,15 @@ def _zeros_for(gs, outs):
 
 # ---------------------------------------------------------------- LSTM
 def _lstm_fwd(xp, xz, h, c, rk, act, ract):
-    return lstm_math(_am(xp), xz, h, c, rk, act, ract, h.shape[-1])
+    """``lstm_math`` on arrays, with fewer passes: ract over all of z, then act over the c block."""
+    m, U = _am(xp), h.shape[-1]
+    z = xp.matmul(h, rk)
+    z += xz
+    gates = m.act(ract, z)
+    gates[..., 2 * U:3 * U] = m.act(act, z[..., 2 * U:3 * U])
+    c2 = gates[..., U:2 * U] * c
+    c2 += gates[..., :U] * gates[..., 2 * U:3 * U]
+    return gates[..., 3 * U:] * m.act(act, c2), c2, gates
 
 
 lstm_cell = defop("lstm_cell", _lstm_fwd, nout=3, same_dtype=_all_same(4), check=_gates_check("lstm_cell", 4))
@@ -265,28 +279,50 @@ lstm_cell = defop("lstm_cell", _lstm_fwd, nout=3, same_dtype=_all_same(4), check
 
 @lstm_cell.def_vjp_all
 def lstm_cell_vjp(gs, outs, inputs, needs, act, ract):
-    """(dxz, dh, dc, drk) = lstm_cell_grad(gh, gc, g_gates, ...): one fused op"""
+    """(dxz, dh, dc, drk) = lstm_cell_grad(gh, gc, ...): one fused op; a cotangent of the gates
+    output (higher orders only) goes through ``lstm_grad_math`` in gputape ops instead"""
     if all(g is None for g in gs):
         return [None] * 4
-    gh, gc, gg = _zeros_for(gs, outs)
+    gh, gc, gg = _zeros_for(gs[:2], outs[:2]) + [gs[2]]
     h2, c2, gates = outs
     xz, h, c, rk = inputs
-    dxz, dh, dc, drk = lstm_cell_grad(gh, gc, gg, gates, c, c2, h, rk, act=act, ract=ract)
-    return [d if n else None for d, n in zip((dxz, dh, dc, drk), needs)]
+    if gg is None:
+        res = lstm_cell_grad(gh, gc, gates, c, c2, h, rk, act=act, ract=ract)
+    else:
+        res = lstm_grad_math(TM, gh, gc, gg, gates, c, c2, h, rk, act, ract, h._v.shape[-1])
+    return [d if n else None for d, n in zip(res, needs)]
 
 
-def _lstm_grad_fwd(xp, gh, gc, gg, gates, c, c2, h, rk, act, ract):
-    return lstm_grad_math(_am(xp), gh, gc, gg, gates, c, c2, h, rk, act, ract, h.shape[-1])
+def _lstm_grad_fwd(xp, gh, gc, gates, c, c2, h, rk, act, ract):
+    """``lstm_grad_math`` (no gates cotangent) on arrays, dz built in place."""
+    m, U = _am(xp), h.shape[-1]
+    tc = m.act(act, c2)
+    dc = gh * gates[..., 3 * U:]
+    dc *= m.dact(act, tc)
+    dc += gc
+    dz = xp.empty(dc.shape[:-1] + (4 * U,), dtype=dc.dtype)
+    dz[..., :U] = dc * gates[..., 2 * U:3 * U]
+    dz[..., U:2 * U] = dc * c
+    dz[..., 2 * U:3 * U] = dc * gates[..., :U]
+    dz[..., 3 * U:] = gh * tc
+    if ract != "linear":
+        d = m.dact(ract, gates)
+        dz[..., :2 * U] *= d[..., :2 * U]
+        dz[..., 3 * U:] *= d[..., 3 * U:]
+    if act != "linear":
+        dz[..., 2 * U:3 * U] *= m.dact(act, gates[..., 2 * U:3 * U])
+    return dz, m.mm_bt(dz, rk), dc * gates[..., U:2 * U], m.mm_at(h, dz)
 
 
-lstm_cell_grad = defop("lstm_cell_grad", _lstm_grad_fwd, nout=4, same_dtype=_all_same(8))
+lstm_cell_grad = defop("lstm_cell_grad", _lstm_grad_fwd, nout=4, same_dtype=_all_same(7))
 
 
 @lstm_cell_grad.def_vjp_all
 def lstm_cell_grad_vjp(gs, outs, inputs, needs, act, ract):
     """The derivative of ``lstm_grad_math`` written with gputape ops (retraced)"""
     U = inputs[5]._v.shape[-1]
-    return _vjp_by_retrace(lambda M, *xs: lstm_grad_math(M, *xs, act, ract, U), gs, outs, inputs, needs)
+    return _vjp_by_retrace(lambda M, gh, gc, *xs: lstm_grad_math(M, gh, gc, None, *xs, act, ract, U),
+                           gs, outs, inputs, needs)
 
 
 # ---------------------------------------------------------------- GRU (reset_after=True)
@@ -299,28 +335,33 @@ gru_cell = defop("gru_cell", _gru_fwd, nout=3, same_dtype=_all_same(4), check=_g
 
 @gru_cell.def_vjp_all
 def gru_cell_vjp(gs, outs, inputs, needs, act, ract):
-    """(dxz, dh, drk, drb) = gru_cell_grad(gh, g_gates, g_hzh, ...): one fused op"""
+    """(dxz, dh, drk, drb) = gru_cell_grad(gh, ...): one fused op; cotangents of the gates or of
+    hz_h (higher orders only) go through ``gru_grad_math`` in gputape ops instead"""
     if all(g is None for g in gs):
         return [None] * 4
-    gh, gg, ghz = _zeros_for(gs, outs)
     h2, gates, hzh = outs
     xz, h, rk, rb = inputs
-    res = gru_cell_grad(gh, gg, ghz, gates, hzh, h, rk, act=act, ract=ract)
+    gh = _zeros_for(gs[:1], outs[:1])[0]
+    if gs[1] is None and gs[2] is None:
+        res = gru_cell_grad(gh, gates, hzh, h, rk, act=act, ract=ract)
+    else:
+        res = gru_grad_math(TM, gh, gs[1], gs[2], gates, hzh, h, rk, act, ract, h._v.shape[-1])
     return [d if n else None for d, n in zip(res, needs)]
 
 
-def _gru_grad_fwd(xp, gh, gg, ghz, gates, hzh, h, rk, act, ract):
-    return gru_grad_math(_am(xp), gh, gg, ghz, gates, hzh, h, rk, act, ract, h.shape[-1])
+def _gru_grad_fwd(xp, gh, gates, hzh, h, rk, act, ract):
+    return gru_grad_math(_am(xp), gh, None, None, gates, hzh, h, rk, act, ract, h.shape[-1])
 
 
-gru_cell_grad = defop("gru_cell_grad", _gru_grad_fwd, nout=4, same_dtype=_all_same(7))
+gru_cell_grad = defop("gru_cell_grad", _gru_grad_fwd, nout=4, same_dtype=_all_same(5))
 
 
 @gru_cell_grad.def_vjp_all
 def gru_cell_grad_vjp(gs, outs, inputs, needs, act, ract):
     """The derivative of ``gru_grad_math`` written with gputape ops (retraced)"""
-    U = inputs[5]._v.shape[-1]
-    return _vjp_by_retrace(lambda M, *xs: gru_grad_math(M, *xs, act, ract, U), gs, outs, inputs, needs)
+    U = inputs[3]._v.shape[-1]
+    return _vjp_by_retrace(lambda M, gh, *xs: gru_grad_math(M, gh, None, None, *xs, act, ract, U),
+                           gs, outs, inputs, needs)
 
 
 # ---------------------------------------------------------------- SimpleRNN
