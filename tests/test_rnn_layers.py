@@ -217,3 +217,62 @@ def test_lstm_initial_weights_follow_keras():
     k, rk, b = lay.get_weights()
     np.testing.assert_allclose(rk @ rk.T, np.eye(5), atol=1e-5)           # orthogonal rows (5 x 20)
     np.testing.assert_array_equal(b, np.r_[np.zeros(5), np.ones(5), np.zeros(10)])   # unit_forget_bias
+
+
+# ---------------------------------------------------------------- the CuPy path (stand-in: NOT a GPU)
+@pytest.fixture
+def standin(monkeypatch):
+    import cupy_standin as S
+    from gputape import kernels
+    cp = S.install(monkeypatch)
+    S.full_api()
+    monkeypatch.setattr(kernels.KernelRef, "__call__", lambda self, *a, **k: None)
+    yield S
+    S.full_api(False)
+    monkeypatch.undo()
+    S.restore()
+
+
+STANDIN_LAYERS = [
+    ("LSTM", lambda: keras.layers.LSTM(4, return_sequences=True), True),
+    ("GRU", lambda: keras.layers.GRU(4, go_backwards=True), True),
+    ("SimpleRNN", lambda: keras.layers.SimpleRNN(4), False),
+    ("Bidirectional", lambda: keras.layers.Bidirectional(keras.layers.LSTM(3, return_sequences=True)), True),
+]
+
+
+@pytest.mark.parametrize("name,make,masked", STANDIN_LAYERS, ids=[c[0] for c in STANDIN_LAYERS])
+def test_recurrent_step_on_the_cupy_path_makes_no_host_sync(standin, name, make, masked):
+    """Forward and gradient of a recurrent layer (with a mask given as a device tensor) under the
+    NumPy-backed CuPy stand-in: no device->host sync, no NumPy array handed to CuPy."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 5, 4)).astype(np.float32)
+    lay = make()
+    xb = tf.constant(x)
+    kw = {"mask": tf.constant(np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [0, 1, 1, 1, 1]], bool))} if masked else {}
+    lay(xb, **kw)
+    standin.reset_counts()
+    standin.numpy_args.clear()
+    with tf.GradientTape() as tape:
+        y = lay(xb, **kw)
+    grads = tape.gradient(y, lay.trainable_variables)
+    assert type(y._v) is standin.StandinArray and all(type(g._v) is standin.StandinArray for g in grads)
+    assert standin.syncs == [] and standin.numpy_args == [], (standin.syncs, standin.numpy_args)
+
+
+def test_attention_on_the_cupy_path_makes_no_host_sync(standin):
+    rng = np.random.default_rng(0)
+    q = tf.constant(rng.standard_normal((2, 4, 5)).astype(np.float32))
+    mha = keras.layers.MultiHeadAttention(2, 3)
+    am = tf.constant(np.array(AMASK_NP))
+    mha(q, q, attention_mask=am, use_causal_mask=True)
+    standin.reset_counts()
+    standin.numpy_args.clear()
+    with tf.GradientTape() as tape:
+        tape.watch(q)
+        y = mha(q, q, attention_mask=am, use_causal_mask=True)
+    tape.gradient(y, [q] + mha.trainable_variables)
+    assert standin.syncs == [] and standin.numpy_args == [], (standin.syncs, standin.numpy_args)
+
+
+AMASK_NP = np.tril(np.ones((2, 4, 4), bool), 1)

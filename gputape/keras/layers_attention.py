@@ -170,28 +170,34 @@ class MultiHeadAttention(Layer):
         return out
 
     def _attention_mask(self, B, T, S, value_mask, key_mask, attention_mask, causal):
-        """The [B, 1, T, S] boolean mask (broadcast over heads), or None: Keras 3's AND of every mask given."""
-        m = None
+        """The [B, 1, T, S] boolean mask (broadcast over heads), or None: Keras 3's AND of every mask given,
+        each cast to bool (nonzero is True); built on the device, shapes checked first."""
+        parts = []
 
-        def host(x, what, shape):
-            a = x.numpy() if isinstance(x, _Base) else np.asarray(x)
-            if a.dtype != bool:
-                a = a > 0.5 if a.dtype.kind == "f" else a != 0
+        def as_bool(x, what, shape, lead):
+            x = x if isinstance(x, _Base) else convert_to_tensor(np.asarray(x))
             try:
-                return np.broadcast_to(a, shape)
+                np.broadcast_shapes(tuple(x.shape), shape)
+                ok = len(x.shape) <= len(shape)
             except ValueError:
-                raise ValueError(f"MultiHeadAttention: `{what}` of shape {a.shape} does not broadcast to "
-                                 f"{shape}") from None
+                ok = False
+            if not ok:
+                raise ValueError(f"MultiHeadAttention: `{what}` of shape {tuple(x.shape)} does not broadcast to "
+                                 f"{shape}")
+            if x.dtype.name != "bool":
+                x = _ops.not_equal(x, _ops.zeros_like(x))
+            return _ops.reshape(x, lead + tuple(x.shape)) if lead else x
         for what, x in (("value_mask", value_mask), ("key_mask", key_mask)):
             if x is not None:
-                a = host(x, what, (B, S))[:, None, :]
-                m = a if m is None else m & a
+                x = as_bool(x, what, (B, S), ())
+                parts.append(_ops.reshape(_ops.broadcast_to(x, (B, S)), (B, 1, S)))
         if causal:
-            a = np.tril(np.ones((T, S), dtype=bool))[None]
-            m = a if m is None else m & a
+            parts.append(convert_to_tensor(np.tril(np.ones((T, S), dtype=bool))[None]))
         if attention_mask is not None:
-            a = host(attention_mask, "attention_mask", (B, T, S))
-            m = a if m is None else a & m
-        if m is None:
+            parts.append(as_bool(attention_mask, "attention_mask", (B, T, S), ()))
+        if not parts:
             return None
-        return convert_to_tensor(np.ascontiguousarray(np.broadcast_to(m, (B, T, S))[:, None]))
+        m = parts[-1]
+        for p in parts[:-1]:
+            m = _ops.logical_and(m, p)
+        return _ops.reshape(_ops.broadcast_to(m, (B, T, S)), (B, 1, T, S))

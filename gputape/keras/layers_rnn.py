@@ -485,15 +485,18 @@ class RNN(Layer):
         return output
 
     def _step_masks(self, mask, B, T):
+        """The mask's T columns as [B, 1] booleans, split on the device (no host read)."""
         if mask is None:
             return None
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
-        m = mask.numpy() if isinstance(mask, _Base) else np.asarray(mask)
-        if m.shape != (B, T):
-            raise ValueError(f"Layer {self.name}: mask has shape {m.shape}, expected (batch, time) = {(B, T)}")
-        m = m.astype(bool)
-        return [convert_to_tensor(m[:, t:t + 1]) for t in range(T)]
+        m = mask if isinstance(mask, _Base) else convert_to_tensor(np.asarray(mask))
+        if tuple(m.shape) != (B, T):
+            raise ValueError(f"Layer {self.name}: mask has shape {tuple(m.shape)}, expected (batch, time) = "
+                             f"{(B, T)}")
+        if m.dtype.name != "bool":
+            m = _ops.not_equal(m, _ops.zeros_like(m))          # Keras casts the mask to bool
+        return _ops_rnn_steps(_ops.reshape(_ops.transpose(m, (1, 0)), (T, B, 1)))
 
 
 def _call_params(cell):
