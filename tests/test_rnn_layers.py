@@ -25,7 +25,7 @@ from gputape.testing import check_grads
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / "tf_fixtures"))
 from tf_fixture import load  # noqa: E402
-from rnn_cases import LAYER_CASES, MHA_CASES, run_layer, run_mha, run_training  # noqa: E402
+from rnn_cases import LAYER_CASES, MHA_CASES, run_layer, run_mha, run_stateful, run_training  # noqa: E402
 
 FX = load("rnn")
 
@@ -49,6 +49,36 @@ def test_recurrent_layer_matches_keras(case):
 @pytest.mark.parametrize("case", MHA_CASES, ids=[c[0] for c in MHA_CASES])
 def test_multi_head_attention_matches_keras(case):
     _compare(run_mha(case, keras, tf), FX[case[0]])
+
+
+def test_stateful_lstm_matches_keras():
+    _compare(run_stateful(keras, tf), FX["stateful_lstm"])
+
+
+def test_stateful_states_are_not_weights_and_batch_is_checked():
+    lay = keras.layers.GRU(2, stateful=True)
+    lay(tf.ones((3, 4, 5)))
+    assert len(lay.weights) == 3 and len(lay.states) == 1 and tuple(lay.states[0].shape) == (3, 2)
+    assert not lay.states[0].trainable and np.any(lay.states[0].numpy() != 0)
+    with pytest.raises(ValueError, match="Expected batch size: 3"):
+        lay(tf.ones((2, 4, 5)))
+    lay.reset_state()
+    np.testing.assert_array_equal(lay.states[0].numpy(), 0)
+
+
+def test_simple_rnn_recurrent_dropout_only_in_training():
+    lay = keras.layers.SimpleRNN(5, recurrent_dropout=0.5, return_sequences=True)
+    x = tf.constant(np.random.default_rng(2).standard_normal((4, 6, 3)).astype(np.float32))
+    a = lay(x).numpy()
+    plain = keras.layers.SimpleRNN(5, return_sequences=True)
+    plain(x)
+    plain.set_weights(lay.get_weights())
+    np.testing.assert_array_equal(a, plain(x).numpy())
+    tf.random.set_seed(3)
+    with tf.GradientTape() as tape:
+        b = lay(x, training=True)
+    assert not np.allclose(a, b.numpy())
+    assert all(g is not None for g in tape.gradient(b, lay.trainable_variables))
 
 
 def test_lstm_training_matches_keras_losses():
@@ -158,10 +188,10 @@ def test_one_tape_entry_per_time_step(layer):
 
 # ---------------------------------------------------------------- arguments
 def test_refused_and_not_implemented_arguments():
-    with pytest.raises(NotImplementedError, match="stateful"):
-        keras.layers.LSTM(3, stateful=True)
     with pytest.raises(NotImplementedError, match="recurrent_dropout"):
         keras.layers.GRU(3, recurrent_dropout=0.2)
+    with pytest.raises(NotImplementedError, match="recurrent_dropout"):
+        keras.layers.LSTM(3, recurrent_dropout=0.2)
     with pytest.raises(NotImplementedError, match="kernel_regularizer"):
         keras.layers.SimpleRNN(3, kernel_regularizer="l2")
     with pytest.raises(ValueError, match="zz"):

@@ -20,7 +20,11 @@ time]`` boolean: a masked step keeps the previous state and repeats the previous
 with ``zero_output_for_mask``), ``dropout`` on the inputs (one mask per call, shared by all steps
 and gates, as Keras 3's implementation 2; random numbers are gputape's, not TF's), ``unroll``
 (accepted; the loop is always a Python loop), ``use_cudnn`` (accepted; there is no cuDNN path).
-NotImplementedError: ``stateful=True``, ``recurrent_dropout > 0``, regularizers and constraints.
+``stateful=True`` (Keras 3): the final states of a call are kept in non-trainable Variables (not
+among the layer's weights, as Keras) and start the next call; ``reset_state()`` zeroes them; a call
+with another batch size is ValueError.  ``recurrent_dropout`` for ``SimpleRNN`` (one mask per call on
+the previous output, as Keras).  NotImplementedError: ``recurrent_dropout > 0`` for LSTM and GRU
+(Keras 3 switches to per-gate masks there), regularizers and constraints.
 """
 import numpy as np
 
@@ -79,6 +83,7 @@ def _fused_name(fn):
 class _Cell(Layer):
     """What the three built-in cells share: arguments, weights, the one-step call and the fused step."""
     _gates = 1
+    _recurrent_dropout_ok = False      # SimpleRNN: the previous output enters only the recurrent matmul
 
     def __init__(self, units, activation, recurrent_activation, use_bias, kernel_initializer, recurrent_initializer,
                  bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
@@ -100,7 +105,7 @@ class _Cell(Layer):
         self.bias_initializer = _initializer(bias_initializer)
         self.dropout = min(1.0, max(0.0, float(dropout)))            # Keras 3 clips both rates to [0, 1]
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
-        if self.recurrent_dropout > 0:
+        if self.recurrent_dropout > 0 and not self._recurrent_dropout_ok:
             raise NotImplementedError(f"{owner}: argument `recurrent_dropout` is not implemented in gputape (got "
                                       f"recurrent_dropout={recurrent_dropout!r})")
         self.seed = seed
@@ -172,8 +177,17 @@ class _Cell(Layer):
         if not isinstance(states, (list, tuple)):
             states = [states]
         inputs = self._drop(inputs, training)
-        out, new = self.step(self.project(inputs), list(states), self._step_begin())
+        states = list(states)
+        rec = self._recurrent_mask(states, training)
+        if rec is not None:
+            states[0] = _ops.multiply(states[0], rec)
+        out, new = self.step(self.project(inputs), states, self._step_begin())
         return out, new
+
+    def _recurrent_mask(self, states, training):
+        if training and 0.0 < self.recurrent_dropout < 1.0:
+            return _dropout_mask(tuple(states[0].shape), self.recurrent_dropout, states[0].dtype)
+        return None
 
     def _drop(self, x, training):
         if training and 0.0 < self.dropout < 1.0:
@@ -190,6 +204,7 @@ class SimpleRNNCell(_Cell):
     """Keras 3 ``SimpleRNNCell``: ``h' = activation(x @ kernel + bias + h @ recurrent_kernel)``; one
     fused op per step (``simple_rnn_cell``).  See the module docstring for the arguments."""
     _gates = 1
+    _recurrent_dropout_ok = True
 
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
@@ -341,8 +356,9 @@ class RNN(Layer):
     any other cell needs ``call(inputs, states)`` returning ``(output, new_states)`` and a
     ``state_size`` (ValueError as Keras 3 otherwise).  A list of cells (Keras's StackedRNNCells)
     is NotImplementedError.  ``initial_state``: one tensor per state, each ``[batch, size]``
-    (ValueError otherwise).  ``mask``: ``[batch, time]`` booleans.  ``stateful=True`` is
-    NotImplementedError; ``unroll`` is accepted and changes nothing.
+    (ValueError otherwise).  ``mask``: ``[batch, time]`` booleans.  ``stateful=True``: see the
+    module docstring (``states``, ``reset_state()``/``reset_states()``); ``unroll`` is accepted and
+    changes nothing.
     """
     _min_ndim = 3
 
@@ -356,14 +372,12 @@ class RNN(Layer):
             raise ValueError("The RNN cell should have a `state_size` attribute (single integer or list of integers, "
                              f"one integer per RNN state). Received: cell={cell}")
         super().__init__(**kwargs)
-        if stateful:
-            raise NotImplementedError(f"{type(self).__name__}: argument `stateful` is not implemented in gputape "
-                                      f"(got stateful={stateful!r})")
         self.cell = cell
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
         self.go_backwards = bool(go_backwards)
-        self.stateful = False
+        self.stateful = bool(stateful)
+        object.__setattr__(self, "states", None)     # stateful: Variables, untracked (not weights), as Keras
         self.unroll = bool(unroll)
         self.zero_output_for_mask = bool(zero_output_for_mask)
 
@@ -406,6 +420,24 @@ class RNN(Layer):
             finally:
                 scope.pop()
             self.cell.built = True
+        if self.stateful:
+            if sequences_shape[0] is None:
+                raise ValueError(f"When using `stateful=True` in a RNN, the batch size must be static. Found dynamic "
+                                 f"batch size: sequence.shape={tuple(sequences_shape)}")
+            from ..tensor import Variable
+            vs = [Variable(s, trainable=False, name=f"{self.name}/rnn_state")
+                  for s in self.get_initial_state(sequences_shape[0])]
+            object.__setattr__(self, "states", vs)
+
+    def reset_state(self):
+        """Zero the states of a stateful layer (Keras 3)."""
+        if self.states is not None:
+            for v in self.states:
+                v.assign(_ops.zeros_like(v))
+
+    def reset_states(self):
+        """Keras's alias of ``reset_state``."""
+        self.reset_state()
 
     def get_initial_state(self, batch_size):
         fn = getattr(self.cell, "get_initial_state", None)
@@ -441,6 +473,14 @@ class RNN(Layer):
         if T == 0:
             raise ValueError(f"Layer {self.name}: the input sequence has no time steps (shape "
                              f"{tuple(sequences.shape)})")
+        if self.stateful:
+            expected = int(self.states[0].shape[0])
+            if B != expected:
+                raise ValueError(f"If an RNN is stateful, the batch size of the input sequences must be the same as "
+                                 f"the batch size of the initial state. \n- Expected batch size: {expected}\n- "
+                                 f"Received batch size: {B}")
+            if initial_state is None:
+                initial_state = [_ops.identity(v) for v in self.states]
         states = self._initial_state(initial_state, B)
         masks = self._step_masks(mask, B, T)
         cell = self.cell
@@ -451,8 +491,11 @@ class RNN(Layer):
             xz = cell.project(_ops.transpose(seq, (1, 0, 2)))
             steps = _ops_rnn_steps(xz)
             const = cell._step_begin()
+            rec = cell._recurrent_mask(states, training)
 
             def step(t, st):
+                if rec is not None:
+                    st = [_ops.multiply(st[0], rec)] + st[1:]
                 return cell.step(steps[t], st, const)
         else:
             xs = _ops_rnn_steps(_ops.transpose(sequences, (1, 0, 2)))
@@ -480,6 +523,9 @@ class RNN(Layer):
             output = _ops_rnn_stack(outputs)
         else:
             output = outputs[-1]
+        if self.stateful:
+            for v, s in zip(self.states, states):
+                v.assign(s)
         if self.return_state:
             return [output] + list(states)
         return output

@@ -2,7 +2,8 @@
 
 Run with a Python that has tensorflow-cpu 2.21:  /opt/tfenv/bin/python tests/tf_fixtures/gen_rnn.py
 Writes rnn.json: case name -> run_layer / run_mha's dict (outputs, grads, weights, count), or
-{"error", "message"}; plus "train_lstm": {"losses": [...]} from run_training.
+{"error", "message"}; plus "stateful_lstm" (run_stateful) and "train_lstm": {"losses": [...]} from
+run_training.
 """
 import json
 import os
@@ -12,7 +13,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from rnn_cases import LAYER_CASES, MHA_CASES, run_layer, run_mha, run_training  # noqa: E402
+from rnn_cases import LAYER_CASES, MHA_CASES, run_layer, run_mha, run_stateful, run_training  # noqa: E402
 
 
 def main():
@@ -28,6 +29,7 @@ def main():
             except Exception as e:  # noqa: BLE001
                 out[name] = {"error": type(e).__name__, "message": str(e).split("\n")[0]}
             print(name, out[name].get("error", ""), out[name].get("count", ""))
+    out["stateful_lstm"] = run_stateful(keras, tf)
     out["train_lstm"] = {"losses": run_training(keras, tf)}
     print("train_lstm", out["train_lstm"]["losses"][::5])
     path = HERE / "rnn.json"

@@ -165,3 +165,24 @@ def run_training(keras, tf):
         opt.apply_gradients(zip(grads, variables))
         losses.append(float(loss.numpy()))
     return losses
+
+
+def run_stateful(keras, tf):
+    """A stateful LSTM: a call, a second call under a tape (starting from the first call's states), then
+    ``reset_states()`` and the first input again (must repeat the first outputs)."""
+    rng = np.random.default_rng(99)
+    lay = keras.layers.LSTM(3, stateful=True, return_sequences=True, name="L")
+    x1, x2 = (rng.uniform(-1, 1, (B, T, F)).astype(np.float32) for _ in range(2))
+    lay(tf.constant(x1))
+    lay.set_weights([rng.uniform(-0.6, 0.6, tuple(w.shape)).astype(np.float32) for w in lay.weights])
+    lay.reset_states()
+    y1 = lay(tf.constant(x1))
+    xt = tf.constant(x2)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        y2 = lay(xt)
+        loss = tf.reduce_sum(y2 * tf.constant(rng.uniform(-1, 1, tuple(y2.shape)).astype(np.float32)))
+    out = _weights_and_grads(lay, tape, loss, [xt], [y1, y2])
+    lay.reset_states()
+    out["outputs"].append(lay(tf.constant(x1)).numpy().tolist())
+    return out
