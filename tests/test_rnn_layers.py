@@ -306,3 +306,46 @@ def test_attention_on_the_cupy_path_makes_no_host_sync(standin):
 
 
 AMASK_NP = np.tril(np.ones((2, 4, 4), bool), 1)
+
+
+# ---------------------------------------------------------------- kernels/rnn.cu on a GPU (pytest --backend cupy)
+@pytest.mark.gpu
+@pytest.mark.parametrize("dt", [np.float16, np.float32, np.float64], ids=["f16", "f32", "f64"])
+@pytest.mark.parametrize("act,ract", ACTS)
+def test_rnn_step_kernels_on_gpu_equal_twins(dt, act, ract):
+    if tf.backend_name() != "cupy":
+        pytest.skip("needs CuPy, a CUDA device and --backend cupy")
+    import cupy as cp
+    from gputape import kernels
+    dt = np.dtype(dt)
+    rng = np.random.default_rng(5)
+    p = {"act": act, "ract": ract}
+    eps = 1e-3 if dt == np.float16 else np.finfo(dt).eps
+
+    def check(got, want, what):
+        got = cp.asnumpy(got)
+        assert got.dtype == want.dtype and got.shape == want.shape, what
+        scale = max(1.0, float(np.max(np.abs(want), initial=0)))
+        np.testing.assert_allclose(got, want, rtol=64 * eps, atol=64 * eps * scale, err_msg=what)
+    kernels.launch_counts.clear()
+    for rows, U in [(1, 1), (64, 64), (257, 33)]:
+        d = lambda *s: rng.uniform(-1.5, 1.5, s).astype(dt)   # noqa: E731
+        xz, h, c, rk = d(rows, 4 * U), d(rows, U), d(rows, U), d(U, 4 * U)
+        want = R._lstm_fwd(np, xz, h, c, rk, **p)
+        for k, (a, b) in enumerate(zip(R.lstm_cell.cuda(cp, *map(cp.asarray, (xz, h, c, rk)), **p), want)):
+            check(a, b, f"lstm_cell[{k}] {rows}x{U}")
+        gh, gc = d(rows, U), d(rows, U)
+        args = (gh, gc, want[2], c, want[1], h, rk)
+        for k, (a, b) in enumerate(zip(R.lstm_cell_grad.cuda(cp, *map(cp.asarray, args), **p),
+                                       R._lstm_grad_fwd(np, *args, **p))):
+            check(a, b, f"lstm_cell_grad[{k}] {rows}x{U}")
+        xz, rk, rb = d(rows, 3 * U), d(U, 3 * U), d(3 * U)
+        want = R._gru_fwd(np, xz, h, rk, rb, **p)
+        for k, (a, b) in enumerate(zip(R.gru_cell.cuda(cp, *map(cp.asarray, (xz, h, rk, rb)), **p), want)):
+            check(a, b, f"gru_cell[{k}] {rows}x{U}")
+        args = (gh, want[1], np.ascontiguousarray(want[2]), h, rk)
+        for k, (a, b) in enumerate(zip(R.gru_cell_grad.cuda(cp, *map(cp.asarray, args), **p),
+                                       R._gru_grad_fwd(np, *args, **p))):
+            check(a, b, f"gru_cell_grad[{k}] {rows}x{U}")
+    assert all(kernels.launch_counts.get(n) == 3 for n in ("lstm_cell", "lstm_cell_grad", "gru_cell",
+                                                           "gru_cell_grad")), kernels.launch_counts

@@ -15,6 +15,8 @@ Shapes: ``xz`` is the input projection of one step (``x_t @ kernel + bias``), ``
 (LSTM i, f, c, o; GRU z, r, h).  Cotangents may carry extra leading batch axes (jacobians).
 """
 from ..op import defop
+from .. import kernels as _kernels
+from ..kernels import kernel
 from ..errors import InvalidArgumentError
 from .math import _k, tanh, sigmoid, cast, greater, zeros_like
 from .nn import relu
@@ -268,6 +270,82 @@ def _zeros_for(gs, outs):
             for g, o in zip(gs, outs)]
 
 
+# ---------------------------------------------------------------- CUDA launchers (kernels/rnn.cu)
+# Each runs the step's matmuls with the array module (cuBLAS on CuPy) around one pointwise kernel,
+# in the twin's order; None (the xp twin runs) for what the kernels do not index: other dtypes,
+# mixed dtypes, cotangents with jacobian batch axes, empty arrays.
+_ACT_CODE = {"linear": 0, "relu": 1, "tanh": 2, "sigmoid": 3}
+
+
+def _launchable(xp, arrays, dt):
+    return (_kernels._CTYPE.get(dt) is not None
+            and all(type(a) is xp.ndarray and a.dtype == dt and a.ndim == 2 for a in arrays))
+
+
+def _launch_args(ref, xp, rows, U, act, ract, *arrays):
+    ref.launch(_kernels._CTYPE[arrays[0].dtype], _kernels._grid(rows * U), (_kernels.BLOCK,),
+               arrays + (_kernels._I64(rows), _kernels._I64(U), _kernels._I32(_ACT_CODE[act]),
+                         _kernels._I32(_ACT_CODE[ract])))
+
+
+def _launch_lstm_cell(ref, xp, arrays, params):
+    xz, h, c, rk = arrays
+    rows, U = h.shape if h.ndim == 2 else (0, 0)
+    if not _launchable(xp, arrays, xz.dtype) or rows * U == 0:
+        return None
+    z = xp.matmul(h, rk)
+    z += xz
+    gates = xp.empty(z.shape, z.dtype)
+    c2, h2 = xp.empty(h.shape, h.dtype), xp.empty(h.shape, h.dtype)
+    _launch_args(ref, xp, rows, U, params["act"], params["ract"], z, xp.ascontiguousarray(c), gates, c2, h2)
+    return h2, c2, gates
+
+
+def _launch_lstm_cell_grad(ref, xp, arrays, params):
+    gh, gc, gates, c, c2, h, rk = arrays
+    rows, U = h.shape if h.ndim == 2 else (0, 0)
+    if (not _launchable(xp, arrays, gh.dtype) or rows * U == 0 or gh.shape != h.shape
+            or gc.shape != h.shape):
+        return None
+    gh, gc, gates, c, c2 = (xp.ascontiguousarray(a) for a in (gh, gc, gates, c, c2))
+    dz, dcp = xp.empty(gates.shape, gates.dtype), xp.empty(h.shape, h.dtype)
+    _launch_args(ref, xp, rows, U, params["act"], params["ract"], gh, gc, gates, c, c2, dz, dcp)
+    return dz, xp.matmul(dz, xp.swapaxes(rk, -1, -2)), dcp, xp.matmul(xp.swapaxes(h, -1, -2), dz)
+
+
+def _launch_gru_cell(ref, xp, arrays, params):
+    xz, h, rk, rb = arrays
+    rows, U = h.shape if h.ndim == 2 else (0, 0)
+    if (not _launchable(xp, (xz, h, rk), xz.dtype) or type(rb) is not xp.ndarray or rb.dtype != xz.dtype
+            or rows * U == 0):
+        return None
+    hz = xp.matmul(h, rk)
+    hz += rb
+    gates, h2 = xp.empty(hz.shape, hz.dtype), xp.empty(h.shape, h.dtype)
+    _launch_args(ref, xp, rows, U, params["act"], params["ract"], xp.ascontiguousarray(xz), hz,
+                 xp.ascontiguousarray(h), gates, h2)
+    return h2, gates, hz[..., 2 * U:]
+
+
+def _launch_gru_cell_grad(ref, xp, arrays, params):
+    gh, gates, hzh, h, rk = arrays
+    rows, U = h.shape if h.ndim == 2 else (0, 0)
+    if not _launchable(xp, arrays, gh.dtype) or rows * U == 0 or gh.shape != h.shape:
+        return None
+    gh, gates, hzh, hc = (xp.ascontiguousarray(a) for a in (gh, gates, hzh, h))
+    dxz, dhz, dhd = xp.empty(gates.shape, gates.dtype), xp.empty(gates.shape, gates.dtype), xp.empty(h.shape, h.dtype)
+    _launch_args(ref, xp, rows, U, params["act"], params["ract"], gh, gates, hzh, hc, dxz, dhz, dhd)
+    return (dxz, dhd + xp.matmul(dhz, xp.swapaxes(rk, -1, -2)), xp.matmul(xp.swapaxes(h, -1, -2), dhz),
+            xp.sum(dhz, axis=-2))
+
+
+# registered here, next to the ops they serve (gputape.kernels holds the table and the launch path)
+_kernels._LAUNCHERS.update({("rnn.cu", "lstm_cell"): _launch_lstm_cell,
+                            ("rnn.cu", "lstm_cell_grad"): _launch_lstm_cell_grad,
+                            ("rnn.cu", "gru_cell"): _launch_gru_cell,
+                            ("rnn.cu", "gru_cell_grad"): _launch_gru_cell_grad})
+
+
 # ---------------------------------------------------------------- LSTM
 def _lstm_fwd(xp, xz, h, c, rk, act, ract):
     """``lstm_math`` on arrays, with fewer passes: ract over all of z, then act over the c block."""
@@ -281,7 +359,8 @@ def _lstm_fwd(xp, xz, h, c, rk, act, ract):
     return gates[..., 3 * U:] * m.act(act, c2), c2, gates
 
 
-lstm_cell = defop("lstm_cell", _lstm_fwd, nout=3, same_dtype=_all_same(4), check=_gates_check("lstm_cell", 4))
+lstm_cell = defop("lstm_cell", _lstm_fwd, nout=3, same_dtype=_all_same(4), check=_gates_check("lstm_cell", 4),
+                  cuda=kernel("rnn.cu", "lstm_cell"))
 
 
 @lstm_cell.def_vjp_all
@@ -321,7 +400,8 @@ def _lstm_grad_fwd(xp, gh, gc, gates, c, c2, h, rk, act, ract):
     return dz, m.mm_bt(dz, rk), dc * gates[..., U:2 * U], m.mm_at(h, dz)
 
 
-lstm_cell_grad = defop("lstm_cell_grad", _lstm_grad_fwd, nout=4, same_dtype=_all_same(7))
+lstm_cell_grad = defop("lstm_cell_grad", _lstm_grad_fwd, nout=4, same_dtype=_all_same(7),
+                       cuda=kernel("rnn.cu", "lstm_cell_grad"))
 
 
 @lstm_cell_grad.def_vjp_all
@@ -346,7 +426,8 @@ def _gru_fwd(xp, xz, h, rk, rb, act, ract):
     return z * h + (1 - z) * hh, gates, hzh
 
 
-gru_cell = defop("gru_cell", _gru_fwd, nout=3, same_dtype=_all_same(4), check=_gates_check("gru_cell", 3))
+gru_cell = defop("gru_cell", _gru_fwd, nout=3, same_dtype=_all_same(4), check=_gates_check("gru_cell", 3),
+                 cuda=kernel("rnn.cu", "gru_cell"))
 
 
 @gru_cell.def_vjp_all
@@ -369,7 +450,8 @@ def _gru_grad_fwd(xp, gh, gates, hzh, h, rk, act, ract):
     return gru_grad_math(_am(xp), gh, None, None, gates, hzh, h, rk, act, ract, h.shape[-1])
 
 
-gru_cell_grad = defop("gru_cell_grad", _gru_grad_fwd, nout=4, same_dtype=_all_same(5))
+gru_cell_grad = defop("gru_cell_grad", _gru_grad_fwd, nout=4, same_dtype=_all_same(5),
+                      cuda=kernel("rnn.cu", "gru_cell_grad"))
 
 
 @gru_cell_grad.def_vjp_all
