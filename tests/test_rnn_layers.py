@@ -349,3 +349,28 @@ def test_rnn_step_kernels_on_gpu_equal_twins(dt, act, ract):
             check(a, b, f"gru_cell_grad[{k}] {rows}x{U}")
     assert all(kernels.launch_counts.get(n) == 3 for n in ("lstm_cell", "lstm_cell_grad", "gru_cell",
                                                            "gru_cell_grad")), kernels.launch_counts
+
+
+@pytest.mark.parametrize("make", [lambda: keras.layers.LSTM(3, return_sequences=True, dtype="float64"),
+                                  lambda: keras.layers.GRU(3, go_backwards=True, dtype="float64"),
+                                  lambda: keras.layers.SimpleRNN(2, dtype="float64")],
+                         ids=["LSTM", "GRU", "SimpleRNN"])
+def test_whole_layer_jacobian_and_second_order(make):
+    """Through a whole layer (split, fused steps, join): the jacobian (cotangents with a batch axis)
+    against central differences, and reverse/forward derivatives to second order (check_grads)."""
+    rng = np.random.default_rng(4)
+    xn = rng.standard_normal((2, 4, 3))
+    lay = make()
+    lay(tf.constant(xn))
+    x = tf.constant(xn)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = lay(x)
+    jac = tape.jacobian(y, x).numpy()
+    eps, fd = 1e-6, np.zeros(tuple(y.shape) + xn.shape)
+    for idx in np.ndindex(xn.shape):
+        d = np.zeros_like(xn)
+        d[idx] = eps
+        fd[(...,) + idx] = (lay(tf.constant(xn + d)).numpy() - lay(tf.constant(xn - d)).numpy()) / (2 * eps)
+    np.testing.assert_allclose(jac, fd, atol=1e-8)
+    check_grads(lambda v: lay(v), [xn], order=2)
