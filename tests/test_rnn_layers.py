@@ -374,3 +374,20 @@ def test_whole_layer_jacobian_and_second_order(make):
         fd[(...,) + idx] = (lay(tf.constant(xn + d)).numpy() - lay(tf.constant(xn - d)).numpy()) / (2 * eps)
     np.testing.assert_allclose(jac, fd, atol=1e-8)
     check_grads(lambda v: lay(v), [xn], order=2)
+
+
+def test_compute_output_shape_matches_the_call():
+    x = tf.ones((2, 5, 3))
+    layers = [keras.layers.LSTM(4), keras.layers.GRU(4, return_sequences=True, return_state=True),
+              keras.layers.SimpleRNN(2, return_state=True),
+              keras.layers.Bidirectional(keras.layers.LSTM(3, return_sequences=True)),
+              keras.layers.Bidirectional(keras.layers.GRU(3, return_state=True), merge_mode=None),
+              keras.layers.Bidirectional(keras.layers.SimpleRNN(3), merge_mode="sum")]
+    for lay in layers:
+        y = lay(x)
+        got = [tuple(t.shape) for t in (y if isinstance(y, (list, tuple)) else [y])]
+        want = lay.compute_output_shape((2, 5, 3))
+        want = list(want) if isinstance(want[0], tuple) else [want]
+        assert got == want, (lay.name, got, want)
+    mha = keras.layers.MultiHeadAttention(2, 3, output_shape=7)
+    assert tuple(mha(x, x).shape) == mha.compute_output_shape((2, 5, 3), (2, 5, 3)) == (2, 5, 7)

@@ -101,6 +101,10 @@ class MultiHeadAttention(Layer):
                     kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                     kernel_constraint=None, bias_constraint=None, seed=self.seed)
 
+    def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
+        """``query_shape`` with its last axis ``output_shape`` (default: unchanged), as Keras 3."""
+        return tuple(query_shape[:-1]) + (self._output_shape or query_shape[-1],)
+
     def build(self, query_shape, value_shape=None, key_shape=None):
         value_shape = query_shape if value_shape is None else value_shape
         key_shape = value_shape if key_shape is None else key_shape

@@ -408,6 +408,16 @@ class RNN(Layer):
             config["cell"] = klass.from_config(c["config"])
         return super().from_config(config) if cls is not RNN else Layer.from_config.__func__(cls, config)
 
+    def compute_output_shape(self, sequences_shape, initial_state_shape=None):
+        """Keras 3's: ``(batch, time, units)`` or ``(batch, units)``, then ``(batch, size)`` per state
+        with ``return_state`` (a tuple)."""
+        batch, length = sequences_shape[0], sequences_shape[1]
+        units = getattr(self.cell, "output_size", None) or self.state_size[0]
+        out = (batch, length, units) if self.return_sequences else (batch, units)
+        if self.return_state:
+            return (out,) + tuple((batch, s) for s in self.state_size)
+        return out
+
     def build(self, sequences_shape, initial_state_shape=None):
         if len(sequences_shape) != 3:
             raise ValueError(f"Input 0 of layer \"{self.name}\" is incompatible with the layer: expected ndim=3, "
@@ -752,6 +762,23 @@ class Bidirectional(Layer):
             config["layer"] = klass.from_config(lay["config"])
         return Layer.from_config.__func__(cls, config)
 
+    def compute_output_shape(self, sequences_shape, initial_state_shape=None):
+        """The forward layer's shapes merged: 'concat' doubles the last axis, None gives both; with
+        ``return_state`` the forward then the backward state shapes follow."""
+        shapes = self.forward_layer.compute_output_shape(sequences_shape)
+        states = ()
+        if self.return_state:
+            shapes, states = shapes[0], tuple(shapes[1:])
+        if self.merge_mode == "concat":
+            out = (tuple(shapes[:-1]) + (shapes[-1] * 2,),)
+        elif self.merge_mode is None:
+            out = (tuple(shapes), tuple(shapes))
+        else:
+            out = (tuple(shapes),)
+        if self.return_state:
+            return out + states + states
+        return out[0] if len(out) == 1 else out
+
     def build(self, sequences_shape, initial_state_shape=None):
         scope = _naming.scope()
         scope.append(self.name)
@@ -811,6 +838,11 @@ class TimeDistributed(Layer):
 
     def get_config(self):
         raise NotImplementedError("TimeDistributed.get_config is not implemented in gputape")
+
+    def compute_output_shape(self, input_shape):
+        """``(batch, time) + layer.compute_output_shape((batch,) + step_shape)[1:]``."""
+        inner = self.layer.compute_output_shape((input_shape[0],) + tuple(input_shape[2:]))
+        return (input_shape[0], input_shape[1]) + tuple(inner[1:])
 
     def build(self, input_shape):
         if len(input_shape) < 3:
