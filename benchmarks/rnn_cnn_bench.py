@@ -18,8 +18,10 @@ Peers: ``numpy`` (the floor: forward, backward and Adam written by hand with Num
 peer runs in its own process, with ``--threads`` threads for BLAS and the frameworks (default 1,
 so a loaded machine does not punish one peer's thread pool); a peer that cannot start is reported
 and skipped.  Each worker checks its first step's loss against the NumPy floor (same weights, same
-data); then it warms up and times ``--repeats`` samples of at least ``--min-sample-ms``.  The table
-gives the median time per step and the ratios of medians to the floor and to PyTorch eager.
+data); then it warms up, and ``--repeats`` rounds follow in which every peer takes one sample of at
+least ``--min-sample-ms`` in an order rotated round by round (machine noise falls on all alike).  The
+table gives the median time per step and the medians of the per-round ratios to the floor and to
+PyTorch eager.
 """
 import argparse
 import json
@@ -278,40 +280,45 @@ def torch_step(workload, x, y, weights):
 
 
 # ---------------------------------------------------------------- one peer in one process
-def worker(peer, workload, repeats, warmup, min_sample_ms):
+def _build(peer, workload):
     x, y, weights = data(workload)
     if peer == "numpy":
-        step = (CNNFloor if workload == "cnn" else LSTMFloor)(x, y, weights).step
-    elif peer in ("gputape", "gputape_fn"):
+        return (CNNFloor if workload == "cnn" else LSTMFloor)(x, y, weights).step
+    if peer in ("gputape", "gputape_fn"):
         sys.path.insert(0, str(REPO))
         import gputape
-        step = keras_step(gputape, workload, x, y, weights, peer == "gputape_fn")
-    elif peer in ("tf", "tf_function"):
+        return keras_step(gputape, workload, x, y, weights, peer == "gputape_fn")
+    if peer in ("tf", "tf_function"):
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         import tensorflow as tf
         n = int(os.environ.get("OMP_NUM_THREADS", "1"))
         tf.config.threading.set_intra_op_parallelism_threads(n)
         tf.config.threading.set_inter_op_parallelism_threads(n)
-        step = keras_step(tf, workload, x, y, weights, peer == "tf_function")
-    else:
-        step = torch_step(workload, x, y, weights)
+        return keras_step(tf, workload, x, y, weights, peer == "tf_function")
+    return torch_step(workload, x, y, weights)
+
+
+def serve(peer, workload, warmup, min_sample_ms):
+    """Build, take the first step (its loss is checked against the floor), warm up, choose the calls
+    per sample; then answer "sample" lines on stdin with the seconds per call, until EOF."""
+    step = _build(peer, workload)
     loss0 = step()
     for _ in range(warmup):
         step()
     t0 = time.perf_counter()
     step()
-    one = time.perf_counter() - t0
-    calls = max(1, int(np.ceil(min_sample_ms / 1e3 / max(one, 1e-6))))
-    times = []
-    for _ in range(repeats):
+    calls = max(1, int(np.ceil(min_sample_ms / 1e3 / max(time.perf_counter() - t0, 1e-6))))
+    print(json.dumps({"ready": True, "loss0": loss0, "calls_per_sample": calls}), flush=True)
+    for line in sys.stdin:
+        if line.strip() != "sample":
+            break
         t0 = time.perf_counter()
         for _ in range(calls):
             step()
-        times.append((time.perf_counter() - t0) / calls)
-    return {"peer": peer, "workload": workload, "loss0": loss0, "times": times, "calls_per_sample": calls}
+        print(json.dumps({"t": (time.perf_counter() - t0) / calls}), flush=True)
 
 
-# ---------------------------------------------------------------- the runner
+# ---------------------------------------------------------------- the runner: interleaved rounds
 def _python_for(peer, args):
     if peer in ("tf", "tf_function"):
         return args.tf_python
@@ -320,47 +327,88 @@ def _python_for(peer, args):
     return sys.executable
 
 
-def _run_worker(peer, workload, args):
+def _start(peer, workload, args):
     py = _python_for(peer, args)
     if not py or not Path(py).exists():
-        return {"peer": peer, "workload": workload, "error": f"no Python for {peer} ({py!r})"}
+        return None, f"no Python for {peer} ({py!r})"
     n = str(args.threads)
     env = dict(os.environ, OMP_NUM_THREADS=n, OPENBLAS_NUM_THREADS=n, MKL_NUM_THREADS=n,
                TF_NUM_INTRAOP_THREADS=n, TF_NUM_INTEROP_THREADS=n, TF_CPP_MIN_LOG_LEVEL="3")
-    cmd = [py, str(Path(__file__).resolve()), "--worker", peer, "--workloads", workload, "--repeats",
-           str(args.repeats), "--warmup", str(args.warmup), "--min-sample-ms", str(args.min_sample_ms)]
-    try:
-        r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=args.timeout)
-    except subprocess.TimeoutExpired:
-        return {"peer": peer, "workload": workload, "error": f"timed out after {args.timeout} s"}
-    for line in reversed(r.stdout.splitlines()):
+    cmd = [py, str(Path(__file__).resolve()), "--worker", peer, "--workloads", workload, "--warmup",
+           str(args.warmup), "--min-sample-ms", str(args.min_sample_ms)]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    return proc, None
+
+
+def _read(proc):
+    for line in proc.stdout:
         if line.startswith("{"):
             return json.loads(line)
-    err = (r.stderr.strip().splitlines() or ["(no output)"])[-1]
-    return {"peer": peer, "workload": workload, "error": err[:200]}
+    err = (proc.stderr.read().strip().splitlines() or ["(no output)"])[-1]
+    return {"error": err[:200]}
+
+
+def run_workload(workload, peers, args, bar):
+    """Start every peer (each in its own process, warm), then ``--repeats`` rounds; in each round every
+    peer takes one sample, in an order rotated round by round, so machine noise falls on all alike."""
+    procs, results = {}, {}
+    for peer in peers:
+        proc, err = _start(peer, workload, args)
+        if proc is None:
+            results[peer] = {"peer": peer, "workload": workload, "error": err}
+        else:
+            procs[peer] = proc
+    for peer, proc in list(procs.items()):
+        ready = _read(proc)
+        if "error" in ready:
+            results[peer] = {"peer": peer, "workload": workload, "error": ready["error"]}
+            proc.kill()
+            del procs[peer]
+        else:
+            results[peer] = {"peer": peer, "workload": workload, "loss0": ready["loss0"],
+                             "calls_per_sample": ready["calls_per_sample"], "times": []}
+    live = list(procs)
+    for k in range(args.repeats):
+        order = live[k % len(live):] + live[:k % len(live)] if live else []
+        for peer in order:
+            procs[peer].stdin.write("sample\n")
+            procs[peer].stdin.flush()
+            results[peer]["times"].append(_read(procs[peer])["t"])
+        bar.update(1)
+    for proc in procs.values():
+        proc.stdin.close()
+        proc.wait(timeout=60)
+    return [results[p] for p in peers]
+
+
+def _paired(num, den):
+    return float(np.median(np.asarray(num) / np.asarray(den)))
 
 
 def _table(results, workloads, peers):
     lines = []
     for w in workloads:
         rows = {r["peer"]: r for r in results if r["workload"] == w}
-        med = {p: float(np.median(r["times"])) for p, r in rows.items() if "times" in r}
-        floor, torch_t = med.get("numpy"), med.get("torch")
-        ref = rows.get("numpy", {}).get("loss0")
-        lines.append(f"\n{w} (batch {BATCH}" + (f", length {T}, LSTM({UNITS})" if w == "lstm" else ", 8x8x1") + ")")
+        ok = {p: r for p, r in rows.items() if "times" in r and r["times"]}
+        floor, torch_r = ok.get("numpy"), ok.get("torch")
+        ref = floor["loss0"] if floor else None
+        lines.append(f"\n{w} (batch {BATCH}" + (f", length {T}, LSTM({UNITS}) -> Dense" if w == "lstm"
+                                                 else ", 8x8x1 digits CNN") + ")")
         lines.append(f"{'peer':<12} {'median/step':>12} {'min/step':>10} {'x floor':>8} {'x torch':>8}  first loss")
         for p in peers:
             r = rows.get(p)
             if r is None:
                 continue
-            if "error" in r:
-                lines.append(f"{p:<12} skipped: {r['error']}")
+            if p not in ok:
+                lines.append(f"{p:<12} skipped: {r.get('error', 'no samples')}")
                 continue
-            m = med[p]
-            ok = "" if ref is None or abs(r["loss0"] - ref) <= 1e-4 * max(1.0, abs(ref)) else "  MISMATCH vs floor"
-            lines.append(f"{p:<12} {m * 1e3:>10.3f}ms {min(r['times']) * 1e3:>8.3f}ms "
-                         f"{(m / floor if floor else float('nan')):>8.2f} "
-                         f"{(m / torch_t if torch_t else float('nan')):>8.2f}  {r['loss0']:.6f}{ok}")
+            t = r["times"]
+            same = "" if ref is None or abs(r["loss0"] - ref) <= 1e-4 * max(1.0, abs(ref)) else "  MISMATCH vs floor"
+            xf = _paired(t, floor["times"]) if floor else float("nan")
+            xt = _paired(t, torch_r["times"]) if torch_r else float("nan")
+            lines.append(f"{p:<12} {np.median(t) * 1e3:>10.3f}ms {min(t) * 1e3:>8.3f}ms {xf:>8.2f} {xt:>8.2f}  "
+                         f"{r['loss0']:.6f}{same}")
     return "\n".join(lines)
 
 
@@ -369,13 +417,12 @@ def main(argv=None):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated: cnn,lstm (default both)")
     p.add_argument("--peers", default=",".join(PEERS), help=f"comma-separated, from {','.join(PEERS)} (default all)")
-    p.add_argument("--repeats", type=int, default=15, help="timed samples per peer (default 15)")
+    p.add_argument("--repeats", type=int, default=15, help="rounds of samples (default 15)")
     p.add_argument("--warmup", type=int, default=3, help="untimed steps after the first (default 3)")
     p.add_argument("--min-sample-ms", type=float, default=50.0, help="least duration of one sample (default 50)")
     p.add_argument("--threads", type=int, default=1, help="threads for BLAS and each framework (default 1)")
     p.add_argument("--tf-python", default="/opt/tfenv/bin/python", help="Python with TensorFlow 2.21")
     p.add_argument("--torch-python", default=sys.executable, help="Python with PyTorch (default: this one)")
-    p.add_argument("--timeout", type=int, default=600, help="seconds per peer process (default 600)")
     p.add_argument("--json", default=None, help="also write the raw results to this file")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -387,17 +434,19 @@ def main(argv=None):
     for q in peers:
         if q not in PEERS:
             p.error(f"unknown peer {q!r} (choose from {', '.join(PEERS)})")
+    if args.repeats < 1:
+        p.error("--repeats must be at least 1")
     if args.worker:
-        print(json.dumps(worker(args.worker, workloads[0], args.repeats, args.warmup, args.min_sample_ms)))
+        serve(args.worker, workloads[0], args.warmup, args.min_sample_ms)
         return 0
     from tqdm import tqdm
     results = []
-    pairs = [(w, q) for w in workloads for q in peers]
-    with tqdm(pairs, unit="peer", file=sys.stderr) as bar:
-        for w, q in bar:
-            bar.set_description(f"{w}: {q}")
-            results.append(_run_worker(q, w, args))
-    print(f"threads per peer: {args.threads}; median of {args.repeats} samples of >= {args.min_sample_ms:g} ms")
+    with tqdm(total=len(workloads) * args.repeats, unit="round", file=sys.stderr) as bar:
+        for w in workloads:
+            bar.set_description(w)
+            results += run_workload(w, peers, args, bar)
+    print(f"threads per peer: {args.threads}; {args.repeats} interleaved rounds, samples of >= "
+          f"{args.min_sample_ms:g} ms; ratios: medians of per-round ratios")
     print(_table(results, workloads, peers))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
