@@ -229,7 +229,9 @@ def test_dropout_only_in_training():
 
 def test_config_round_trip_and_keras_keys():
     for lay in (keras.layers.LSTM(3, return_sequences=True, go_backwards=True, name="l"),
-                keras.layers.GRU(2, reset_after=False, name="g"), keras.layers.SimpleRNN(4, activation="relu")):
+                keras.layers.GRU(2, reset_after=False, name="g"), keras.layers.SimpleRNN(4, activation="relu"),
+                keras.layers.RNN(keras.layers.GRUCell(3), return_sequences=True),
+                keras.layers.Bidirectional(keras.layers.LSTM(2, return_sequences=True), merge_mode="sum")):
         cfg = lay.get_config()
         again = type(lay).from_config(cfg)
         assert again.get_config() == cfg

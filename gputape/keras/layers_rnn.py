@@ -406,7 +406,7 @@ class RNN(Layer):
             if klass is None:
                 raise NotImplementedError(f"RNN.from_config: cell {c.get('class_name')!r} is not implemented")
             config["cell"] = klass.from_config(c["config"])
-        return super().from_config(config) if cls is not RNN else Layer.from_config.__func__(cls, config)
+        return super().from_config(config)
 
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):
         """Keras 3's: ``(batch, time, units)`` or ``(batch, units)``, then ``(batch, size)`` per state
