@@ -4,8 +4,12 @@ A cell step (``lstm_cell``, ``gru_cell``, ``simple_rnn_cell``) is one op, so a t
 entry per time step.  Its VJP is one more fused op (``*_cell_grad``), the ``TanhGrad`` pattern:
 that op's own VJP is the derivative of the same formula written with gputape ops (``_vjp_by_retrace``),
 so derivatives of any order go through it.  Each formula is written once, against a small
-namespace ``M`` (``_ArrayMath`` on raw NumPy/CuPy arrays for the fused forward, ``_TensorMath`` on
-gputape tensors for the differentiable retrace and for cells whose activations are not fused).
+namespace ``M`` (``_ArrayMath`` on raw NumPy/CuPy arrays, ``_TensorMath`` on gputape tensors for the
+differentiable retrace and for cells whose activations are not fused); the array forwards of the
+LSTM step and gradient and of the GRU step are the same formulas rewritten with fewer passes
+(tests/test_rnn_layers.py holds them equal).  On CuPy the pointwise part of the LSTM and GRU steps
+and of their gradients is one kernel each (``kernels/rnn.cu``), between the step's matmuls; the
+NumPy forwards here are their twins.
 
 ``unstack_steps`` / ``stack_steps`` split a ``[batch, time, ...]`` tensor into its steps and join
 them back, each one op, so a length-T sequence costs T cell entries plus a constant handful.
