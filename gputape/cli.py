@@ -2,6 +2,7 @@
 
     gputape info
     gputape train --model cnn --epochs 5 --out out/
+    gputape train --model lstm --epochs 5 --out out/
     gputape bench --quick
 """
 import argparse
@@ -41,12 +42,14 @@ def _parser():
     info.set_defaults(func=_cmd_info)
 
     tr = sub.add_parser("train", help="train a small model on scikit-learn's digits (a demo)",
-                        description="Train an MLP or a small CNN on scikit-learn's 8x8 digits (1,797 images, "
+                        description="Train an MLP, a small CNN or an LSTM (each image's 8 rows read as a sequence "
+                                    "of 8 steps of 8 pixels) on scikit-learn's 8x8 digits (1,797 images, "
                                     "standardized, a fixed 80/20 train/test split by --seed) with GradientTape and "
                                     "optimizer.apply_gradients; write a loss/accuracy plot (curves.png) and the "
                                     "metrics (metrics.json) to --out.  Same seed and backend give the same numbers.")
-    tr.add_argument("--model", choices=("mlp", "cnn"), default="mlp",
-                    help="mlp: 64-128-128-10 Dense relu (default); cnn: Conv2D/MaxPooling2D x2, Flatten, Dense")
+    tr.add_argument("--model", choices=("mlp", "cnn", "lstm"), default="mlp",
+                    help="mlp: 64-128-128-10 Dense relu (default); cnn: Conv2D/MaxPooling2D x2, Flatten, Dense; "
+                         "lstm: LSTM(64) over the 8 rows, Dense(10)")
     tr.add_argument("--backend", choices=BACKENDS, default=None,
                     help="numpy, cupy or auto (default: $GPUTAPE_BACKEND, else auto)")
     tr.add_argument("--epochs", type=_positive_int, default=20, help="passes over the training set (default 20)")
@@ -256,7 +259,7 @@ def _run_bench(rest):
 
 
 # ---------------------------------------------------------------- train
-def _digits(seed, image):
+def _digits(seed, image, sequence=False):
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
     x, y = load_digits(return_X_y=True)
@@ -267,6 +270,8 @@ def _digits(seed, image):
     xtr, xte = ((xtr - mean) / std).astype(np.float32), ((xte - mean) / std).astype(np.float32)
     if image:
         xtr, xte = xtr.reshape(-1, 8, 8, 1), xte.reshape(-1, 8, 8, 1)
+    if sequence:                        # [batch, time = row, features = the row's 8 pixels]
+        xtr, xte = xtr.reshape(-1, 8, 8), xte.reshape(-1, 8, 8)
     return xtr, ytr.astype(np.int32), xte, yte.astype(np.int32)
 
 
@@ -274,6 +279,8 @@ def _model(tf, kind):
     L = tf.keras.layers
     if kind == "mlp":
         return tf.keras.Sequential([L.Dense(128, activation="relu"), L.Dense(128, activation="relu"), L.Dense(10)])
+    if kind == "lstm":
+        return tf.keras.Sequential([L.LSTM(64), L.Dense(10)])
     return tf.keras.Sequential([
         L.Conv2D(16, 3, padding="same", activation="relu"), L.MaxPooling2D(2),
         L.Conv2D(32, 3, padding="same", activation="relu"), L.MaxPooling2D(2),
@@ -363,7 +370,7 @@ def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam",
     from tqdm import tqdm
 
     lr = DEFAULT_LR[optimizer] if lr is None else float(lr)
-    xtr, ytr, xte, yte = _digits(seed, image=model == "cnn")
+    xtr, ytr, xte, yte = _digits(seed, image=model == "cnn", sequence=model == "lstm")
     tf.random.set_seed(seed)
     rng = np.random.default_rng(seed)
     net = _model(tf, model)

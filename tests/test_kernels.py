@@ -600,3 +600,42 @@ def test_gather_grad_kernel_on_host_equals_twin_bit_for_bit(on_host, dt):
         _check(got, want, True, dt, f"gather_grad {gshape} {idx.tolist()} axis {axis} nb {nb}")
         assert got.flags.c_contiguous
     assert on_host.launch_counts["rows_add_sorted"] == len(_GATHER_GRAD) - 1    # the empty one launches nothing
+# ---------------------------------------------------------------- kernels/rnn.cu (issue 8): the fused recurrent steps
+_RNN_ACTS = [("tanh", "sigmoid"), ("relu", "tanh"), ("linear", "sigmoid"), ("sigmoid", "linear")]
+
+
+@pytest.mark.parametrize("dt", [F16, F32, F64], ids=["f16", "f32", "f64"])
+@pytest.mark.parametrize("act,ract", _RNN_ACTS)
+def test_rnn_step_kernels_on_host_equal_twins(on_host, dt, act, ract):
+    """lstm_cell / lstm_cell_grad / gru_cell / gru_cell_grad: the launcher (matmuls with the array
+    module around one host-built pointwise kernel) against the op's NumPy twin."""
+    from gputape.ops import rnn as RNN
+    rng = np.random.default_rng(21)
+    p = {"act": act, "ract": ract}
+    for rows, U in [(5, 3), (33, 17), (1, 1)]:
+        d = lambda *s: _data(rng, s, dt, lo=-1.5, hi=1.5, special=False)   # noqa: E731
+        with np.errstate(all="ignore"):
+            xz, h, c, rk = d(rows, 4 * U), d(rows, U), d(rows, U), d(U, 4 * U)
+            got, want = RNN.lstm_cell.cuda(np, xz, h, c, rk, **p), RNN._lstm_fwd(np, xz, h, c, rk, **p)
+            for k, (a, b) in enumerate(zip(got, want)):
+                _check(a, b, False, dt, f"lstm_cell[{k}] {act}/{ract} {rows}x{U}")
+            gh, gc = d(rows, U), d(rows, U)
+            got = RNN.lstm_cell_grad.cuda(np, gh, gc, want[2], c, want[1], h, rk, **p)
+            want = RNN._lstm_grad_fwd(np, gh, gc, want[2], c, want[1], h, rk, **p)
+            for k, (a, b) in enumerate(zip(got, want)):
+                _check(a, b, False, dt, f"lstm_cell_grad[{k}] {act}/{ract} {rows}x{U}")
+            xz, rk, rb = d(rows, 3 * U), d(U, 3 * U), d(3 * U)
+            got, want = RNN.gru_cell.cuda(np, xz, h, rk, rb, **p), RNN._gru_fwd(np, xz, h, rk, rb, **p)
+            for k, (a, b) in enumerate(zip(got, want)):
+                _check(a, b, False, dt, f"gru_cell[{k}] {act}/{ract} {rows}x{U}")
+            got = RNN.gru_cell_grad.cuda(np, gh, want[1], want[2], h, rk, **p)
+            want = RNN._gru_grad_fwd(np, gh, want[1], want[2], h, rk, **p)
+            for k, (a, b) in enumerate(zip(got, want)):
+                _check(a, b, False, dt, f"gru_cell_grad[{k}] {act}/{ract} {rows}x{U}")
+    assert {"lstm_cell", "lstm_cell_grad", "gru_cell", "gru_cell_grad"} <= set(kernels.launch_counts)
+    # what the kernels do not index goes to the twin: jacobian batch axes, mixed dtypes
+    h3 = _data(rng, (2, 5, 3), dt, special=False)
+    assert RNN.lstm_cell_grad.cuda(np, h3, h3[0], np.ones((5, 12), dt), h3[0], h3[0], h3[0],
+                                   np.ones((3, 12), dt), **p) is None
+    assert RNN.gru_cell.cuda(np, np.ones((5, 9), dt), np.ones((5, 3), F64 if dt != F64 else F32),
+                             np.ones((3, 9), dt), np.ones(9, dt), **p) is None

@@ -80,6 +80,19 @@ ALLOWED_VAR_KEYWORD = {
     # tf.print(*inputs, **kwargs): TF pops output_stream/summarize/sep/end/name and raises ValueError
     # ("Unrecognized keyword arguments for tf.print") for any other, as gputape.print does
     ("gputape.printing", "print"): "TF's keywords popped, any other ValueError (tests/test_print.py)",
+    # recurrent and attention layers (issue 8): base-layer keywords forwarded to Layer.__init__
+    ("gputape.keras.layers_rnn", "RNN.__init__"): "forwarded to Layer.__init__, which validates",
+    ("gputape.keras.layers_rnn", "SimpleRNN.__init__"): "forwarded to RNN/Layer.__init__, which validates",
+    ("gputape.keras.layers_rnn", "LSTM.__init__"): "forwarded to RNN/Layer.__init__, which validates",
+    ("gputape.keras.layers_rnn", "GRU.__init__"): "forwarded to RNN/Layer.__init__, which validates",
+    ("gputape.keras.layers_rnn", "SimpleRNNCell.__init__"): "forwarded to Layer.__init__, which validates",
+    ("gputape.keras.layers_rnn", "LSTMCell.__init__"): "forwarded to Layer.__init__, which validates",
+    ("gputape.keras.layers_rnn", "GRUCell.__init__"): "forwarded to Layer.__init__, which validates",
+    ("gputape.keras.layers_rnn", "Bidirectional.__init__"): "forwarded to Layer.__init__, which validates",
+    ("gputape.keras.layers_rnn", "TimeDistributed.__init__"): "forwarded to Layer.__init__, which validates",
+    ("gputape.keras.layers_attention", "MultiHeadAttention.__init__"): "forwarded to Layer.__init__, which "
+                                                                        "validates",
+    ("gputape.keras.layers_attention", "MultiHeadAttention.__call__"): "pass-through to call(), which is strict",
 }
 
 

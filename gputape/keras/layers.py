@@ -1156,3 +1156,8 @@ class Dropout(Layer):
             keep = _ops.broadcast_to(keep, tuple(inputs.shape))
         scaled = _ops.multiply(inputs, 1.0 / (1.0 - self.rate))
         return _ops.where(keep, scaled, _ops.zeros_like(inputs))
+
+# recurrent layers (gputape/keras/layers_rnn.py)
+from .layers_rnn import (RNN, SimpleRNN, LSTM, GRU, SimpleRNNCell, LSTMCell, GRUCell,  # noqa: E402,F401
+                         Bidirectional, TimeDistributed)
+from .layers_attention import MultiHeadAttention  # noqa: E402,F401
