@@ -317,8 +317,8 @@ AMASK_NP = np.tril(np.ones((2, 4, 4), bool), 1)
 def test_rnn_step_kernels_on_gpu_equal_twins(dt, act, ract):
     if tf.backend_name() != "cupy":
         pytest.skip("needs CuPy, a CUDA device and --backend cupy")
-    import cupy as cp
-    from gputape import kernels
+    from gputape import backend, kernels
+    cp = backend.xp           # CuPy, or the stand-in under --backend cupy-standin (NOT a GPU)
     dt = np.dtype(dt)
     rng = np.random.default_rng(5)
     p = {"act": act, "ract": ract}
