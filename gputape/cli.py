@@ -372,12 +372,15 @@ def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam",
     lr = DEFAULT_LR[optimizer] if lr is None else float(lr)
     xtr, ytr, xte, yte = _digits(seed, image=model == "cnn", sequence=model == "lstm")
     tf.random.set_seed(seed)
-    rng = np.random.default_rng(seed)
     net = _model(tf, model)
     loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     opt = _optimizer(tf, optimizer, lr)
-    x_train, y_train = tf.constant(xtr), tf.constant(ytr)      # on the device once; batches are gathered there
+    x_train, y_train = tf.constant(xtr), tf.constant(ytr)      # for the end-of-epoch evaluation
     x_test, y_test = tf.constant(xte), tf.constant(yte)
+    # the input pipeline, as a TF guide writes it: a full-size shuffle buffer (a new permutation each
+    # pass, reproducible from the seed), batches prefetched (on CuPy, copied to the device overlapped)
+    dataset = (tf.data.Dataset.from_tensor_slices((xtr, ytr)).shuffle(len(ytr), seed=seed)
+               .batch(batch_size).prefetch(tf.data.AUTOTUNE))
 
     def train_step(x, y):
         with tf.GradientTape() as tape:
@@ -410,20 +413,19 @@ def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam",
             hist = restored
             first = len(hist["train_loss"]) + 1
             for _ in range(1, first):
-                rng.permutation(n)          # replay the shuffling of the epochs already done
+                for _ in dataset:           # replay the shuffling of the epochs already done
+                    pass
     epoch_s = []
     t_train = time.perf_counter()
     for epoch in range(first, epochs + 1):
         t0 = time.perf_counter()
-        perm = tf.constant(rng.permutation(n).astype(np.int32))
         loss_sum = correct_sum = None
         bar = tqdm(total=steps, desc=f"epoch {epoch}/{epochs}", unit="step", disable=quiet, leave=True,
                    file=sys.stderr, dynamic_ncols=True)
         seen = 0
-        for i in range(steps):
-            idx = perm[i * batch_size:(i + 1) * batch_size]
-            loss, correct = train_step(tf.gather(x_train, idx), tf.gather(y_train, idx))
-            size = min(batch_size, n - i * batch_size)
+        for i, (x, y) in enumerate(dataset):
+            loss, correct = train_step(x, y)
+            size = x.shape[0]
             seen += size
             loss_sum = loss * size if loss_sum is None else loss_sum + loss * size
             correct_sum = correct if correct_sum is None else correct_sum + correct
