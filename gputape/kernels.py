@@ -431,8 +431,7 @@ def _act_bias_grad(ref, xp, arrays, params):
     tiles = (cols + 31) // 32
     strips = max(1, min(_grid_cap() // 8 // tiles, (rows + 63) // 64))
     if strips > 1:
-        part = xp.empty((strips * cols,), _ACC[dt])
-        count = xp.zeros((tiles,), np.int32)
+        part, count = _workspace(xp, _ACC[dt], strips * cols, tiles)
     else:
         part, count = _dummy(xp, _ACC[dt]), _dummy(xp, np.int32)   # not read with a single strip
     ref.launch(ctype, (tiles, strips), (32, 8),
@@ -466,6 +465,23 @@ def _rows_add_sorted(ref, xp, arrays, params):
                                                        _I64(n), _I64(cols), _I64(shape[axis])))
     z = xp.moveaxis(out_t, 0, ax)
     return z if ax == 0 else xp.ascontiguousarray(z)
+
+
+_workspaces = {}
+
+
+def _workspace(xp, acc, n_part, n_count):
+    """act_bias_grad's scratch, kept between launches (issue 11 J: no allocation and memset per call):
+    ``part`` (at least ``n_part`` accumulators) and ``count`` (at least ``n_count`` int32 counters, zero
+    between launches: the kernel's last block of a tile resets its counter).  Launches on one stream
+    run in order, so one workspace serves them all; gputape computes on one stream of one device."""
+    key = (xp.__name__, np.dtype(acc))
+    ws = _workspaces.get(key)
+    if ws is None or ws[0].size < n_part or ws[1].size < n_count:
+        old = ws
+        ws = _workspaces[key] = (xp.empty((max(n_part, 0 if old is None else old[0].size),), acc),
+                                 xp.zeros((max(n_count, 0 if old is None else old[1].size),), np.int32))
+    return ws
 
 
 _dummies = {}

@@ -97,8 +97,11 @@ __device__ __forceinline__ C activate(C z, int act) {
 template <typename T>
 __global__ void bias_act(const T* x, const T* b, T* out, long long n, long long cols, int act) {
   typedef typename gt::Acc<T>::type C;
+  bool narrow = (((unsigned long long)n | (unsigned long long)cols) >> 32) == 0;
   GT_GRID_LOOP(i, n) {
-    C z = R(gt::to_acc(x[i]) + gt::to_acc(b[gt::bidx(i, n, cols)]));
+    // the column of element i: one modulo (32-bit where the sizes allow, cheaper than 64-bit)
+    long long j = narrow ? (long long)((unsigned)i % (unsigned)cols) : i % cols;
+    C z = R(gt::to_acc(x[i]) + gt::to_acc(b[j]));
     out[i] = gt::from_acc<T>(activate<C, T>(z, act));
   }
 }

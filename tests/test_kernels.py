@@ -555,6 +555,13 @@ def test_bias_act_kernels_on_host_equal_twins(on_host, monkeypatch, dt, act):
     with np.errstate(all="ignore"):
         _check(N.bias_act.cuda(np, x, b, activation=act), N._bias_act_fwd(np, x, b, act),
                act in ("linear", "relu"), dt, "bias_act strided")
+    # issue 11 J: the several-strip scratch is kept between launches, its counters back at zero
+    ws = kernels._workspaces[("numpy", np.dtype(np.float64 if dt == F64 else np.float32))]
+    y, g = _data(rng, (300, 5), dt, special=False), _data(rng, (300, 5), dt, special=False)
+    first = N.act_bias_grad.cuda(np, y, g, activation=act)[1]
+    again = N.act_bias_grad.cuda(np, y, g, activation=act)[1]
+    assert kernels._workspaces[("numpy", ws[0].dtype)] is ws and not ws[1].any()
+    np.testing.assert_array_equal(first, again)
 
 
 @pytest.mark.parametrize("name,make", OPTIMIZERS, ids=[o[0] for o in OPTIMIZERS])
