@@ -74,8 +74,9 @@ def normalize_axes(axes, ndim, op, arg="axis", allow_duplicates=False):
     return out
 
 
-def check_indices(idx, limit, op, arg="indices"):
-    """Every index in ``[0, limit)`` (TF's CPU kernels: "indices[3] = -1 is not in [0, 5)").
+def check_indices(idx, limit, op, arg="indices", lo=0):
+    """Every index in ``[lo, limit)`` (TF's CPU kernels: "indices[3] = -1 is not in [0, 5)"; ``lo=-limit``
+    for Python-style indices that may count from the end).
 
     ``idx`` is a host or device integer array.  On the host the check is immediate.  On a device
     (CuPy) it is deferred, so an op never waits for the device: one fused check computes a device
@@ -88,20 +89,21 @@ def check_indices(idx, limit, op, arg="indices"):
     if idx.size == 0:
         return
     if type(idx) is not np.ndarray and _b.is_cupy_array(idx):
-        _pending.append((((idx < 0) | (idx >= limit)).any(), idx, limit, op, arg))
+        _pending.append((((idx < lo) | (idx >= limit)).any(), idx, (lo, limit), op, arg))
         if len(_pending) >= _PENDING_MAX:
             flush_device_checks()
         return
-    bad = (idx < 0) | (idx >= limit)
+    bad = (idx < lo) | (idx >= limit)
     if bool(bad.any()):
-        _raise_bad_index(np.asarray(bad), np.asarray(idx), limit, op, arg, "")
+        _raise_bad_index(np.asarray(bad), np.asarray(idx), (lo, limit), op, arg, "")
 
 
-def _raise_bad_index(bad, idx, limit, op, arg, note):
+def _raise_bad_index(bad, idx, bounds, op, arg, note):
     k = int(np.argmax(bad.reshape(-1)))
     pos = np.unravel_index(k, idx.shape)
     where = ",".join(str(int(p)) for p in pos)
-    raise InvalidArgumentError(f"{op}: {arg}[{where}] = {int(idx.reshape(-1)[k])} is not in [0, {limit}){note}")
+    raise InvalidArgumentError(f"{op}: {arg}{f'[{where}]' if idx.ndim else ''} = {int(idx.reshape(-1)[k])} is not in "
+                               f"[{bounds[0]}, {bounds[1]}){note}")
 
 
 _pending = []           # deferred device index checks: (device flag, indices, limit, op, argument)
@@ -119,9 +121,9 @@ def flush_device_checks():
     flags = _b.to_host(xp.stack([f for f, *_ in items]))
     if not flags.any():
         return
-    _, idx, limit, op, arg = items[int(np.argmax(flags))]
+    _, idx, (lo, limit), op, arg = items[int(np.argmax(flags))]
     idx = _b.to_host(idx)
-    _raise_bad_index((idx < 0) | (idx >= limit), idx, limit, op, arg,
+    _raise_bad_index((idx < lo) | (idx >= limit), idx, (lo, limit), op, arg,
                      " (checked on the device; raised at this host read, the first after the op)")
 
 

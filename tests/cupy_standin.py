@@ -72,6 +72,23 @@ class StandinArray(np.ndarray):
         return np.ndarray.__array_wrap__(self, obj, context, False)
 
     def __getitem__(self, key):
+        # a device index array (0-d too) indexes on the device in CuPy (advanced indexing): no read back,
+        # and an out-of-range index wraps around (CuPy's documented behaviour)
+        if isinstance(key, StandinArray) or (isinstance(key, tuple) and any(isinstance(k, StandinArray) for k in key)):
+            parts = key if isinstance(key, tuple) else (key,)
+            if not any(k is Ellipsis for k in parts):
+                axis, out = 0, []
+                for k in parts:
+                    if isinstance(k, StandinArray) and k.dtype.kind in "iu" and axis < self.ndim:
+                        k = np.mod(k.view(np.ndarray), self.shape[axis]) if self.shape[axis] else k.view(np.ndarray)
+                    elif isinstance(k, StandinArray):
+                        k = k.view(np.ndarray)
+                    out.append(k)
+                    axis += k is not None
+                parts = tuple(out)
+            else:
+                parts = tuple(k.view(np.ndarray) if isinstance(k, StandinArray) else k for k in parts)
+            key = parts if isinstance(key, tuple) else parts[0]
         r = np.ndarray.__getitem__(self, key)
         return _dev(r) if isinstance(r, np.generic) else r     # CuPy's a[1] is a 0-d device array
 

@@ -285,3 +285,20 @@ def test_many_deferred_checks_are_read_back_together(standin_full):
     assert S.syncs == []
     tf.gather(p, tf.constant([0]))                      # the 256th: one read of all their flags
     assert len(S.syncs) == 1 and checks._pending == []
+
+
+def test_tensor_index_stays_on_the_device_and_is_checked_there(standin_full):
+    """x[t] with a scalar index tensor: no read back of t on CuPy (issue 11 I); an index out of range is
+    raised at the next host read (deferred, as gather's)."""
+    x = tf.constant([1.0, 2.0, 3.0])
+    S.reset_counts()
+    y, z = x[tf.constant(1)], x[tf.constant(-1)]
+    assert S.syncs == []
+    assert float(y) == 2.0 and float(z) == 3.0
+    bad = x[tf.constant(7)]
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"getitem: index of dimension 0 = 7 is not in \[-3, 3\)"):
+        bad.numpy()
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        s = x[tf.constant(2)] * 2.0
+    assert tape.gradient(s, x).numpy().tolist() == [0.0, 0.0, 2.0]

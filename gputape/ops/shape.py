@@ -434,14 +434,16 @@ def _norm_key(key):
     out = []
     for k in key:
         if isinstance(k, _Base):
-            a = np.asarray(k)
+            a = k._v
             if a.dtype == np.bool_:
                 raise TypeError("boolean tensor masks are not supported by tensor[...]; use "
                                 "gputape.gather(x, gputape.reshape(gputape.where(mask), [-1]))")
             if a.dtype.kind not in "iu":
                 raise TypeError(f"Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and scalar "
                                 f"tf.int32/tf.int64 tensors are valid indices, got a {a.dtype.name} tensor")
-            k = int(a) if a.ndim == 0 else _b.get_xp().asarray(a)
+            # a device index stays on the device (issue 11 I: no read back per x[idx]; a 0-d array indexes
+            # as an int does); its bounds are checked by _check_getitem, deferred on CuPy
+            k = a if _b.is_cupy_array(a) else (int(a) if a.ndim == 0 else _b.get_xp().asarray(a))
         elif isinstance(k, (list, np.ndarray)):
             k = _b.get_xp().asarray(np.asarray(checks.as_tensor(k, "getitem", "index")))
         elif isinstance(k, slice):
@@ -480,6 +482,10 @@ def _check_getitem(x, key):
         if isinstance(k, int) and not -x.shape[d] <= k < x.shape[d]:
             raise InvalidArgumentError(f"getitem: slice index {k} of dimension {d} out of bounds "
                                        f"(shape {tuple(x.shape)})")
+        if not isinstance(k, (int, slice)) and getattr(k, "dtype", None) is not None and k.dtype.kind in "iu":
+            # an index array (NumPy would raise IndexError, CuPy would wrap): TF's bounds, negative ones
+            # counting from the end as for an int; on CuPy checked on the device, raised at the next read
+            checks.check_indices(k, x.shape[d], "getitem", f"index of dimension {d}", lo=-x.shape[d])
         d += 1
 
 
