@@ -49,6 +49,7 @@ ALLOWED_VAR_KEYWORD = {
     ("gputape.keras.layers", "Flatten.__init__"): "forwarded to Layer.__init__, which validates",
     ("gputape.keras.layers", "Activation.__init__"): "forwarded to Layer.__init__, which validates",
     ("gputape.keras.layers", "Dropout.__init__"): "forwarded to Layer.__init__, which validates",
+    ("gputape.keras.functional", "InputLayer.__init__"): "forwarded to Layer.__init__, which validates",
     ("gputape.keras.models", "Model.__init__"): "functional-API arguments raise NotImplementedError, the rest "
                                                 "go to Layer.__init__, which validates",
     # pass-through: call's own signature rejects what it lacks (Python's TypeError), as Keras

@@ -302,7 +302,7 @@ def _shapes(x):
 
 
 def _has_input_spec(x):
-    if isinstance(x, _InputSpec):
+    if isinstance(x, _functional.KerasTensor):
         return True
     if isinstance(x, dict):
         return any(_has_input_spec(v) for v in x.values())
@@ -710,10 +710,9 @@ class Layer(_Module):
         called inside).  Any other keyword (``mask=`` included) goes to ``call`` unchanged, so a
         ``call`` without it raises Python's TypeError, as Keras 3.  The outermost call clears the
         ``losses`` of every layer it contains first."""
-        if not isinstance(inputs, _Base) and (_has_input_spec(inputs) or any(_has_input_spec(a) for a in args)):
-            raise NotImplementedError(f"{self.name}: calling a layer on keras.Input builds a functional API model, "
-                                      f"which is not implemented in gputape; subclass keras.Model or use "
-                                      f"keras.Sequential")
+        if not isinstance(inputs, _Base) and (_has_input_spec(inputs) or any(_has_input_spec(a) for a in args)
+                                              or any(_has_input_spec(v) for v in kwargs.values())):
+            return _functional.symbolic_call(self, inputs, args, kwargs)     # builds a functional-API graph
         if isinstance(inputs, _Base):                       # the common case: one tensor
             inputs = self._convert(inputs)
             self._check_input(inputs)
@@ -838,38 +837,6 @@ class Dense(Layer):
         if self.use_bias:
             z = _ops.bias_act(z, bias, activation="linear")
         return self.activation(z)
-
-
-class _InputSpec:
-    """What ``Input``/``InputLayer`` return: a batch shape, a dtype and a name (default auto-name
-    'input_layer', as Keras 3's InputLayer); ``get_config`` gives Keras 3.15's InputLayer config."""
-
-    def __init__(self, batch_shape, dtype=None, name=None):
-        self.batch_shape, self.dtype = tuple(batch_shape), dtype
-        self.name = name if name is not None else _naming.auto_name("InputLayer")
-        self.shape = self.batch_shape
-
-    def get_config(self):
-        dtype = _layer_dtype(self.dtype, "InputLayer")
-        return {"batch_shape": self.batch_shape, "dtype": dtype, "sparse": False, "ragged": False,
-                "name": self.name, "optional": False}
-
-
-def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None, name=None, tensor=None,
-          optional=False):
-    """A model input of ``shape`` (without the batch dimension) or ``batch_shape`` (Keras 3's
-    ``Input``); ``sparse``, ``ragged``, ``tensor`` and ``optional`` raise NotImplementedError."""
-    _not_implemented("Input", sparse=sparse or None, ragged=ragged or None, tensor=tensor, optional=optional or None)
-    if shape is not None and batch_shape is not None:
-        raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")
-    if batch_shape is None:
-        if shape is None:
-            raise ValueError("You must pass a `shape` argument.")
-        batch_shape = (batch_size,) + _keras_shape(shape)
-    return _InputSpec(_keras_shape(batch_shape), dtype, name)
-
-
-InputLayer = Input
 
 
 class Flatten(Layer):
@@ -1138,3 +1105,9 @@ class Dropout(Layer):
             keep = _ops.broadcast_to(keep, tuple(inputs.shape))
         scaled = _ops.multiply(inputs, 1.0 / (1.0 - self.rate))
         return _ops.where(keep, scaled, _ops.zeros_like(inputs))
+
+
+# ---------------------------------------------------------------- the functional API (keras.Input, InputLayer)
+from . import functional as _functional  # noqa: E402  (functional builds on Layer, defined above)
+from .functional import Input, InputLayer, KerasTensor  # noqa: E402,F401
+_InputSpec = KerasTensor
