@@ -330,6 +330,31 @@ def _check_positional(args):
                              f"value should be passed as a keyword argument: {x} (of type {type(x)})")
 
 
+def get_regularizer(identifier):
+    """A weight regularizer from a callable, or a name / serialized dict through
+    ``keras.regularizers.get`` (NotImplementedError naming it where that module is missing)."""
+    if identifier is None or (callable(identifier) and not isinstance(identifier, (str, dict))):
+        return identifier
+    try:
+        from . import regularizers as _reg
+    except ImportError:
+        raise NotImplementedError(f"regularizer {identifier!r}: keras.regularizers is not available in this "
+                                  f"gputape; pass a callable weight -> scalar loss") from None
+    return _reg.get(identifier)
+
+
+def serialize_regularizer(r, owner):
+    """Keras 3's serialized regularizer (None stays None)."""
+    if r is None:
+        return None
+    try:
+        from . import regularizers as _reg
+        return _reg.serialize(r)
+    except (ImportError, AttributeError, TypeError, ValueError):
+        raise NotImplementedError(f"{owner}.get_config: the regularizer {r!r} is not serializable in gputape") \
+            from None
+
+
 class Layer(_Module):
     """Base layer (Keras 3's ``Layer``): builds on the first call, tracks what its attributes hold.
 
@@ -543,11 +568,20 @@ class Layer(_Module):
 
     @property
     def losses(self):
-        """This layer's ``add_loss`` tensors, then each sub-layer's in ``_flatten_layers`` order (Keras 3)."""
+        """This layer's ``add_loss`` tensors, then each sub-layer's in ``_flatten_layers`` order, then
+        ``regularizer(weight)`` for each of ``trainable_weights`` that has one, in that order (Keras 3:
+        computed afresh on each access, so a frozen layer's regularizers add nothing)."""
         self._tr()
         out = list(self._losses)
-        for l in self._flatten_layers():
+        layers = self._flatten_layers()
+        for l in layers:
             out.extend(l.__dict__.get("_losses", ()))
+        regs = {}
+        for l in [self] + layers:
+            for v, r in l.__dict__.get("_weight_regularizers", ()):
+                regs.setdefault(id(v), r)
+        if regs:
+            out.extend(regs[id(v)](v) for v in self.trainable_weights if id(v) in regs)
         return out
 
     def _clear_losses(self):
@@ -564,8 +598,10 @@ class Layer(_Module):
                    regularizer=None, constraint=None, aggregation="none", overwrite_with_gradient=False, name=None):
         """A Variable owned by this layer, named ``<outer layers>/<layer>/<name>`` (Keras 3's signature:
         up to ``shape, initializer, dtype`` positionally, ``name`` by keyword only).  The default
-        initializer is glorot_uniform for floats, zeros otherwise; ``regularizer``, ``constraint``
-        and ``overwrite_with_gradient`` raise NotImplementedError; ``aggregation`` is accepted
+        initializer is glorot_uniform for floats, zeros otherwise; ``regularizer`` (a callable, a
+        name or config ``keras.regularizers.get`` knows) adds ``regularizer(weight)`` to ``losses``
+        while the weight is trainable, as Keras 3; ``constraint`` and ``overwrite_with_gradient``
+        raise NotImplementedError; ``aggregation`` is accepted
         (one replica: nothing to aggregate); ``autocast`` has no effect without mixed precision.
         Created in a frozen layer, the Variable starts frozen (Keras 3)."""
         if args:
@@ -580,8 +616,9 @@ class Layer(_Module):
                     raise ValueError(f"`{k}` was passed both positionally and as a keyword argument.")
                 given[k] = v
             shape, initializer, dtype = given["shape"], given["initializer"], given["dtype"]
-        _not_implemented(f"{type(self).__name__}.add_weight", regularizer=regularizer, constraint=constraint,
+        _not_implemented(f"{type(self).__name__}.add_weight", constraint=constraint,
                          overwrite_with_gradient=overwrite_with_gradient or None)
+        regularizer = get_regularizer(regularizer)
         if aggregation not in ("none", None, "mean", "sum", "only_first_replica"):
             raise ValueError(f"Invalid value for argument `aggregation`. Expected one of `None`, `'none'`, `'mean'`, "
                              f"`'sum'`, `'only_first_replica'`. Received: aggregation={aggregation}")
@@ -593,6 +630,8 @@ class Layer(_Module):
         path = "/".join(_naming.scope() + [self.name, name])   # 'sequential/dense/kernel' inside a Sequential
         v = Variable(init(tuple(() if shape is None else shape), dtype=dtype), trainable=trainable, name=path)
         self._tr().track(v)
+        if regularizer is not None:
+            self.__dict__.setdefault("_weight_regularizers", []).append((v, regularizer))
         return v
 
     def get_weights(self):
@@ -932,83 +971,7 @@ def _expect_rank4(layer, shape):
                          f"(images are [batch, height, width, channels])")
 
 
-class Conv2D(Layer):
-    """2-D convolution over [batch, height, width, channels] images; kernel [kh, kw, in, filters].
-
-    >>> layer = Conv2D(8, 3, padding="same", activation="relu")
-    >>> layer(gputape.zeros([2, 8, 8, 1])).shape
-    TensorShape([2, 8, 8, 8])
-    >>> [v.name for v in layer.trainable_variables]
-    ['conv2d/kernel:0', 'conv2d/bias:0']
-    """
-
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1),
-                 groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if int(filters) <= 0:
-            raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
-                             f"Received filters={filters}.")
-        if data_format not in (None, "channels_last"):
-            if data_format == "channels_first":
-                raise NotImplementedError("Conv2D: data_format='channels_first' is not implemented in gputape")
-            raise ValueError(f"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. "
-                             f"Received: data_format={data_format}")
-        if groups != 1:
-            raise NotImplementedError(f"Conv2D: grouped convolution (groups={groups}) is not implemented in gputape")
-        _not_implemented("Conv2D", kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
-        self.filters = int(filters)
-        self.kernel_size = _int_pair(kernel_size, "kernel_size")
-        self.strides = _int_pair(strides, "strides")
-        self.dilation_rate = _int_pair(dilation_rate, "dilation_rate")
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
-                             f"strides={self.strides} and dilation_rate={self.dilation_rate}")
-        self.padding = _padding_arg(padding).lower()
-        self.activation = _act.get(activation)
-        name_ = _act.name_of(self.activation)
-        self._fused = name_ if name_ in ("relu", "tanh", "sigmoid", "linear") else None
-        self.use_bias = use_bias
-        self.kernel_initializer, self.bias_initializer = _init.get(kernel_initializer), _init.get(bias_initializer)
-        self.kernel = self.bias = None
-
-    def get_config(self):
-        return dict(super().get_config(), filters=self.filters, kernel_size=self.kernel_size, strides=self.strides,
-                    padding=self.padding, data_format="channels_last", dilation_rate=self.dilation_rate, groups=1,
-                    activation=self._activation_name(self.activation), use_bias=self.use_bias,
-                    kernel_initializer=_init.serialize(self.kernel_initializer, "Conv2D"),
-                    bias_initializer=_init.serialize(self.bias_initializer, "Conv2D"), kernel_regularizer=None,
-                    bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None)
-
-    def build(self, input_shape):
-        _expect_rank4(self, input_shape)
-        self.kernel = self.add_weight(shape=self.kernel_size + (input_shape[-1], self.filters),
-                                      initializer=self.kernel_initializer, name="kernel")
-        if self.use_bias:
-            self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer, name="bias")
-        self.built = True
-
-    def call(self, inputs):
-        from ..ops.conv import conv2d
-        _expect_rank4(self, tuple(inputs.shape))
-        if inputs.shape[-1] != self.kernel.shape[2]:
-            raise ValueError(f"Input 0 of layer \"{self.name}\" is incompatible with the layer: expected axis -1 "
-                             f"of input shape to have value {self.kernel.shape[2]}, but received input with shape "
-                             f"{tuple(inputs.shape)}")
-        if inputs.dtype != self.kernel.dtype:
-            inputs = _ops.cast(inputs, self.kernel.dtype)
-        z = conv2d(inputs, self.kernel, strides=self.strides, padding=self.padding.upper(),
-                   dilations=self.dilation_rate)
-        if self.use_bias and self._fused is not None:
-            return _ops.bias_act(z, self.bias, activation=self._fused)
-        if self.use_bias:
-            z = _ops.bias_act(z, self.bias, activation="linear")
-        return self.activation(z)
-
-
-Convolution2D = Conv2D
+# Conv2D lives in layers_conv.py (with Conv1D and the pooling layers), exported below.
 
 
 class MaxPooling2D(Layer):
@@ -1111,3 +1074,14 @@ class Dropout(Layer):
 from . import functional as _functional  # noqa: E402  (functional builds on Layer, defined above)
 from .functional import Input, InputLayer, KerasTensor  # noqa: E402,F401
 _InputSpec = KerasTensor
+
+# ---------------------------------------------------------------- issue 8's layers (one file per family)
+from .layers_core import (Embedding, GaussianNoise, Lambda, LeakyReLU, Permute, ReLU,  # noqa: E402,F401
+                          RepeatVector, Rescaling, Reshape, Softmax, SpatialDropout2D)
+from .layers_conv import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, Conv1D,  # noqa: E402,F401
+                          Conv2D, Convolution1D, Convolution2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+                          GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPooling1D,
+                          GlobalMaxPooling2D, MaxPool1D, MaxPooling1D, UpSampling2D, ZeroPadding2D)
+from .layers_norm import BatchNormalization, LayerNormalization, Normalization  # noqa: E402,F401
+from .layers_merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply,  # noqa: E402,F401
+                           Subtract)
