@@ -149,7 +149,6 @@ class InputLayer(Layer):
         self._input_dtype = _layer_dtype(dtype, "InputLayer")
         self.built = True
         out = KerasTensor(batch_shape, self._input_dtype, history=(self, 0, 0))
-        object.__setattr__(self, "output", out)
         _nodes(self).append(Node(self, (), {}, out, is_input=True))
 
     @property
@@ -167,6 +166,21 @@ class InputLayer(Layer):
 
     def call(self):
         return self.output
+
+
+def node_output(layer, what="output"):
+    """Keras 3's ``Layer.output`` / ``Layer.input``: of the layer's only node (AttributeError when
+    it has none, ValueError when it has several, as Keras 3)."""
+    nodes = layer.__dict__.get("_inbound_nodes") or []
+    if not nodes:
+        raise AttributeError(f"Layer {layer.name} has no inbound nodes.")
+    if len(nodes) > 1:
+        raise ValueError(f"The layer {layer.name} has multiple inbound nodes, with different {what} shapes. "
+                         f"Hence the notion of \"{what}\" is ill-defined for the layer.")
+    n = nodes[0]
+    if what == "output":
+        return n.outputs
+    return n.outputs if n.is_input else n.args[0]
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None, name=None, tensor=None,

@@ -553,6 +553,16 @@ class Layer(_Module):
     def _layers(self):
         return list(self._tr().layers)
 
+    @property
+    def output(self):
+        """The KerasTensor(s) this layer gave when called once in a functional graph (Keras 3)."""
+        return _functional.node_output(self, "output")
+
+    @property
+    def input(self):
+        """The KerasTensor(s) this layer was called on once in a functional graph (Keras 3)."""
+        return _functional.node_output(self, "input")
+
     # ------------------------------------------------------------ losses
     def add_loss(self, loss):
         """Record a scalar loss tensor (or a nested list of them); ``losses`` returns them until the
@@ -807,8 +817,9 @@ class Dense(Layer):
     """``activation(inputs @ kernel + bias)``; bias and a relu/tanh/sigmoid activation run as one fused op.
 
     Inputs need at least 2 dimensions (ValueError as Keras's input spec).  ``units`` must be a
-    positive Python int (Keras 3: ``Dense(2.5)`` is ValueError).  Regularizers, constraints,
-    LoRA and quantization raise NotImplementedError when given.
+    positive Python int (Keras 3: ``Dense(2.5)`` is ValueError).  ``kernel_regularizer`` /
+    ``bias_regularizer`` add to ``losses``; constraints, LoRA and quantization raise
+    NotImplementedError when given.
 
     >>> layer = Dense(2, activation="relu")
     >>> y = layer(constant([[1., 2., 3.]]))
@@ -825,8 +836,9 @@ class Dense(Layer):
             raise ValueError(f"Received an invalid value for `units`, expected a positive integer. Received: "
                              f"units={units}")
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        _not_implemented("Dense", kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint, lora_rank=lora_rank,
+        self.kernel_regularizer = get_regularizer(kernel_regularizer)
+        self.bias_regularizer = get_regularizer(bias_regularizer)
+        _not_implemented("Dense", kernel_constraint=kernel_constraint, bias_constraint=bias_constraint, lora_rank=lora_rank,
                          lora_alpha=lora_alpha, quantization_config=quantization_config)
         self.units = int(units)
         self.activation = _act.get(activation)
@@ -840,17 +852,19 @@ class Dense(Layer):
         """Keras 3.15's Dense config (``lora_rank``/``lora_alpha`` appear there only when set: never here)."""
         return dict(super().get_config(), units=self.units, activation=self._activation_name(self.activation),
                     use_bias=self.use_bias, kernel_initializer=_init.serialize(self.kernel_initializer, "Dense"),
-                    bias_initializer=_init.serialize(self.bias_initializer, "Dense"), kernel_regularizer=None,
-                    bias_regularizer=None, kernel_constraint=None, bias_constraint=None, quantization_config=None)
+                    bias_initializer=_init.serialize(self.bias_initializer, "Dense"),
+                    kernel_regularizer=serialize_regularizer(self.kernel_regularizer, "Dense"),
+                    bias_regularizer=serialize_regularizer(self.bias_regularizer, "Dense"), kernel_constraint=None, bias_constraint=None, quantization_config=None)
 
     def build(self, input_shape):
         if len(input_shape) < 2 or input_shape[-1] is None:
             raise ValueError(f"Input 0 of layer \"{self.name}\" is incompatible with the layer: expected "
                              f"min_ndim=2 and a known last dimension, got shape {tuple(input_shape)}")
         self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer=self.kernel_initializer,
-                                      name="kernel")
+                                      name="kernel", regularizer=self.kernel_regularizer)
         if self.use_bias:
-            self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer, name="bias")
+            self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer, name="bias",
+                                        regularizer=self.bias_regularizer)
         self.built = True
 
     def call(self, inputs):

@@ -24,7 +24,10 @@ class Embedding(Layer):
     (output_dim,)``.  An index outside ``[0, input_dim)`` is InvalidArgumentError (TF on CPU).
 
     The gradient to the table is a dense tensor of the table's shape (TF gives an
-    ``IndexedSlices``; the values are the same once densified).  ``weights=[table]`` sets the
+    ``IndexedSlices``; the values are the same once densified).  Consequence: Keras 3's Adam (and
+    the other optimizers that square the gradient) square an ``IndexedSlices`` gradient row by row
+    before summing an index that repeats in the batch, gputape's optimizers square the summed
+    row, so Adam training of an Embedding differs from Keras where ids repeat; SGD agrees.  ``weights=[table]`` sets the
     initial table, as Keras 3.  ``mask_zero=True``, ``embeddings_constraint``, LoRA and quantization
     raise NotImplementedError (gputape's layers carry no masks)."""
 
@@ -65,7 +68,8 @@ class Embedding(Layer):
         return dict(super().get_config(), input_dim=self.input_dim, output_dim=self.output_dim,
                     embeddings_initializer=_init.serialize(self.embeddings_initializer, "Embedding"),
                     embeddings_regularizer=serialize_regularizer(self.embeddings_regularizer, "Embedding"),
-                    activity_regularizer=None, embeddings_constraint=None, mask_zero=False)
+                    activity_regularizer=None, embeddings_constraint=None, mask_zero=False,
+                    quantization_config=None)
 
 
 class Reshape(Layer):
@@ -302,16 +306,9 @@ class SpatialDropout2D(Dropout):
         return super().call(inputs, training=training)
 
     def get_config(self):
+        """Keras 3.15's SpatialDropout2D config: its own arguments only, ``dtype`` as a name."""
         return {"rate": self.rate, "data_format": self.data_format, "seed": self.seed, "name": self.name,
-                "dtype": super().get_config()["dtype"], "trainable": self.trainable}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        trainable = config.pop("trainable", True)
-        layer = super().from_config(config)
-        layer.trainable = trainable
-        return layer
+                "dtype": self.dtype}
 
 
 class GaussianNoise(Layer):

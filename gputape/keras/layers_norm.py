@@ -233,7 +233,7 @@ class LayerNormalization(Layer):
                    gamma_initializer=ser(self.gamma_initializer),
                    beta_regularizer=serialize_regularizer(self.beta_regularizer, "LayerNormalization"),
                    gamma_regularizer=serialize_regularizer(self.gamma_regularizer, "LayerNormalization"),
-                   beta_constraint=None, gamma_constraint=None)
+                   beta_constraint=None, gamma_constraint=None, rms_scaling=self.rms_scaling)
         return out
 
 
