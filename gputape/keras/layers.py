@@ -330,16 +330,17 @@ def _check_positional(args):
                              f"value should be passed as a keyword argument: {x} (of type {type(x)})")
 
 
-def get_regularizer(identifier):
+def get_regularizer(identifier, owner="add_weight", arg="regularizer"):
     """A weight regularizer from a callable, or a name / serialized dict through
-    ``keras.regularizers.get`` (NotImplementedError naming it where that module is missing)."""
+    ``keras.regularizers.get`` (NotImplementedError naming ``owner`` and ``arg`` where that module
+    is missing)."""
     if identifier is None or (callable(identifier) and not isinstance(identifier, (str, dict))):
         return identifier
     try:
         from . import regularizers as _reg
     except ImportError:
-        raise NotImplementedError(f"regularizer {identifier!r}: keras.regularizers is not available in this "
-                                  f"gputape; pass a callable weight -> scalar loss") from None
+        raise NotImplementedError(f"{owner}: argument `{arg}`={identifier!r} needs keras.regularizers, which is "
+                                  f"not available in this gputape; pass a callable weight -> scalar loss") from None
     return _reg.get(identifier)
 
 
@@ -836,8 +837,8 @@ class Dense(Layer):
             raise ValueError(f"Received an invalid value for `units`, expected a positive integer. Received: "
                              f"units={units}")
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.kernel_regularizer = get_regularizer(kernel_regularizer)
-        self.bias_regularizer = get_regularizer(bias_regularizer)
+        self.kernel_regularizer = get_regularizer(kernel_regularizer, "Dense", "kernel_regularizer")
+        self.bias_regularizer = get_regularizer(bias_regularizer, "Dense", "bias_regularizer")
         _not_implemented("Dense", kernel_constraint=kernel_constraint, bias_constraint=bias_constraint, lora_rank=lora_rank,
                          lora_alpha=lora_alpha, quantization_config=quantization_config)
         self.units = int(units)

@@ -83,7 +83,9 @@ class _Conv(Layer):
         owner = type(self).__name__
         _not_implemented(owner, kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
         r = self._rank
-        if filters is not None and (not _is_int(filters) or filters <= 0):
+        if isinstance(filters, float) and filters.is_integer():
+            filters = int(filters)                 # Keras 3 takes Conv2D(2.0, 3)
+        if not _is_int(filters) or filters <= 0:
             raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
                              f"Received filters={filters}.")
         if not _is_int(groups) or groups <= 0:
@@ -105,8 +107,8 @@ class _Conv(Layer):
         self._fused = name_ if name_ in ("relu", "tanh", "sigmoid", "linear") else None
         self.use_bias = bool(use_bias)
         self.kernel_initializer, self.bias_initializer = _init.get(kernel_initializer), _init.get(bias_initializer)
-        self.kernel_regularizer = get_regularizer(kernel_regularizer)
-        self.bias_regularizer = get_regularizer(bias_regularizer)
+        self.kernel_regularizer = get_regularizer(kernel_regularizer, type(self).__name__, "kernel_regularizer")
+        self.bias_regularizer = get_regularizer(bias_regularizer, type(self).__name__, "bias_regularizer")
         self.kernel = self.bias = None
 
     def get_config(self):

@@ -44,7 +44,7 @@ class Embedding(Layer):
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = _init.get("random_uniform" if embeddings_initializer == "uniform"
                                                 else embeddings_initializer)
-        self.embeddings_regularizer = get_regularizer(embeddings_regularizer)
+        self.embeddings_regularizer = get_regularizer(embeddings_regularizer, "Embedding", "embeddings_regularizer")
         self.mask_zero = False
         self.embeddings = None
         if weights is not None:

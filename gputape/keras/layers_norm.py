@@ -61,8 +61,8 @@ class BatchNormalization(Layer):
         self.gamma_initializer = _init.get(gamma_initializer)
         self.moving_mean_initializer = _init.get(moving_mean_initializer)
         self.moving_variance_initializer = _init.get(moving_variance_initializer)
-        self.beta_regularizer = get_regularizer(beta_regularizer)
-        self.gamma_regularizer = get_regularizer(gamma_regularizer)
+        self.beta_regularizer = get_regularizer(beta_regularizer, type(self).__name__, "beta_regularizer")
+        self.gamma_regularizer = get_regularizer(gamma_regularizer, type(self).__name__, "gamma_regularizer")
         self.renorm, self.renorm_clipping, self.renorm_momentum = False, None, float(renorm_momentum)
         self.gamma = self.beta = self.moving_mean = self.moving_variance = None
 
@@ -179,8 +179,8 @@ class LayerNormalization(Layer):
         self.rms_scaling = bool(rms_scaling)
         self.beta_initializer = _init.get(beta_initializer)
         self.gamma_initializer = _init.get(gamma_initializer)
-        self.beta_regularizer = get_regularizer(beta_regularizer)
-        self.gamma_regularizer = get_regularizer(gamma_regularizer)
+        self.beta_regularizer = get_regularizer(beta_regularizer, type(self).__name__, "beta_regularizer")
+        self.gamma_regularizer = get_regularizer(gamma_regularizer, type(self).__name__, "gamma_regularizer")
         self.gamma = self.beta = None
 
     def build(self, input_shape):
