@@ -244,3 +244,34 @@ def test_embedding_weights_argument_sets_the_table():
     table = np.arange(6, dtype="float32").reshape(3, 2)
     layer = keras.layers.Embedding(3, 2, weights=[table])
     np.testing.assert_array_equal(layer(np.array([2, 0])).numpy(), table[[2, 0]])
+
+
+# ---------------------------------------------------------------- second order (float64 finite differences)
+SECOND_ORDER = {
+    "batchnorm_training": (lambda: keras.layers.BatchNormalization(dtype="float64"), (5, 3), {"training": True}),
+    "layernorm_axes": (lambda: keras.layers.LayerNormalization(axis=[1, 2], dtype="float64"), (2, 3, 4), {}),
+    "conv1d_causal_groups": (lambda: keras.layers.Conv1D(4, 2, padding="causal", groups=2, activation="tanh",
+                                                         dtype="float64"), (2, 5, 4), {}),
+    "conv2d_strided": (lambda: keras.layers.Conv2D(2, 2, strides=2, dtype="float64"), (1, 5, 5, 2), {}),
+    "avgpool2d_same": (lambda: keras.layers.AveragePooling2D(3, strides=2, padding="same", dtype="float64"),
+                       (1, 5, 4, 2), {}),
+    "dot_normalize": (lambda: keras.layers.Dot(axes=-1, normalize=True, dtype="float64"), [(2, 4), (2, 4)], {}),
+    "softmax": (lambda: keras.layers.Softmax(axis=1, dtype="float64"), (2, 3, 2), {}),
+    "upsampling": (lambda: keras.layers.UpSampling2D(dtype="float64"), (1, 2, 2, 1), {}),
+    "normalization": (lambda: keras.layers.Normalization(mean=[1.0, 2.0], variance=[2.0, 0.5], dtype="float64"),
+                      (3, 2), {}),
+}
+
+
+@pytest.mark.parametrize("name", list(SECOND_ORDER))
+def test_layer_second_order_gradients(name):
+    make, shapes, kw = SECOND_ORDER[name]
+    layer = make()
+    rng = np.random.default_rng(5)
+    many = isinstance(shapes, list)
+    args = [rng.standard_normal(s) for s in (shapes if many else [shapes])]
+
+    def f(*xs):
+        return layer(list(xs) if many else xs[0], **kw)
+
+    tf.testing.check_grads(f, args, order=2, modes=("rev",), rtol=1e-4, atol=1e-6)

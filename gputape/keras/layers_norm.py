@@ -1,7 +1,8 @@
 """Normalization layers as Keras 3.15: BatchNormalization, LayerNormalization, Normalization.
 
-Moments are TF's ``nn.moments`` (mean, then the mean squared difference from the mean with the
-mean's gradient stopped: the true variance gradient), the affine step TF's
+Moments are the mean, then the mean squared difference from the mean (TF's ``nn.moments`` stops the
+gradient through that mean: the same first derivatives, but second derivatives short of the true
+ones; here they are the true ones, as ``gputape.nn.moments``), the affine step TF's
 ``nn.batch_normalization`` form ``x * inv + (beta - mean * inv)`` with ``inv = rsqrt(var + eps) *
 gamma``, so values agree with Keras to float32 rounding."""
 import numpy as np
@@ -13,7 +14,7 @@ from .layers import Layer, _is_int, _not_implemented, get_regularizer, serialize
 
 def _moments(x, axes):
     mean = _ops.reduce_mean(x, axis=axes, keepdims=True)
-    var = _ops.reduce_mean(_ops.squared_difference(x, _ops.stop_gradient(mean)), axis=axes, keepdims=True)
+    var = _ops.reduce_mean(_ops.squared_difference(x, mean), axis=axes, keepdims=True)
     return mean, var
 
 
@@ -119,7 +120,7 @@ class BatchNormalization(Layer):
                 m = _ops.cast(_ops.broadcast_to(_ops.expand_dims(mask, -1), tuple(x.shape)), dt)
                 count = _ops.reduce_sum(m, axis=red, keepdims=True)
                 mean = _ops.divide(_ops.reduce_sum(_ops.multiply(x, m), axis=red, keepdims=True), count)
-                diff = _ops.squared_difference(x, _ops.stop_gradient(mean))
+                diff = _ops.squared_difference(x, mean)
                 var = _ops.divide(_ops.reduce_sum(_ops.multiply(diff, m), axis=red, keepdims=True), count)
             flat_mean = _ops.reshape(mean, (-1,))
             flat_var = _ops.reshape(var, (-1,))
