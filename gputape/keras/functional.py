@@ -28,7 +28,7 @@ from .. import ops as _ops
 from ..state import state as _state
 from ..tensor import _Base
 from . import naming as _naming
-from .layers import Layer, _keras_shape, _layer_dtype, _not_implemented
+from .layers import Layer, _keras_shape, _layer_dtype, _not_implemented, _takes_training
 
 # unknown dimensions are filled with these sizes in the two shape-finding runs (batch first)
 _FILL_BATCH = (2, 3)
@@ -282,7 +282,6 @@ def symbolic_call(layer, inputs, args, kwargs):
         layer._lock_state()
         object.__setattr__(layer, "_build_shapes", shapes)
     trial_kwargs = dict(kwargs)
-    from .layers import _takes_training
     if _takes_training(type(layer)):
         trial_kwargs["training"] = False
 
@@ -456,6 +455,8 @@ class Functional(Model):
         object.__setattr__(self, "_operations", operations)
         object.__setattr__(self, "_run_nodes", [n for n in nodes if not n.is_input])
         self._graph_layers = [op for op in operations if isinstance(op, Layer)]
+        if not self.trainable:
+            self.trainable = False          # Model(..., trainable=False) freezes every layer, as Keras 3
         self.built = True
         self._lock_state()
 

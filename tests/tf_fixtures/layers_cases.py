@@ -74,10 +74,30 @@ LAYER_CASES = {
     "spatial_dropout_inference": ("keras.layers.SpatialDropout2D(0.5)", [(2, 3, 3, 2)], {}),
     "gaussian_noise_inference": ("keras.layers.GaussianNoise(0.3)", [(2, 3)], {}),
     "flatten": ("keras.layers.Flatten()", [(2, 3, 2)], {}),
+    "avgpool2d_channels_first": ("keras.layers.AveragePooling2D(2, padding='same', data_format='channels_first')",
+                                 [(1, 2, 3, 5)], {}),
+    "maxpool1d_channels_first": ("keras.layers.MaxPooling1D(2, data_format='channels_first')", [(2, 3, 6)], {}),
+    "upsampling2d_channels_first": ("keras.layers.UpSampling2D(2, data_format='channels_first')", [(1, 2, 2, 3)], {}),
+    "zeropadding2d_channels_first": ("keras.layers.ZeroPadding2D(1, data_format='channels_first')", [(1, 2, 2, 2)],
+                                     {}),
+    "gap1d_mask": ("keras.layers.GlobalAveragePooling1D()", [(2, 4, 3)],
+                   {"mask": [[True, True, False, True], [False, True, True, True]]}),
+    "softmax_mask": ("keras.layers.Softmax()", [(2, 4)], {"mask": [[True, False, True, True], [True, True, True, False]]}),
+    "batchnorm_mask_training": ("keras.layers.BatchNormalization()", [(2, 3, 2)],
+                                {"training": True, "mask": [[True, True, False], [True, False, True]]}),
+    "lambda_arguments": ("keras.layers.Lambda(lambda t, k: t * k, arguments={'k': 3.0})", [(2, 2)], {}),
+    "rescaling_vector": ("keras.layers.Rescaling([1.0, 2.0, 0.5], offset=[0.0, 1.0, -1.0])", [(2, 3)], {}),
+    "maximum": ("keras.layers.Maximum()", [(2, 3), (2, 3)], {}),
+    "minimum": ("keras.layers.Minimum()", [(2, 3), (2, 3)], {}),
+    "add_broadcast_rank": ("keras.layers.Add()", [(2, 3, 4), (2, 4)], {}),
+    "conv2d_groups_same_strided": ("keras.layers.Conv2D(4, 3, strides=2, padding='same', groups=2)", [(2, 5, 5, 4)],
+                                   {}),
+    "relu_max6": ("keras.layers.ReLU(max_value=6.0)", [(3, 4)], {}),
+    "dense_3d_input": ("keras.layers.Dense(2)", [(2, 3, 4)], {}),
 }
 
 # configs gputape keeps differently, on purpose (see each class's docstring)
-CONFIG_DIFFERENCES = {"lambda_square"}
+CONFIG_DIFFERENCES = {"lambda_square", "lambda_arguments"}
 
 
 def make_inputs(np, specs, seed):
@@ -102,6 +122,8 @@ def run_layer_case(tf, keras, np, name, seed=0):
     layer = eval(ctor, {"keras": keras, "tf": tf, "np": np})
     ts = [tf.constant(x) for x in xs]
     arg = ts[0] if len(ts) == 1 else ts
+    if "mask" in call_kw:
+        call_kw = dict(call_kw, mask=tf.constant(np.array(call_kw["mask"])))
     layer(arg, **{k: v for k, v in call_kw.items() if k != "training"})          # build
     new = []
     for w in layer.weights:
