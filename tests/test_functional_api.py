@@ -172,3 +172,22 @@ def test_get_layer_and_input_output_of_functional():
     assert m.get_layer("d").name == "d" and m.get_layer(index=0).name == "inp"
     assert m.input is x and m.output.shape == (None, 1)
     assert m.input_shape == (None, 2) and m.output_shape == (None, 1)
+
+
+def test_from_config_reads_keras_own_config():
+    """The functional config Keras 3.15 wrote (recorded JSON) builds the same graph here."""
+    cfg = RECORDED["functional:config_round_trip"]["py"]["config"]
+    m = keras.Model.from_config(cfg)
+    assert type(m).__name__ == "Functional" and m.name == "rt"
+    assert [l.name for l in m.layers] == RECORDED["functional:config_round_trip"]["py"]["layers"]
+    assert m.count_params() == RECORDED["functional:config_round_trip"]["py"]["count2"]
+    assert json.loads(json.dumps(m.get_config())) == cfg
+
+
+def test_sequential_from_keras_config_with_new_layers():
+    m = keras.Sequential([keras.Input((5, 2)), keras.layers.Conv1D(3, 2, name="c"),
+                          keras.layers.LayerNormalization(name="ln"), keras.layers.GlobalMaxPooling1D(name="g"),
+                          keras.layers.Dense(2, name="d")], name="s")
+    cfg = json.loads(json.dumps(m.get_config()))
+    m2 = keras.Sequential.from_config(cfg)
+    assert m2.count_params() == m.count_params() == (2 * 2 * 3 + 3) + (3 + 3) + (3 * 2 + 2)

@@ -4,3 +4,4 @@ from .. import optimizers  # noqa: F401
 from .layers import Input, Layer  # noqa: F401
 from .models import Model, Sequential  # noqa: F401
 from . import models  # noqa: F401
+from .layers import KerasTensor  # noqa: F401,E402  (Keras 3's keras.KerasTensor)
