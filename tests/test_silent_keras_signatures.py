@@ -44,7 +44,6 @@ ALLOWED_VAR_KEYWORD = {
     # (test_keras_classes_refuse_unknown_keywords checks it for every layer)
     ("gputape.keras.layers", "Layer.__init__"): "Keras base-layer keywords, unknown ones ValueError",
     ("gputape.keras.layers", "Dense.__init__"): "forwarded to Layer.__init__, which validates",
-    ("gputape.keras.layers", "MaxPooling2D.__init__"): "forwarded to Layer.__init__, which validates",
     ("gputape.keras.layers", "Flatten.__init__"): "forwarded to Layer.__init__, which validates",
     ("gputape.keras.layers", "Activation.__init__"): "forwarded to Layer.__init__, which validates",
     ("gputape.keras.layers", "Dropout.__init__"): "forwarded to Layer.__init__, which validates",
@@ -58,6 +57,7 @@ ALLOWED_VAR_KEYWORD = {
     ("gputape.keras.layers_conv", "GlobalMaxPooling1D.__init__"): "forwarded to Layer.__init__, which validates",
     ("gputape.keras.layers_conv", "GlobalMaxPooling2D.__init__"): "forwarded to Layer.__init__, which validates",
     ("gputape.keras.layers_conv", "MaxPooling1D.__init__"): "forwarded to Layer.__init__, which validates",
+    ("gputape.keras.layers_conv", "MaxPooling2D.__init__"): "forwarded to Layer.__init__, which validates",
     ("gputape.keras.layers_conv", "UpSampling2D.__init__"): "forwarded to Layer.__init__, which validates",
     ("gputape.keras.layers_conv", "ZeroPadding2D.__init__"): "forwarded to Layer.__init__, which validates",
     ("gputape.keras.layers_core", "Embedding.__init__"): "forwarded to Layer.__init__, which validates",

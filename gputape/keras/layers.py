@@ -1,4 +1,6 @@
-"""Layers: Dense, Conv2D, MaxPooling2D, Flatten, Activation, Dropout and Sequential, with Keras 3's
+"""Layers: the base Layer, Dense, Flatten, Activation and Dropout here; the functional API
+(Input, InputLayer) in functional.py and issue 8's layers in layers_core/conv/norm/merge.py, all
+exported from this module.  Keras 3's
 constructor arguments: each one implemented or raising NotImplementedError naming it; an
 unknown keyword raises ValueError("Unrecognized keyword arguments passed to <Layer>: {...}")
 as Keras 3.15 does.  Auto-names ('dense', 'dense_1', ...) count per thread as in Keras 3
@@ -930,29 +932,6 @@ def _is_int(e):
     return isinstance(e, (int, np.integer)) and not isinstance(e, bool)
 
 
-def _int_pair(v, what):
-    """An int or a pair of ints as a pair, as Keras 3's ``standardize_tuple`` (ValueError, its message,
-    for a float, a string or a wrong length; gputape also refuses a non-integral element Keras would let
-    through to a later failure)."""
-    msg = f"The `{what}` argument must be a tuple of 2 integers. Received {what}={v}"
-    if _is_int(v):
-        t = (int(v), int(v))
-    else:
-        try:
-            t = tuple(v)
-        except TypeError:
-            raise ValueError(msg) from None
-        if len(t) != 2:
-            raise ValueError(msg)
-        for e in t:
-            if not _is_int(e):
-                raise ValueError(f"{msg} including element {e} of type {type(e)}")
-        t = tuple(int(e) for e in t)
-    if any(e <= 0 for e in t):
-        raise ValueError(f"The `{what}` argument must be a tuple of 2 positive integers. Received: {what}={v!r}")
-    return t
-
-
 def _keras_shape(shape):
     """``shape`` as a tuple of ints and Nones, as Keras 3's ``standardize_shape`` (its ValueErrors)."""
     if not isinstance(shape, tuple):
@@ -972,48 +951,7 @@ def _keras_shape(shape):
     return tuple(None if e is None else int(e) for e in shape)
 
 
-def _padding_arg(padding):
-    p = str(padding).lower()
-    if p not in ("valid", "same"):
-        raise ValueError(f"The `padding` argument must be one of 'valid', 'same'. Received: padding={padding!r}")
-    return p.upper()
-
-
-def _expect_rank4(layer, shape):
-    if len(shape) != 4:
-        raise ValueError(f"Input 0 of layer \"{layer.name}\" is incompatible with the layer: expected ndim=4, "
-                         f"found ndim={len(shape)}. Full shape received: {tuple(shape)} "
-                         f"(images are [batch, height, width, channels])")
-
-
-# Conv2D lives in layers_conv.py (with Conv1D and the pooling layers), exported below.
-
-
-class MaxPooling2D(Layer):
-    """Max over pool_size windows (strides default to pool_size), on [batch, height, width, channels]."""
-
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, name=None, **kwargs):
-        super().__init__(name=name, **kwargs)
-        if data_format not in (None, "channels_last"):
-            if data_format == "channels_first":
-                raise NotImplementedError("MaxPooling2D: data_format='channels_first' is not implemented in gputape")
-            raise ValueError(f"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. "
-                             f"Received: data_format={data_format}")
-        self.pool_size = _int_pair(pool_size, "pool_size")
-        self.strides = self.pool_size if strides is None else _int_pair(strides, "strides")
-        self.padding = _padding_arg(padding).lower()
-
-    def get_config(self):
-        return dict(super().get_config(), pool_size=self.pool_size, padding=self.padding, strides=self.strides,
-                    data_format="channels_last")
-
-    def call(self, inputs):
-        from ..ops.conv import max_pool2d
-        _expect_rank4(self, tuple(inputs.shape))
-        return max_pool2d(inputs, self.pool_size, self.strides, self.padding.upper())
-
-
-MaxPool2D = MaxPooling2D
+# Conv2D and MaxPooling2D live in layers_conv.py (with Conv1D and the other pooling layers), exported below.
 
 
 class Dropout(Layer):
@@ -1096,7 +1034,8 @@ from .layers_core import (Embedding, GaussianNoise, Lambda, LeakyReLU, Permute, 
 from .layers_conv import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, Conv1D,  # noqa: E402,F401
                           Conv2D, Convolution1D, Convolution2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
                           GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPooling1D,
-                          GlobalMaxPooling2D, MaxPool1D, MaxPooling1D, UpSampling2D, ZeroPadding2D)
+                          GlobalMaxPooling2D, MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D, UpSampling2D,
+                          ZeroPadding2D)
 from .layers_norm import BatchNormalization, LayerNormalization, Normalization  # noqa: E402,F401
 from .layers_merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply,  # noqa: E402,F401
                            Subtract)

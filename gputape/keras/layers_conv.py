@@ -1,5 +1,5 @@
 """Convolution, pooling and spatial-resizing layers as Keras 3.15: Conv1D, Conv2D (``padding``,
-``strides``, ``dilation_rate``, ``groups``, ``data_format``), MaxPooling1D, AveragePooling1D/2D,
+``strides``, ``dilation_rate``, ``groups``, ``data_format``), MaxPooling1D/2D, AveragePooling1D/2D,
 GlobalAverage/GlobalMaxPooling1D/2D, UpSampling2D, ZeroPadding2D.
 
 The 1-D forms run the 2-D ops with a unit height axis; average pooling sums the window's strided
@@ -335,7 +335,18 @@ class AveragePooling2D(_Pooling):
         super().__init__(pool_size, strides, padding, data_format, name, **kwargs)
 
 
+class MaxPooling2D(_Pooling):
+    """Max over ``pool_size`` windows (``strides`` default ``pool_size``) of ``[batch, height, width,
+    channels]`` (``channels_first``: ``[batch, channels, height, width]``), as Keras 3; the gradient
+    goes to the first maximum of a window."""
+    _rank, _kind = 2, "max"
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, name=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, name, **kwargs)
+
+
 MaxPool1D = MaxPooling1D
+MaxPool2D = MaxPooling2D
 AvgPool1D = AveragePooling1D
 AvgPool2D = AveragePooling2D
 

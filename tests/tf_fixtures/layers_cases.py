@@ -76,6 +76,8 @@ LAYER_CASES = {
     "flatten": ("keras.layers.Flatten()", [(2, 3, 2)], {}),
     "avgpool2d_channels_first": ("keras.layers.AveragePooling2D(2, padding='same', data_format='channels_first')",
                                  [(1, 2, 3, 5)], {}),
+    "maxpool2d_same_channels_first": ("keras.layers.MaxPooling2D(3, strides=2, padding='same', "
+                                      "data_format='channels_first')", [(1, 2, 5, 4)], {}),
     "maxpool1d_channels_first": ("keras.layers.MaxPooling1D(2, data_format='channels_first')", [(2, 3, 6)], {}),
     "upsampling2d_channels_first": ("keras.layers.UpSampling2D(2, data_format='channels_first')", [(1, 2, 2, 3)], {}),
     "zeropadding2d_channels_first": ("keras.layers.ZeroPadding2D(1, data_format='channels_first')", [(1, 2, 2, 2)],
