@@ -191,3 +191,16 @@ def test_sequential_from_keras_config_with_new_layers():
     cfg = json.loads(json.dumps(m.get_config()))
     m2 = keras.Sequential.from_config(cfg)
     assert m2.count_params() == m.count_params() == (2 * 2 * 3 + 3) + (3 + 3) + (3 * 2 + 2)
+
+
+def test_dict_given_to_listed_inputs_is_matched_by_name():
+    a = keras.Input((2,), name="a"); b = keras.Input((1,), name="b")
+    m = keras.Model([a, b], keras.layers.Concatenate()([a, b]))
+    out = m({"b": np.ones((1, 1), "float32"), "a": np.zeros((1, 2), "float32")})
+    np.testing.assert_array_equal(out.numpy(), [[0.0, 0.0, 1.0]])
+    with pytest.raises(ValueError, match='Missing data for input "a"'):
+        m({"b": np.ones((1, 1), "float32"), "x": np.zeros((1, 2), "float32")})
+    md = keras.Model({"a": a, "b": b}, keras.layers.Concatenate()([a, b]))
+    with pytest.warns(UserWarning, match="structure of `inputs`"):
+        out = md([np.zeros((1, 2), "float32"), np.ones((1, 1), "float32")])
+    np.testing.assert_array_equal(out.numpy(), [[0.0, 0.0, 1.0]])

@@ -417,7 +417,9 @@ class Functional(Model):
 
     Calling the model runs each recorded layer call in graph order on real tensors (``training``
     reaches every layer whose ``call`` takes it, as Keras 3) and returns the outputs in the same
-    structure.  Inputs are given in the structure of ``inputs`` (a dict by key); each is converted
+    structure.  Inputs are given in the structure of ``inputs`` (a dict by key; a dict given to a
+    model of listed inputs is matched by the ``Input`` names, ValueError naming a missing one; a list
+    given to a model of dict inputs warns and is taken in sorted-key order, as Keras 3); each is converted
     to its ``Input``'s dtype and checked against its shape (ValueError, Keras 3's message); a
     rank one more with a trailing 1, or one less where the Input's last dimension is 1, is squeezed
     or expanded first, as Keras 3's ``_adjust_input_rank``.
@@ -492,11 +494,24 @@ class Functional(Model):
             if isinstance(inputs, (list, tuple)) and len(inputs) == 1:
                 inputs = inputs[0]
             return [inputs]
+        names = [kt._keras_history[0].name for kt in self.inputs]
+        if isinstance(inputs, dict) and not isinstance(struct, dict):
+            for n in names:                              # Keras 3: a dict is matched by the Inputs' names
+                if n not in inputs:
+                    raise ValueError(f"Missing data for input \"{n}\". You passed a data dictionary with keys "
+                                     f"{sorted(inputs)}. Expected the following keys: {sorted(names)}")
+            return [inputs[n] for n in names]
         if isinstance(struct, dict):
-            if not isinstance(inputs, dict) or set(inputs) != set(struct):
-                raise ValueError(f"Layer \"{self.name}\" expects a dict of inputs with keys {sorted(struct)}; "
-                                 f"received {type(inputs).__name__}"
-                                 f"{' with keys ' + str(sorted(inputs)) if isinstance(inputs, dict) else ''}")
+            if isinstance(inputs, dict):
+                if set(inputs) != set(struct):
+                    raise ValueError(f"Layer \"{self.name}\" expects a dict of inputs with keys {sorted(struct)}; "
+                                     f"received keys {sorted(inputs)}")
+            else:
+                import warnings
+                warnings.warn(f"The structure of `inputs` doesn't match the expected structure.\nExpected: "
+                              f"{ {k: v._keras_history[0].name for k, v in struct.items()} }\nReceived: inputs="
+                              f"{type(inputs).__name__} (taken in the order of the sorted keys, as Keras 3)",
+                              UserWarning, stacklevel=4)
         flat = _nest.flatten(inputs) if isinstance(inputs, (list, tuple, dict)) else [inputs]
         if len(flat) != len(self.inputs):
             raise ValueError(f"Layer \"{self.name}\" expects {len(self.inputs)} input(s), but it received "
