@@ -275,3 +275,21 @@ def test_layer_second_order_gradients(name):
         return layer(list(xs) if many else xs[0], **kw)
 
     tf.testing.check_grads(f, args, order=2, modes=("rev",), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", SIGNATURE_LAYERS)
+def test_every_keras_default_is_accepted(name):
+    """Each Keras 3.15 argument, given its Keras default explicitly, constructs the layer."""
+    cls = getattr(keras.layers, name)
+    sig = _sig(name)
+    kw = {p: SAMPLE[p] for p, kind, d in sig if d == "<required>" and kind != "VAR_KEYWORD"}
+    if name == "InputLayer":
+        kw = {"shape": (2,)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for p, kind, d in sig:
+            if kind in ("VAR_POSITIONAL", "VAR_KEYWORD") or d == "<required>" or p in kw:
+                continue
+            if isinstance(d, str) and d.startswith("<"):
+                continue
+            cls(**dict(kw, **{p: tuple(d) if isinstance(d, list) else d}))
