@@ -84,9 +84,9 @@ def test_training_matches_keras(name):
     assert losses[-1] < losses[0]
 
 
-def test_summary_branched_is_keras_text_exactly():
-    rec = RECORDED["functional:summary_branched"]["py"]
-    assert _run(FUNCTIONAL_CASES["summary_branched"]) == rec
+@pytest.mark.parametrize("name", ["summary_branched", "summary_chain", "summary_nested_shared"])
+def test_summary_is_keras_text_exactly(name):
+    assert _run(FUNCTIONAL_CASES[name]) == RECORDED["functional:" + name]["py"]
 
 
 # ---------------------------------------------------------------- behaviour beyond the record

@@ -113,7 +113,8 @@ class Model(Layer):
 
         Differences from Keras 3: the table is plain text in Keras's box-drawing layout at its
         default widths (no rich colours or bold); a cell longer than its column widens the column
-        rather than wrapping.  A Sequential's output shapes come from forward passes over zeros
+        rather than wrapping (a functional model's 'Connected to' cell wraps at its commas, as
+        Keras's).  A Sequential's output shapes come from forward passes over zeros
         (Keras: symbolic shape inference; same shapes); a subclassed model's from calling each built
         layer on zeros of the shape it was built with (Keras: ``compute_output_shape`` of those
         shapes), '?' for a layer that cannot be called so.  ``line_length``, ``positions``,
@@ -297,6 +298,17 @@ def _memory(n_bytes):
     return f"{n_bytes:.2f} PB"
 
 
+def _wrap(text, width):
+    """Greedy word wrap at spaces (a word longer than ``width`` stays whole)."""
+    lines = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
 def _summary_text(model):
     import numpy as np
     connected = getattr(model, "_summary_connected", lambda: None)()
@@ -315,8 +327,10 @@ def _summary_text(model):
         for r, c in zip(rows, connected):
             r.append(c)
     for r in rows:
-        for i, c in enumerate(r):
+        for i, c in enumerate(r[:3]):
             widths[i] = max(widths[i], len(c) + 2)
+        for c in r[3:]:                 # 'Connected to' wraps at its commas (as Keras's table)
+            widths[3] = max(widths[3], max(len(w) for w in c.split(" ")) + 2)
 
     def line(left, fill, mid, right):
         return left + mid.join(fill * w for w in widths) + right
@@ -332,7 +346,13 @@ def _summary_text(model):
     for i, r in enumerate(rows):
         if i:
             text.append(line("├", "─", "┼", "┤"))
-        text.append(cells(r, "│"))
+        if connected is None:
+            text.append(cells(r, "│"))
+            continue
+        wrapped = _wrap(r[3], widths[3] - 2)
+        text.append(cells(r[:3] + wrapped[:1], "│"))
+        for extra in wrapped[1:]:
+            text.append(cells(["", "", "", extra], "│"))
     text.append(line("└", "─", "┴", "┘"))
     weights = model.weights if model.built else []
     trainable = model.trainable_weights if model.built else []

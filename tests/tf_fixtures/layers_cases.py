@@ -269,6 +269,16 @@ m = keras.Model(x, keras.layers.Dense(2, name="d")(keras.layers.BatchNormalizati
 lines = []
 m.summary(print_fn=lambda s, **k: lines.append(s))
 result = "\\n".join(lines)""",
+    "summary_nested_shared": """
+inner_in = keras.Input((3,), name="ii")
+inner = keras.Model(inner_in, keras.layers.Dense(2, name="id")(inner_in), name="inner")
+x = keras.Input((3,), name="x"); z = keras.Input((3,), name="z")
+shared = keras.layers.Dense(3, name="shared")
+s = keras.layers.Add(name="plus")([shared(x), shared(z)])
+m = keras.Model([x, z], [inner(s), keras.layers.Embedding(4, 2, name="emb")(keras.layers.ReLU(name="r")(s))], name="ns")
+lines = []
+m.summary(print_fn=lambda s, **k: lines.append(s))
+result = "\\n".join(lines)""",
     "sequential_config_new_layers": """
 m = keras.Sequential([keras.Input((6, 2)), keras.layers.Conv1D(3, 2, name="c"), keras.layers.BatchNormalization(name="bn"),
                       keras.layers.GlobalAveragePooling1D(name="g"), keras.layers.Dense(2, name="d")], name="s")
