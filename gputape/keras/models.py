@@ -44,8 +44,6 @@ class Model(Layer):
             from .functional import Functional
             if cls is Model:
                 return object.__new__(Functional)     # Python then runs Functional.__init__(inputs, outputs)
-            if not issubclass(cls, Functional):
-                raise NotImplementedError(_FUNCTIONAL)
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
