@@ -158,12 +158,29 @@ def test_wrong_number_of_inputs_is_valueerror():
         m([np.ones((1, 2), "float32")])
 
 
-def test_subclass_with_functional_arguments_is_not_implemented():
-    class Net(keras.Model):
-        pass
-    x = keras.Input((2,))
-    with pytest.raises(NotImplementedError, match="subclass"):
-        Net(x, keras.layers.Dense(1)(x))
+def test_subclass_calling_functional_init_becomes_functional():
+    """Keras 3: a Model subclass whose __init__ passes (inputs, outputs) up is a Functional subclass
+    (recorded there: name 'my_model', layers ['input_layer', 'd'], 2 weights; with its own call and an
+    extra layer added after: output (1, 5), 4 weights)."""
+    class MyModel(keras.Model):
+        def __init__(self, **kw):
+            x = keras.Input((3,)); y = keras.layers.Dense(2, name="d")(x)
+            super().__init__(inputs=x, outputs=y, **kw)
+    keras.backend.clear_session()
+    m = MyModel()
+    assert (m.name, type(m).__name__, [l.name for l in m.layers], len(m.weights)) == \
+        ("my_model", "MyModel", ["input_layer", "d"], 2)
+    assert m(np.ones((1, 3), "float32")).shape == (1, 2)
+
+    class Two(keras.Model):
+        def __init__(self):
+            x = keras.Input((3,)); super().__init__(x, keras.layers.Dense(2)(x))
+            self.extra = keras.layers.Dense(5)
+
+        def call(self, x):
+            return self.extra(super().call(x))
+    t = Two()
+    assert t.name == "two" and t(np.ones((1, 3), "float32")).shape == (1, 5) and len(t.weights) == 4
 
 
 def test_get_layer_and_input_output_of_functional():

@@ -427,9 +427,11 @@ class Functional(Model):
     ``layers`` lists the ``InputLayer``s and layers in graph order (Keras 3's), ``weights`` each
     layer's weights in that order; ``get_layer``, ``summary`` (with Keras's 'Connected to' column
     when the graph is not a chain), ``count_params``, ``get_config``/``from_config`` (Keras 3.15's
-    form) work as Keras.  Deliberate differences: an intermediate (non-``Input``) KerasTensor as a
-    model input, masks (``mask=``), and calling a subclass of ``Model`` with (inputs, outputs)
-    raise NotImplementedError.
+    form) work as Keras.  A subclass of ``Model`` whose ``__init__`` calls
+    ``super().__init__(inputs, outputs)`` becomes a Functional subclass, as Keras 3 (its base
+    ``Model`` is replaced by ``Functional``; its own ``call``, if any, may call ``super().call``).
+    Deliberate differences: an intermediate (non-``Input``) KerasTensor as a model input and masks
+    (``mask=``) raise NotImplementedError.
     """
 
     def __init__(self, inputs, outputs, name=None, **kwargs):
@@ -446,7 +448,7 @@ class Functional(Model):
                 raise ValueError(f"All `outputs` values must be KerasTensors. Received: outputs={outputs} including "
                                  f"invalid value {t} of type {type(t)}")
         if name is None:
-            name = _naming.auto_name("Functional")
+            name = _naming.auto_name(type(self).__name__)       # 'functional', or 'my_model' for a subclass
         Layer.__init__(self, name=name, **kwargs)
         object.__setattr__(self, "_inputs_struct", inputs)
         object.__setattr__(self, "_outputs_struct", outputs)
@@ -459,8 +461,7 @@ class Functional(Model):
         self._graph_layers = [op for op in operations if isinstance(op, Layer)]
         if not self.trainable:
             self.trainable = False          # Model(..., trainable=False) freezes every layer, as Keras 3
-        self.built = True
-        self._lock_state()
+        self.built = True                   # not locked: a subclass may add layers after (Keras 3)
 
     @property
     def layers(self):
@@ -704,3 +705,17 @@ def deserialize_layer(entry):
     if not (isinstance(klass, type) and issubclass(klass, Layer)):
         raise NotImplementedError(f"from_config: layer class {name!r} is not implemented in gputape")
     return klass.from_config(cfg)      # built when the graph calls it (``build_config`` not needed)
+
+
+def inject_functional_base(cls):
+    """Make ``cls`` (a ``Model`` subclass) a ``Functional`` subclass in place, as Keras 3's
+    ``inject_functional_model_class``: every class on its line whose base is ``Model`` gets
+    ``Functional`` instead."""
+    if cls is Model or issubclass(cls, Functional):
+        return
+    if Model in cls.__bases__:
+        cls.__bases__ = tuple(Functional if b is Model else b for b in cls.__bases__)
+        return
+    for b in cls.__bases__:
+        if isinstance(b, type) and issubclass(b, Model):
+            inject_functional_base(b)

@@ -23,9 +23,6 @@ The functional API: ``Model(inputs, outputs)`` (two positional arguments, or ``i
 from .layers import Layer
 from .. import ops as _ops
 
-_FUNCTIONAL = ("keras.Model(inputs, outputs) on a subclass of keras.Model (a 'subclassed functional model') is "
-               "not implemented in gputape; build keras.Model(inputs, outputs) itself, or subclass keras.Model "
-               "with the computation in call")
 
 
 def _functional_init_arguments(args, kwargs):
@@ -48,7 +45,12 @@ class Model(Layer):
 
     def __init__(self, *args, **kwargs):
         if _functional_init_arguments(args, kwargs):
-            raise NotImplementedError(_FUNCTIONAL)
+            # a subclass calling super().__init__(inputs, outputs): Keras 3 makes the class a Functional
+            # (its base Model replaced by Functional), then builds the graph
+            from .functional import Functional, inject_functional_base
+            inject_functional_base(type(self))
+            Functional.__init__(self, *args, **kwargs)
+            return
         if args:
             raise TypeError(f"{type(self).__name__}.__init__() takes no positional arguments besides the functional "
                             f"API's (inputs, outputs); got {len(args)}")
