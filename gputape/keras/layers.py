@@ -346,6 +346,31 @@ def get_regularizer(identifier, owner="add_weight", arg="regularizer"):
     return _reg.get(identifier)
 
 
+def get_constraint(identifier, owner="add_weight", arg="constraint"):
+    """A weight constraint through ``keras.constraints.get`` (NotImplementedError naming ``owner`` and
+    ``arg`` where that module is missing); ``add_weight(constraint=...)`` applies it."""
+    if identifier is None:
+        return None
+    try:
+        from . import constraints as _con
+    except ImportError:
+        raise NotImplementedError(f"{owner}: argument `{arg}`={identifier!r} needs keras.constraints, which is "
+                                  f"not available in this gputape") from None
+    return _con.get(identifier)
+
+
+def serialize_constraint(c, owner):
+    """Keras 3's serialized constraint (None stays None)."""
+    if c is None:
+        return None
+    try:
+        from . import constraints as _con
+        return _con.serialize(c)
+    except (ImportError, AttributeError, TypeError, ValueError):
+        raise NotImplementedError(f"{owner}.get_config: the constraint {c!r} is not serializable in gputape") \
+            from None
+
+
 def serialize_regularizer(r, owner):
     """Keras 3's serialized regularizer (None stays None)."""
     if r is None:
@@ -820,8 +845,8 @@ class Dense(Layer):
     """``activation(inputs @ kernel + bias)``; bias and a relu/tanh/sigmoid activation run as one fused op.
 
     Inputs need at least 2 dimensions (ValueError as Keras's input spec).  ``units`` must be a
-    positive Python int (Keras 3: ``Dense(2.5)`` is ValueError).  ``kernel_regularizer`` /
-    ``bias_regularizer`` add to ``losses``; constraints, LoRA and quantization raise
+    positive Python int (Keras 3: ``Dense(2.5)`` is ValueError).  Regularizers and constraints go
+    to ``add_weight`` (``losses``; applied after each optimizer step); LoRA and quantization raise
     NotImplementedError when given.
 
     >>> layer = Dense(2, activation="relu")
@@ -841,8 +866,10 @@ class Dense(Layer):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.kernel_regularizer = get_regularizer(kernel_regularizer, "Dense", "kernel_regularizer")
         self.bias_regularizer = get_regularizer(bias_regularizer, "Dense", "bias_regularizer")
-        _not_implemented("Dense", kernel_constraint=kernel_constraint, bias_constraint=bias_constraint, lora_rank=lora_rank,
-                         lora_alpha=lora_alpha, quantization_config=quantization_config)
+        self.kernel_constraint = get_constraint(kernel_constraint, "Dense", "kernel_constraint")
+        self.bias_constraint = get_constraint(bias_constraint, "Dense", "bias_constraint")
+        _not_implemented("Dense", lora_rank=lora_rank, lora_alpha=lora_alpha,
+                         quantization_config=quantization_config)
         self.units = int(units)
         self.activation = _act.get(activation)
         self._fused = _act.name_of(self.activation) if _act.name_of(self.activation) in (
@@ -857,17 +884,20 @@ class Dense(Layer):
                     use_bias=self.use_bias, kernel_initializer=_init.serialize(self.kernel_initializer, "Dense"),
                     bias_initializer=_init.serialize(self.bias_initializer, "Dense"),
                     kernel_regularizer=serialize_regularizer(self.kernel_regularizer, "Dense"),
-                    bias_regularizer=serialize_regularizer(self.bias_regularizer, "Dense"), kernel_constraint=None, bias_constraint=None, quantization_config=None)
+                    bias_regularizer=serialize_regularizer(self.bias_regularizer, "Dense"),
+                    kernel_constraint=serialize_constraint(self.kernel_constraint, "Dense"),
+                    bias_constraint=serialize_constraint(self.bias_constraint, "Dense"), quantization_config=None)
 
     def build(self, input_shape):
         if len(input_shape) < 2 or input_shape[-1] is None:
             raise ValueError(f"Input 0 of layer \"{self.name}\" is incompatible with the layer: expected "
                              f"min_ndim=2 and a known last dimension, got shape {tuple(input_shape)}")
         self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer=self.kernel_initializer,
-                                      name="kernel", regularizer=self.kernel_regularizer)
+                                      name="kernel", regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
         if self.use_bias:
             self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer, name="bias",
-                                        regularizer=self.bias_regularizer)
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         self.built = True
 
     def call(self, inputs):

@@ -4,13 +4,14 @@ GlobalAverage/GlobalMaxPooling1D/2D, UpSampling2D, ZeroPadding2D.
 
 The 1-D forms run the 2-D ops with a unit height axis; average pooling sums the window's strided
 slices and divides by the count of real (unpadded) elements, as TF's ``avg_pool`` with 'SAME'.
-``channels_first`` inputs are transposed to channels-last and back.  Regularizers go to
-``add_weight`` (``losses``); constraints raise NotImplementedError."""
+``channels_first`` inputs are transposed to channels-last and back.  Regularizers and constraints
+go to ``add_weight`` (``losses``; applied after each optimizer step)."""
 import numpy as np
 
 from .. import ops as _ops
 from . import activations as _act, initializers as _init
-from .layers import Layer, _is_int, _not_implemented, get_regularizer, serialize_regularizer
+from .layers import (Layer, _is_int, get_constraint, get_regularizer, serialize_constraint,
+                     serialize_regularizer)
 
 
 def _data_format(v):
@@ -81,7 +82,8 @@ class _Conv(Layer):
                  activity_regularizer, kernel_constraint, bias_constraint, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         owner = type(self).__name__
-        _not_implemented(owner, kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
+        self.kernel_constraint = get_constraint(kernel_constraint, owner, "kernel_constraint")
+        self.bias_constraint = get_constraint(bias_constraint, owner, "bias_constraint")
         r = self._rank
         if isinstance(filters, float) and filters.is_integer():
             filters = int(filters)                 # Keras 3 takes Conv2D(2.0, 3)
@@ -120,7 +122,8 @@ class _Conv(Layer):
                     bias_initializer=_init.serialize(self.bias_initializer, owner),
                     kernel_regularizer=serialize_regularizer(self.kernel_regularizer, owner),
                     bias_regularizer=serialize_regularizer(self.bias_regularizer, owner), activity_regularizer=None,
-                    kernel_constraint=None, bias_constraint=None)
+                    kernel_constraint=serialize_constraint(self.kernel_constraint, owner),
+                    bias_constraint=serialize_constraint(self.bias_constraint, owner))
 
     def _channels(self, input_shape):
         return input_shape[-1] if self.data_format == "channels_last" else input_shape[1]
@@ -140,10 +143,10 @@ class _Conv(Layer):
                              f"is {tuple(input_shape)}).")
         self.kernel = self.add_weight(shape=self.kernel_size + (cin // self.groups, self.filters),
                                       initializer=self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer)
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
         if self.use_bias:
             self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer, name="bias",
-                                        regularizer=self.bias_regularizer)
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         self.built = True
 
     def _conv(self, x, w):

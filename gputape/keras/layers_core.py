@@ -9,8 +9,8 @@ import numpy as np
 
 from .. import ops as _ops
 from . import activations as _act, initializers as _init
-from .layers import (Dropout, Layer, _is_int, _not_implemented, get_regularizer,
-                     serialize_regularizer)
+from .layers import (Dropout, Layer, _is_int, _not_implemented, get_constraint, get_regularizer,
+                     serialize_constraint, serialize_regularizer)
 
 
 def _incompatible(layer, what, shape):
@@ -28,14 +28,14 @@ class Embedding(Layer):
     the other optimizers that square the gradient) square an ``IndexedSlices`` gradient row by row
     before summing an index that repeats in the batch, gputape's optimizers square the summed
     row, so Adam training of an Embedding differs from Keras where ids repeat; SGD agrees.  ``weights=[table]`` sets the
-    initial table, as Keras 3.  ``mask_zero=True``, ``embeddings_constraint``, LoRA and quantization
-    raise NotImplementedError (gputape's layers carry no masks)."""
+    initial table, as Keras 3.  ``mask_zero=True``, LoRA and quantization raise NotImplementedError
+    (gputape's layers carry no masks)."""
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, lora_alpha=None,
                  quantization_config=None, **kwargs):
         super().__init__(**kwargs)
-        _not_implemented("Embedding", embeddings_constraint=embeddings_constraint, mask_zero=mask_zero or None,
+        _not_implemented("Embedding", mask_zero=mask_zero or None,
                          lora_rank=lora_rank, lora_alpha=lora_alpha, quantization_config=quantization_config)
         for what, v in (("input_dim", input_dim), ("output_dim", output_dim)):
             if not _is_int(v) or v <= 0:
@@ -45,6 +45,7 @@ class Embedding(Layer):
         self.embeddings_initializer = _init.get("random_uniform" if embeddings_initializer == "uniform"
                                                 else embeddings_initializer)
         self.embeddings_regularizer = get_regularizer(embeddings_regularizer, "Embedding", "embeddings_regularizer")
+        self.embeddings_constraint = get_constraint(embeddings_constraint, "Embedding", "embeddings_constraint")
         self.mask_zero = False
         self.embeddings = None
         if weights is not None:
@@ -56,7 +57,8 @@ class Embedding(Layer):
     def build(self, input_shape=None):
         self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
                                           initializer=self.embeddings_initializer, name="embeddings",
-                                          regularizer=self.embeddings_regularizer)
+                                          regularizer=self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint)
         self.built = True
 
     def call(self, inputs):
@@ -68,7 +70,9 @@ class Embedding(Layer):
         return dict(super().get_config(), input_dim=self.input_dim, output_dim=self.output_dim,
                     embeddings_initializer=_init.serialize(self.embeddings_initializer, "Embedding"),
                     embeddings_regularizer=serialize_regularizer(self.embeddings_regularizer, "Embedding"),
-                    activity_regularizer=None, embeddings_constraint=None, mask_zero=False,
+                    activity_regularizer=None,
+                    embeddings_constraint=serialize_constraint(self.embeddings_constraint, "Embedding"),
+                    mask_zero=False,
                     quantization_config=None)
 
 

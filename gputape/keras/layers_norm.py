@@ -9,7 +9,8 @@ import numpy as np
 
 from .. import ops as _ops
 from . import initializers as _init
-from .layers import Layer, _is_int, _not_implemented, get_regularizer, serialize_regularizer
+from .layers import (Layer, _is_int, _not_implemented, get_constraint, get_regularizer, serialize_constraint,
+                     serialize_regularizer)
 
 
 def _moments(x, axes):
@@ -41,7 +42,7 @@ class BatchNormalization(Layer):
     batch * (1 - momentum)``; otherwise (inference, or a frozen layer: Keras 3 runs a
     non-trainable BatchNormalization in inference mode) by the moving statistics.  ``mask``
     ([batch, ...] one dim fewer than the inputs) weights the statistics, as Keras 3.
-    ``renorm=True`` and the constraints raise NotImplementedError; ``synchronized`` is accepted
+    ``renorm=True`` raises NotImplementedError; constraints go to ``add_weight``; ``synchronized`` is accepted
     (one replica: the same statistics)."""
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
@@ -49,8 +50,9 @@ class BatchNormalization(Layer):
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
                  renorm=False, renorm_clipping=None, renorm_momentum=0.99, synchronized=False, **kwargs):
         super().__init__(**kwargs)
-        _not_implemented("BatchNormalization", beta_constraint=beta_constraint, gamma_constraint=gamma_constraint,
-                         renorm=renorm or None)
+        _not_implemented("BatchNormalization", renorm=renorm or None)
+        self.beta_constraint = get_constraint(beta_constraint, "BatchNormalization", "beta_constraint")
+        self.gamma_constraint = get_constraint(gamma_constraint, "BatchNormalization", "gamma_constraint")
         if renorm_clipping is not None:
             raise NotImplementedError("BatchNormalization: `renorm_clipping` is not implemented in gputape "
                                       "(renorm is not)")
@@ -78,10 +80,10 @@ class BatchNormalization(Layer):
         shape = (n,)
         if self.scale:
             self.gamma = self.add_weight(shape=shape, name="gamma", initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer)
+                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
         if self.center:
             self.beta = self.add_weight(shape=shape, name="beta", initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer)
+                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
         self.moving_mean = self.add_weight(shape=shape, name="moving_mean", initializer=self.moving_mean_initializer,
                                            trainable=False)
         self.moving_variance = self.add_weight(shape=shape, name="moving_variance",
@@ -147,7 +149,9 @@ class BatchNormalization(Layer):
                     moving_variance_initializer=ser(self.moving_variance_initializer),
                     beta_regularizer=serialize_regularizer(self.beta_regularizer, "BatchNormalization"),
                     gamma_regularizer=serialize_regularizer(self.gamma_regularizer, "BatchNormalization"),
-                    beta_constraint=None, gamma_constraint=None, synchronized=self.synchronized,
+                    beta_constraint=serialize_constraint(self.beta_constraint, "BatchNormalization"),
+                    gamma_constraint=serialize_constraint(self.gamma_constraint, "BatchNormalization"),
+                    synchronized=self.synchronized,
                     renorm=False, renorm_clipping=None, renorm_momentum=self.renorm_momentum)
 
 
@@ -156,7 +160,7 @@ class LayerNormalization(Layer):
     by its mean and biased variance, then ``* gamma + beta`` (weights ``gamma``, ``beta``, in that
     order, of the shape of the normalized axes).  After ``build`` ``axis`` is a sorted list, as
     Keras 3.  The deprecated ``rms_scaling=True`` keyword warns as Keras and scales by the variance
-    (Keras 3's formula); constraints raise NotImplementedError."""
+    (Keras 3's formula); regularizers and constraints go to ``add_weight``."""
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
@@ -168,7 +172,8 @@ class LayerNormalization(Layer):
                           "the input by the variance, not the root mean square. To correctly use RMS "
                           "Normalization, please use `keras.layers.RMSNormalization` instead.", stacklevel=2)
         super().__init__(**kwargs)
-        _not_implemented("LayerNormalization", beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
+        self.beta_constraint = get_constraint(beta_constraint, "LayerNormalization", "beta_constraint")
+        self.gamma_constraint = get_constraint(gamma_constraint, "LayerNormalization", "gamma_constraint")
         if isinstance(axis, (list, tuple)):
             self.axis = list(axis)
         elif _is_int(axis):
@@ -192,10 +197,10 @@ class LayerNormalization(Layer):
         shape = tuple(input_shape[d] for d in self.axis)
         if self.scale or self.rms_scaling:
             self.gamma = self.add_weight(shape=shape, name="gamma", initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer)
+                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
         if self.center and not self.rms_scaling:
             self.beta = self.add_weight(shape=shape, name="beta", initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer)
+                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
         self.built = True
 
     def call(self, inputs):
@@ -234,7 +239,9 @@ class LayerNormalization(Layer):
                    gamma_initializer=ser(self.gamma_initializer),
                    beta_regularizer=serialize_regularizer(self.beta_regularizer, "LayerNormalization"),
                    gamma_regularizer=serialize_regularizer(self.gamma_regularizer, "LayerNormalization"),
-                   beta_constraint=None, gamma_constraint=None, rms_scaling=self.rms_scaling)
+                   beta_constraint=serialize_constraint(self.beta_constraint, "LayerNormalization"),
+                   gamma_constraint=serialize_constraint(self.gamma_constraint, "LayerNormalization"),
+                   rms_scaling=self.rms_scaling)
         return out
 
 
