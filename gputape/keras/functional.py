@@ -306,12 +306,24 @@ def symbolic_call(layer, inputs, args, kwargs):
     return outputs
 
 
+# operator -> (Keras 3's op class name, its auto-name stem)
+_OP_NAMES = {"add": ("Add", "add"), "subtract": ("Subtract", "subtract"), "multiply": ("Multiply", "multiply"),
+             "divide": ("TrueDivide", "true_divide"), "negative": ("Negative", "negative"),
+             "get_item": ("GetItem", "get_item")}
+
+
 class _Operator:
-    """A graph node made by an operator on KerasTensors (``x + y``); not a layer, as Keras 3's ops."""
+    """A graph node made by an operator on KerasTensors (``x + y``): not a layer (absent from
+    ``layers``), but a row of ``summary()``, as Keras 3's ops."""
+    built = True
 
     def __init__(self, name, fn):
-        self.name, self.fn = _naming.auto_name(name), fn
+        self._summary_type, stem = _OP_NAMES[name]
+        self.name, self.fn = _naming.uniquify(stem), fn
         self._inbound_nodes = []
+
+    def count_params(self):
+        return 0
 
     def __call__(self, *args):
         return self.fn(*[_ops.convert_to_tensor(a) if isinstance(a, np.ndarray) else a for a in args])
@@ -553,6 +565,10 @@ class Functional(Model):
         ids = {id(n) for n in self._run_nodes}
         return [i for i, n in enumerate(_nodes(layer)) if id(n) in ids or (n.is_input and layer in self._operations)]
 
+    def _summary_operations(self):
+        """Layers and operators in graph order (Keras 3's summary lists both)."""
+        return [op for op in self._operations if isinstance(op, (Layer, _Operator))]
+
     def _sequential_like(self):
         nodes = []
         for v in self._nodes_by_depth.values():
@@ -567,7 +583,7 @@ class Functional(Model):
 
     def _summary_rows(self):
         rows = []
-        for l in self.layers:
+        for l in self._summary_operations():
             shapes = [n.output_tensors for i, n in enumerate(_nodes(l)) if i in self._model_node_indices(l)]
             shapes = [tuple(t.shape) for ts in shapes for t in ts[:1]] if shapes else []
             if len(set(shapes)) == 1:
@@ -581,7 +597,7 @@ class Functional(Model):
         if self._sequential_like():
             return None
         cells = []
-        for l in self.layers:
+        for l in self._summary_operations():
             parts = []
             for i in self._model_node_indices(l):
                 for t in _nodes(l)[i].input_tensors:

@@ -113,8 +113,9 @@ class Model(Layer):
 
         Differences from Keras 3: the table is plain text in Keras's box-drawing layout at its
         default widths (no rich colours or bold); a cell longer than its column widens the column
-        rather than wrapping (a functional model's 'Connected to' cell wraps at its commas, as
-        Keras's).  A Sequential's output shapes come from forward passes over zeros
+        rather than wrapping; a functional model's table with the 'Connected to' column keeps Keras's
+        widths and wraps the name and connection cells at spaces, a longer word cut with '…', as
+        Keras's (operators on KerasTensors, like ``x + y``, are rows too).  A Sequential's output shapes come from forward passes over zeros
         (Keras: symbolic shape inference; same shapes); a subclassed model's from calling each built
         layer on zeros of the shape it was built with (Keras: ``compute_output_shape`` of those
         shapes), '?' for a layer that cannot be called so.  ``line_length``, ``positions``,
@@ -299,9 +300,11 @@ def _memory(n_bytes):
 
 
 def _wrap(text, width):
-    """Greedy word wrap at spaces (a word longer than ``width`` stays whole)."""
+    """Greedy word wrap at spaces; a word longer than ``width`` is cut with '…' (Keras's rich table)."""
     lines = []
     for word in text.split(" "):
+        if len(word) > width:
+            word = word[:width - 1] + "…"
         if lines and len(lines[-1]) + 1 + len(word) <= width:
             lines[-1] += " " + word
         else:
@@ -322,15 +325,15 @@ def _summary_text(model):
         else:
             shape_text = "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
         params = f"{l.count_params():,}" if l.built else "0 (unbuilt)"
-        rows.append([f"{l.name} ({type(l).__name__})", shape_text, params])
+        rows.append([f"{l.name} ({getattr(l, '_summary_type', type(l).__name__)})", shape_text, params])
     if connected is not None:
         for r, c in zip(rows, connected):
             r.append(c)
     for r in rows:
+        # with 'Connected to' (Keras's fixed widths), the name and connection cells wrap instead
         for i, c in enumerate(r[:3]):
-            widths[i] = max(widths[i], len(c) + 2)
-        for c in r[3:]:                 # 'Connected to' wraps at its commas (as Keras's table)
-            widths[3] = max(widths[3], max(len(w) for w in c.split(" ")) + 2)
+            if connected is None or i:
+                widths[i] = max(widths[i], len(c) + 2)
 
     def line(left, fill, mid, right):
         return left + mid.join(fill * w for w in widths) + right
@@ -349,10 +352,10 @@ def _summary_text(model):
         if connected is None:
             text.append(cells(r, "│"))
             continue
-        wrapped = _wrap(r[3], widths[3] - 2)
-        text.append(cells(r[:3] + wrapped[:1], "│"))
-        for extra in wrapped[1:]:
-            text.append(cells(["", "", "", extra], "│"))
+        first, last = _wrap(r[0], widths[0] - 2), _wrap(r[3], widths[3] - 2)
+        for k in range(max(len(first), len(last))):
+            text.append(cells([first[k] if k < len(first) else "", r[1] if k == 0 else "", r[2] if k == 0 else "",
+                               last[k] if k < len(last) else ""], "│"))
     text.append(line("└", "─", "┴", "┘"))
     weights = model.weights if model.built else []
     trainable = model.trainable_weights if model.built else []

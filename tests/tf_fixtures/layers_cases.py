@@ -279,6 +279,16 @@ m = keras.Model([x, z], [inner(s), keras.layers.Embedding(4, 2, name="emb")(kera
 lines = []
 m.summary(print_fn=lambda s, **k: lines.append(s))
 result = "\\n".join(lines)""",
+    "summary_operators": """
+x = keras.Input((2,), name="a_rather_long_input_name")
+h = keras.layers.Dense(2, name="d")(x)
+y = keras.layers.Dense(1, name="e")(h * 2.0 + x - h / 4.0)
+m = keras.Model(x, y, name="ops")
+det_weights(m)
+lines = []
+m.summary(print_fn=lambda s, **k: lines.append(s))
+result = {"summary": "\\n".join(lines), "layers": [l.name for l in m.layers],
+          "y": m(np.ones((2, 2), "float32")).numpy().tolist()}""",
     "sequential_config_new_layers": """
 m = keras.Sequential([keras.Input((6, 2)), keras.layers.Conv1D(3, 2, name="c"), keras.layers.BatchNormalization(name="bn"),
                       keras.layers.GlobalAveragePooling1D(name="g"), keras.layers.Dense(2, name="d")], name="s")
