@@ -87,7 +87,8 @@ def test_training_matches_keras(name):
     assert losses[-1] < losses[0]
 
 
-@pytest.mark.parametrize("name", ["summary_branched", "summary_chain", "summary_nested_shared"])
+@pytest.mark.parametrize("name", ["summary_branched", "summary_chain", "summary_nested_shared",
+                                  "summary_sequential_wrap"])
 def test_summary_is_keras_text_exactly(name):
     assert _run(FUNCTIONAL_CASES[name]) == RECORDED["functional:" + name]["py"]
 

@@ -112,10 +112,9 @@ class Model(Layer):
         as Keras 3 does; default ``print``).
 
         Differences from Keras 3: the table is plain text in Keras's box-drawing layout at its
-        default widths (no rich colours or bold); a cell longer than its column widens the column
-        rather than wrapping; a functional model's table with the 'Connected to' column keeps Keras's
-        widths and wraps the name and connection cells at spaces, a longer word cut with '…', as
-        Keras's (operators on KerasTensors, like ``x + y``, are rows too).  A Sequential's output shapes come from forward passes over zeros
+        default widths (no rich colours or bold); the name (and a functional model's 'Connected to')
+        cells wrap at spaces, a word longer than the column cut with '…', as Keras's; a longer
+        shape or count widens its column.  Operators on KerasTensors (``x + y``) are rows too.  A Sequential's output shapes come from forward passes over zeros
         (Keras: symbolic shape inference; same shapes); a subclassed model's from calling each built
         layer on zeros of the shape it was built with (Keras: ``compute_output_shape`` of those
         shapes), '?' for a layer that cannot be called so.  ``line_length``, ``positions``,
@@ -331,9 +330,8 @@ def _summary_text(model):
             r.append(c)
     for r in rows:
         # with 'Connected to' (Keras's fixed widths), the name and connection cells wrap instead
-        for i, c in enumerate(r[:3]):
-            if connected is None or i:
-                widths[i] = max(widths[i], len(c) + 2)
+        for i, c in enumerate(r[1:3], 1):       # the name (and connection) cells wrap instead
+            widths[i] = max(widths[i], len(c) + 2)
 
     def line(left, fill, mid, right):
         return left + mid.join(fill * w for w in widths) + right
@@ -349,13 +347,13 @@ def _summary_text(model):
     for i, r in enumerate(rows):
         if i:
             text.append(line("├", "─", "┼", "┤"))
-        if connected is None:
-            text.append(cells(r, "│"))
-            continue
-        first, last = _wrap(r[0], widths[0] - 2), _wrap(r[3], widths[3] - 2)
+        first = _wrap(r[0], widths[0] - 2)
+        last = _wrap(r[3], widths[3] - 2) if connected is not None else []
         for k in range(max(len(first), len(last))):
-            text.append(cells([first[k] if k < len(first) else "", r[1] if k == 0 else "", r[2] if k == 0 else "",
-                               last[k] if k < len(last) else ""], "│"))
+            row = [first[k] if k < len(first) else "", r[1] if k == 0 else "", r[2] if k == 0 else ""]
+            if connected is not None:
+                row.append(last[k] if k < len(last) else "")
+            text.append(cells(row, "│"))
     text.append(line("└", "─", "┴", "┘"))
     weights = model.weights if model.built else []
     trainable = model.trainable_weights if model.built else []

@@ -289,6 +289,12 @@ lines = []
 m.summary(print_fn=lambda s, **k: lines.append(s))
 result = {"summary": "\\n".join(lines), "layers": [l.name for l in m.layers],
           "y": m(np.ones((2, 2), "float32")).numpy().tolist()}""",
+    "summary_sequential_wrap": """
+m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="a_very_long_layer_name_for_wrapping"),
+                      keras.layers.Dense(2, name="short name with spaces inside it ok")], name="s")
+lines = []
+m.summary(print_fn=lambda s, **k: lines.append(s))
+result = "\\n".join(lines)""",
     "sequential_config_new_layers": """
 m = keras.Sequential([keras.Input((6, 2)), keras.layers.Conv1D(3, 2, name="c"), keras.layers.BatchNormalization(name="bn"),
                       keras.layers.GlobalAveragePooling1D(name="g"), keras.layers.Dense(2, name="d")], name="s")
