@@ -225,3 +225,11 @@ def test_dict_given_to_listed_inputs_is_matched_by_name():
     with pytest.warns(UserWarning, match="structure of `inputs`"):
         out = md([np.zeros((1, 2), "float32"), np.ones((1, 1), "float32")])
     np.testing.assert_array_equal(out.numpy(), [[0.0, 0.0, 1.0]])
+
+
+def test_reshape_of_an_unknown_dimension_builds():
+    x = keras.Input((None, 3))
+    y = keras.layers.Reshape((-1, 6))(x)
+    assert y.shape == (None, None, 6)
+    m = keras.Model(x, y)
+    assert m(np.ones((1, 4, 3), "float32")).shape == (1, 2, 6)

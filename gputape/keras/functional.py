@@ -32,7 +32,7 @@ from .layers import Layer, _keras_shape, _layer_dtype, _not_implemented, _takes_
 
 # unknown dimensions are filled with these sizes in the two shape-finding runs (batch first)
 _FILL_BATCH = (2, 3)
-_FILL_OTHER = (17, 19)
+_FILL_OTHER = (12, 24)         # many divisors: a Reshape of an unknown dimension still divides
 
 
 class KerasTensor:
