@@ -294,6 +294,12 @@ def symbolic_call(layer, inputs, args, kwargs):
     had_losses = list(layer.__dict__.get("_losses", ()))
     try:
         sample, specs = _trial_outputs(run, kts)
+    except Exception as e:
+        if hasattr(e, "add_note"):              # Python 3.11+: say where, keep the class and message
+            e.add_note(f"(while calling layer '{layer.name}' on KerasTensors of shapes "
+                       f"{[kt.shape for kt in kts]}: gputape runs the layer on zeros with unknown dimensions "
+                       f"filled by {_FILL_BATCH[0]}/{_FILL_OTHER[0]} to find its output shape)")
+        raise
     finally:
         if "_losses" in layer.__dict__:
             layer._clear_losses()
