@@ -233,3 +233,28 @@ def test_reshape_of_an_unknown_dimension_builds():
     assert y.shape == (None, None, 6)
     m = keras.Model(x, y)
     assert m(np.ones((1, 4, 3), "float32")).shape == (1, 2, 6)
+
+
+def test_layer_with_its_own_call_method_joins_the_graph():
+    """A layer overriding __call__ (converting its arguments, building from several shapes) is still
+    called symbolically on KerasTensors, and built by its own __call__ on the first shape-finding run."""
+    class Pair(keras.layers.Layer):
+        def build(self, a_shape, b_shape):
+            self.w = self.add_weight(shape=(a_shape[-1], b_shape[-1]), initializer="ones", name="w")
+
+        def __call__(self, a, b, **kw):
+            if not self.built:
+                self.build(tuple(tf.convert_to_tensor(a).shape), tuple(tf.convert_to_tensor(b).shape))
+                self.built = True
+            return super().__call__(a, b, **kw)
+
+        def call(self, a, b, scale=1.0):
+            return tf.matmul(a, self.w) * scale + b
+
+    a = keras.Input((3,)); b = keras.Input((2,))
+    y = Pair()(a, b, scale=2.0)
+    assert y.shape == (None, 2)
+    m = keras.Model([a, b], y)
+    out = m([np.ones((1, 3), "float32"), np.ones((1, 2), "float32")])
+    np.testing.assert_array_equal(out.numpy(), [[7.0, 7.0]])
+    assert m.count_params() == 6

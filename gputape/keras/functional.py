@@ -275,7 +275,8 @@ def symbolic_call(layer, inputs, args, kwargs):
         if not (x is None or _is_keras_tensor(x) or isinstance(x, _Base) or isinstance(x, np.ndarray)):
             raise ValueError(f"Only input tensors may be passed as positional arguments. The following argument "
                              f"value should be passed as a keyword argument: {x} (of type {type(x)})")
-    if not layer.built:
+    if not layer.built and not getattr(type(layer).__call__, "_routes_keras_tensors", False):
+        # (a layer with its own __call__ builds itself there, in the first shape-finding run)
         shapes = _symbolic_shapes(inputs)
         layer.build(shapes)
         layer.built = True

@@ -458,6 +458,17 @@ class Layer(_Module):
         """Wrap a subclass's own ``build`` so that, when the outermost ``build`` returns, the layer
         is ``built`` and its state locked (Keras 3's build wrapper; ``super().build`` chains count once)."""
         super().__init_subclass__(**kwargs)
+        c = cls.__dict__.get("__call__")
+        if c is not None and not getattr(c, "_routes_keras_tensors", False):
+            @functools.wraps(c)
+            def __call__(self, *args, **kw):
+                # a subclass's own __call__ (which may convert its arguments first) still builds a
+                # functional graph when given KerasTensors
+                if args and _functional.has_keras_tensor(args, kw):
+                    return _functional.symbolic_call(self, args[0], args[1:], kw)
+                return c(self, *args, **kw)
+            __call__._routes_keras_tensors = True
+            cls.__call__ = __call__
         b = cls.__dict__.get("build")
         if b is None or getattr(b, "_locks_state", False):
             return
