@@ -88,7 +88,7 @@ def test_training_matches_keras(name):
 
 
 @pytest.mark.parametrize("name", ["summary_branched", "summary_chain", "summary_nested_shared",
-                                  "summary_sequential_wrap"])
+                                  "summary_sequential_wrap", "summary_multi_output"])
 def test_summary_is_keras_text_exactly(name):
     assert _run(FUNCTIONAL_CASES[name]) == RECORDED["functional:" + name]["py"]
 

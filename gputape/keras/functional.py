@@ -591,10 +591,10 @@ class Functional(Model):
     def _summary_rows(self):
         rows = []
         for l in self._summary_operations():
-            shapes = [n.output_tensors for i, n in enumerate(_nodes(l)) if i in self._model_node_indices(l)]
-            shapes = [tuple(t.shape) for ts in shapes for t in ts[:1]] if shapes else []
-            if len(set(shapes)) == 1:
-                rows.append((l, shapes[0]))
+            outs = [n.output_tensors for i, n in enumerate(_nodes(l)) if i in self._model_node_indices(l)]
+            shapes = [tuple(ts[0].shape) if len(ts) == 1 else [tuple(t.shape) for t in ts] for ts in outs]
+            if shapes and all(x == shapes[0] for x in shapes):
+                rows.append((l, shapes[0]))          # a list of shapes for a layer with several outputs
             else:
                 rows.append((l, "multiple" if shapes else None))
         return rows

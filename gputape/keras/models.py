@@ -112,9 +112,9 @@ class Model(Layer):
         as Keras 3 does; default ``print``).
 
         Differences from Keras 3: the table is plain text in Keras's box-drawing layout at its
-        default widths (no rich colours or bold); the name (and a functional model's 'Connected to')
-        cells wrap at spaces, a word longer than the column cut with '…', as Keras's; a longer
-        shape or count widens its column.  Operators on KerasTensors (``x + y``) are rows too.  A Sequential's output shapes come from forward passes over zeros
+        default widths (no rich colours or bold); the name, shape (and a functional model's
+        'Connected to') cells wrap at spaces, a word longer than the column cut with '…', as
+        Keras's.  Operators on KerasTensors (``x + y``) are rows too.  A Sequential's output shapes come from forward passes over zeros
         (Keras: symbolic shape inference; same shapes); a subclassed model's from calling each built
         layer on zeros of the shape it was built with (Keras: ``compute_output_shape`` of those
         shapes), '?' for a layer that cannot be called so.  ``line_length``, ``positions``,
@@ -298,6 +298,10 @@ def _memory(n_bytes):
     return f"{n_bytes:.2f} PB"
 
 
+def _shape_text(shape):
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
 def _wrap(text, width):
     """Greedy word wrap at spaces; a word longer than ``width`` is cut with '…' (Keras's rich table)."""
     lines = []
@@ -321,8 +325,10 @@ def _summary_text(model):
             shape_text = "?"
         elif isinstance(shape, str):
             shape_text = shape
+        elif isinstance(shape, list):
+            shape_text = "[" + ", ".join(_shape_text(x) for x in shape) + "]"
         else:
-            shape_text = "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+            shape_text = _shape_text(shape)
         params = f"{l.count_params():,}" if l.built else "0 (unbuilt)"
         rows.append([f"{l.name} ({getattr(l, '_summary_type', type(l).__name__)})", shape_text, params])
     if connected is not None:
@@ -330,8 +336,7 @@ def _summary_text(model):
             r.append(c)
     for r in rows:
         # with 'Connected to' (Keras's fixed widths), the name and connection cells wrap instead
-        for i, c in enumerate(r[1:3], 1):       # the name (and connection) cells wrap instead
-            widths[i] = max(widths[i], len(c) + 2)
+        widths[2] = max(widths[2], len(r[2]) + 2)        # the text cells wrap instead
 
     def line(left, fill, mid, right):
         return left + mid.join(fill * w for w in widths) + right
@@ -347,13 +352,9 @@ def _summary_text(model):
     for i, r in enumerate(rows):
         if i:
             text.append(line("├", "─", "┼", "┤"))
-        first = _wrap(r[0], widths[0] - 2)
-        last = _wrap(r[3], widths[3] - 2) if connected is not None else []
-        for k in range(max(len(first), len(last))):
-            row = [first[k] if k < len(first) else "", r[1] if k == 0 else "", r[2] if k == 0 else ""]
-            if connected is not None:
-                row.append(last[k] if k < len(last) else "")
-            text.append(cells(row, "│"))
+        parts = [_wrap(c, widths[j] - 2) if j != 2 else [c] for j, c in enumerate(r)]
+        for k in range(max(len(p) for p in parts)):
+            text.append(cells([p[k] if k < len(p) else "" for p in parts], "│"))
     text.append(line("└", "─", "┴", "┘"))
     weights = model.weights if model.built else []
     trainable = model.trainable_weights if model.built else []

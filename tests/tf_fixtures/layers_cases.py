@@ -295,6 +295,16 @@ m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="a_very_long
 lines = []
 m.summary(print_fn=lambda s, **k: lines.append(s))
 result = "\\n".join(lines)""",
+    "summary_multi_output": """
+class Two(keras.layers.Layer):
+    def call(self, x):
+        return x, x * 2.0
+x = keras.Input((3,), name="in")
+a, b = Two(name="two")(x)
+m = keras.Model(x, keras.layers.Add(name="sum")([a, b]), name="mo")
+lines = []
+m.summary(print_fn=lambda s, **k: lines.append(s))
+result = "\\n".join(lines)""",
     "sequential_config_new_layers": """
 m = keras.Sequential([keras.Input((6, 2)), keras.layers.Conv1D(3, 2, name="c"), keras.layers.BatchNormalization(name="bn"),
                       keras.layers.GlobalAveragePooling1D(name="g"), keras.layers.Dense(2, name="d")], name="s")
