@@ -17,7 +17,7 @@ import pathlib
 
 import gputape
 
-FLOOR = 198
+FLOOR = 202
 
 EVERYDAY = {
     "tensors": """constant Variable Tensor TensorShape TensorSpec convert_to_tensor is_tensor cast identity shape size

@@ -6,3 +6,4 @@ from .models import Model, Sequential  # noqa: F401
 from . import models  # noqa: F401
 from . import metrics  # noqa: F401
 from . import regularizers, constraints, utils  # noqa: F401
+from .layers import KerasTensor  # noqa: F401,E402  (Keras 3's keras.KerasTensor)

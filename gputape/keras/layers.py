@@ -1,4 +1,6 @@
-"""Layers: Dense, Conv2D, MaxPooling2D, Flatten, Activation, Dropout and Sequential, with Keras 3's
+"""Layers: the base Layer, Dense, Flatten, Activation and Dropout here; the functional API
+(Input, InputLayer) in functional.py and issue 8's layers in layers_core/conv/norm/merge.py, all
+exported from this module.  Keras 3's
 constructor arguments: each one implemented or raising NotImplementedError naming it; an
 unknown keyword raises ValueError("Unrecognized keyword arguments passed to <Layer>: {...}")
 as Keras 3.15 does.  Auto-names ('dense', 'dense_1', ...) count per thread as in Keras 3
@@ -311,7 +313,7 @@ def _shapes(x):
 
 
 def _has_input_spec(x):
-    if isinstance(x, _InputSpec):
+    if isinstance(x, _functional.KerasTensor):
         return True
     if isinstance(x, dict):
         return any(_has_input_spec(v) for v in x.values())
@@ -337,6 +339,57 @@ def _check_positional(args):
         elif not (x is None or isinstance(x, _Base) or _is_array(x)):
             raise ValueError(f"Only input tensors may be passed as positional arguments. The following argument "
                              f"value should be passed as a keyword argument: {x} (of type {type(x)})")
+
+
+def get_regularizer(identifier, owner="add_weight", arg="regularizer"):
+    """A weight regularizer from a callable, or a name / serialized dict through
+    ``keras.regularizers.get`` (NotImplementedError naming ``owner`` and ``arg`` where that module
+    is missing)."""
+    if identifier is None or (callable(identifier) and not isinstance(identifier, (str, dict))):
+        return identifier
+    try:
+        from . import regularizers as _reg
+    except ImportError:
+        raise NotImplementedError(f"{owner}: argument `{arg}`={identifier!r} needs keras.regularizers, which is "
+                                  f"not available in this gputape; pass a callable weight -> scalar loss") from None
+    return _reg.get(identifier)
+
+
+def get_constraint(identifier, owner="add_weight", arg="constraint"):
+    """A weight constraint through ``keras.constraints.get`` (NotImplementedError naming ``owner`` and
+    ``arg`` where that module is missing); ``add_weight(constraint=...)`` applies it."""
+    if identifier is None:
+        return None
+    try:
+        from . import constraints as _con
+    except ImportError:
+        raise NotImplementedError(f"{owner}: argument `{arg}`={identifier!r} needs keras.constraints, which is "
+                                  f"not available in this gputape") from None
+    return _con.get(identifier)
+
+
+def serialize_constraint(c, owner):
+    """Keras 3's serialized constraint (None stays None)."""
+    if c is None:
+        return None
+    try:
+        from . import constraints as _con
+        return _con.serialize(c)
+    except (ImportError, AttributeError, TypeError, ValueError):
+        raise NotImplementedError(f"{owner}.get_config: the constraint {c!r} is not serializable in gputape") \
+            from None
+
+
+def serialize_regularizer(r, owner):
+    """Keras 3's serialized regularizer (None stays None)."""
+    if r is None:
+        return None
+    try:
+        from . import regularizers as _reg
+        return _reg.serialize(r)
+    except (ImportError, AttributeError, TypeError, ValueError):
+        raise NotImplementedError(f"{owner}.get_config: the regularizer {r!r} is not serializable in gputape") \
+            from None
 
 
 class Layer(_Module):
@@ -416,6 +469,17 @@ class Layer(_Module):
         """Wrap a subclass's own ``build`` so that, when the outermost ``build`` returns, the layer
         is ``built`` and its state locked (Keras 3's build wrapper; ``super().build`` chains count once)."""
         super().__init_subclass__(**kwargs)
+        c = cls.__dict__.get("__call__")
+        if c is not None and not getattr(c, "_routes_keras_tensors", False):
+            @functools.wraps(c)
+            def __call__(self, *args, **kw):
+                # a subclass's own __call__ (which may convert its arguments first) still builds a
+                # functional graph when given KerasTensors
+                if args and _functional.has_keras_tensor(args, kw):
+                    return _functional.symbolic_call(self, args[0], args[1:], kw)
+                return c(self, *args, **kw)
+            __call__._routes_keras_tensors = True
+            cls.__call__ = __call__
         b = cls.__dict__.get("build")
         if b is None or getattr(b, "_locks_state", False):
             return
@@ -538,6 +602,16 @@ class Layer(_Module):
     @property
     def _layers(self):
         return list(self._tr().layers)
+
+    @property
+    def output(self):
+        """The KerasTensor(s) this layer gave when called once in a functional graph (Keras 3)."""
+        return _functional.node_output(self, "output")
+
+    @property
+    def input(self):
+        """The KerasTensor(s) this layer was called on once in a functional graph (Keras 3)."""
+        return _functional.node_output(self, "input")
 
     # ------------------------------------------------------------ losses
     def add_loss(self, loss):
@@ -728,10 +802,9 @@ class Layer(_Module):
         called inside).  Any other keyword (``mask=`` included) goes to ``call`` unchanged, so a
         ``call`` without it raises Python's TypeError, as Keras 3.  The outermost call clears the
         ``losses`` of every layer it contains first."""
-        if not isinstance(inputs, _Base) and (_has_input_spec(inputs) or any(_has_input_spec(a) for a in args)):
-            raise NotImplementedError(f"{self.name}: calling a layer on keras.Input builds a functional API model, "
-                                      f"which is not implemented in gputape; subclass keras.Model or use "
-                                      f"keras.Sequential")
+        if not isinstance(inputs, _Base) and (_has_input_spec(inputs) or any(_has_input_spec(a) for a in args)
+                                              or any(_has_input_spec(v) for v in kwargs.values())):
+            return _functional.symbolic_call(self, inputs, args, kwargs)     # builds a functional-API graph
         if isinstance(inputs, _Base):                       # the common case: one tensor
             inputs = self._convert(inputs)
             self._check_input(inputs)
@@ -787,8 +860,9 @@ class Dense(Layer):
     """``activation(inputs @ kernel + bias)``; bias and a relu/tanh/sigmoid activation run as one fused op.
 
     Inputs need at least 2 dimensions (ValueError as Keras's input spec).  ``units`` must be a
-    positive Python int (Keras 3: ``Dense(2.5)`` is ValueError).  Regularizers, constraints,
-    LoRA and quantization raise NotImplementedError when given.
+    positive Python int (Keras 3: ``Dense(2.5)`` is ValueError).  Regularizers and constraints go
+    to ``add_weight`` (``losses``; applied after each optimizer step); LoRA and quantization raise
+    NotImplementedError when given.
 
     >>> layer = Dense(2, activation="relu")
     >>> y = layer(constant([[1., 2., 3.]]))
@@ -805,9 +879,12 @@ class Dense(Layer):
             raise ValueError(f"Received an invalid value for `units`, expected a positive integer. Received: "
                              f"units={units}")
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        _not_implemented("Dense", kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint, lora_rank=lora_rank,
-                         lora_alpha=lora_alpha, quantization_config=quantization_config)
+        self.kernel_regularizer = get_regularizer(kernel_regularizer, "Dense", "kernel_regularizer")
+        self.bias_regularizer = get_regularizer(bias_regularizer, "Dense", "bias_regularizer")
+        self.kernel_constraint = get_constraint(kernel_constraint, "Dense", "kernel_constraint")
+        self.bias_constraint = get_constraint(bias_constraint, "Dense", "bias_constraint")
+        _not_implemented("Dense", lora_rank=lora_rank, lora_alpha=lora_alpha,
+                         quantization_config=quantization_config)
         self.units = int(units)
         self.activation = _act.get(activation)
         self._fused = _act.name_of(self.activation) if _act.name_of(self.activation) in (
@@ -820,17 +897,22 @@ class Dense(Layer):
         """Keras 3.15's Dense config (``lora_rank``/``lora_alpha`` appear there only when set: never here)."""
         return dict(super().get_config(), units=self.units, activation=self._activation_name(self.activation),
                     use_bias=self.use_bias, kernel_initializer=_init.serialize(self.kernel_initializer, "Dense"),
-                    bias_initializer=_init.serialize(self.bias_initializer, "Dense"), kernel_regularizer=None,
-                    bias_regularizer=None, kernel_constraint=None, bias_constraint=None, quantization_config=None)
+                    bias_initializer=_init.serialize(self.bias_initializer, "Dense"),
+                    kernel_regularizer=serialize_regularizer(self.kernel_regularizer, "Dense"),
+                    bias_regularizer=serialize_regularizer(self.bias_regularizer, "Dense"),
+                    kernel_constraint=serialize_constraint(self.kernel_constraint, "Dense"),
+                    bias_constraint=serialize_constraint(self.bias_constraint, "Dense"), quantization_config=None)
 
     def build(self, input_shape):
         if len(input_shape) < 2 or input_shape[-1] is None:
             raise ValueError(f"Input 0 of layer \"{self.name}\" is incompatible with the layer: expected "
                              f"min_ndim=2 and a known last dimension, got shape {tuple(input_shape)}")
         self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer=self.kernel_initializer,
-                                      name="kernel")
+                                      name="kernel", regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
         if self.use_bias:
-            self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer, name="bias")
+            self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer, name="bias",
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         self.built = True
 
     def call(self, inputs):
@@ -856,38 +938,6 @@ class Dense(Layer):
         if self.use_bias:
             z = _ops.bias_act(z, bias, activation="linear")
         return self.activation(z)
-
-
-class _InputSpec:
-    """What ``Input``/``InputLayer`` return: a batch shape, a dtype and a name (default auto-name
-    'input_layer', as Keras 3's InputLayer); ``get_config`` gives Keras 3.15's InputLayer config."""
-
-    def __init__(self, batch_shape, dtype=None, name=None):
-        self.batch_shape, self.dtype = tuple(batch_shape), dtype
-        self.name = name if name is not None else _naming.auto_name("InputLayer")
-        self.shape = self.batch_shape
-
-    def get_config(self):
-        dtype = _layer_dtype(self.dtype, "InputLayer")
-        return {"batch_shape": self.batch_shape, "dtype": dtype, "sparse": False, "ragged": False,
-                "name": self.name, "optional": False}
-
-
-def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None, name=None, tensor=None,
-          optional=False):
-    """A model input of ``shape`` (without the batch dimension) or ``batch_shape`` (Keras 3's
-    ``Input``); ``sparse``, ``ragged``, ``tensor`` and ``optional`` raise NotImplementedError."""
-    _not_implemented("Input", sparse=sparse or None, ragged=ragged or None, tensor=tensor, optional=optional or None)
-    if shape is not None and batch_shape is not None:
-        raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")
-    if batch_shape is None:
-        if shape is None:
-            raise ValueError("You must pass a `shape` argument.")
-        batch_shape = (batch_size,) + _keras_shape(shape)
-    return _InputSpec(_keras_shape(batch_shape), dtype, name)
-
-
-InputLayer = Input
 
 
 class Flatten(Layer):
@@ -927,29 +977,6 @@ def _is_int(e):
     return isinstance(e, (int, np.integer)) and not isinstance(e, bool)
 
 
-def _int_pair(v, what):
-    """An int or a pair of ints as a pair, as Keras 3's ``standardize_tuple`` (ValueError, its message,
-    for a float, a string or a wrong length; gputape also refuses a non-integral element Keras would let
-    through to a later failure)."""
-    msg = f"The `{what}` argument must be a tuple of 2 integers. Received {what}={v}"
-    if _is_int(v):
-        t = (int(v), int(v))
-    else:
-        try:
-            t = tuple(v)
-        except TypeError:
-            raise ValueError(msg) from None
-        if len(t) != 2:
-            raise ValueError(msg)
-        for e in t:
-            if not _is_int(e):
-                raise ValueError(f"{msg} including element {e} of type {type(e)}")
-        t = tuple(int(e) for e in t)
-    if any(e <= 0 for e in t):
-        raise ValueError(f"The `{what}` argument must be a tuple of 2 positive integers. Received: {what}={v!r}")
-    return t
-
-
 def _keras_shape(shape):
     """``shape`` as a tuple of ints and Nones, as Keras 3's ``standardize_shape`` (its ValueErrors)."""
     if not isinstance(shape, tuple):
@@ -969,124 +996,7 @@ def _keras_shape(shape):
     return tuple(None if e is None else int(e) for e in shape)
 
 
-def _padding_arg(padding):
-    p = str(padding).lower()
-    if p not in ("valid", "same"):
-        raise ValueError(f"The `padding` argument must be one of 'valid', 'same'. Received: padding={padding!r}")
-    return p.upper()
-
-
-def _expect_rank4(layer, shape):
-    if len(shape) != 4:
-        raise ValueError(f"Input 0 of layer \"{layer.name}\" is incompatible with the layer: expected ndim=4, "
-                         f"found ndim={len(shape)}. Full shape received: {tuple(shape)} "
-                         f"(images are [batch, height, width, channels])")
-
-
-class Conv2D(Layer):
-    """2-D convolution over [batch, height, width, channels] images; kernel [kh, kw, in, filters].
-
-    >>> layer = Conv2D(8, 3, padding="same", activation="relu")
-    >>> layer(gputape.zeros([2, 8, 8, 1])).shape
-    TensorShape([2, 8, 8, 8])
-    >>> [v.name for v in layer.trainable_variables]
-    ['conv2d/kernel:0', 'conv2d/bias:0']
-    """
-
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1),
-                 groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if int(filters) <= 0:
-            raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
-                             f"Received filters={filters}.")
-        if data_format not in (None, "channels_last"):
-            if data_format == "channels_first":
-                raise NotImplementedError("Conv2D: data_format='channels_first' is not implemented in gputape")
-            raise ValueError(f"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. "
-                             f"Received: data_format={data_format}")
-        if groups != 1:
-            raise NotImplementedError(f"Conv2D: grouped convolution (groups={groups}) is not implemented in gputape")
-        _not_implemented("Conv2D", kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
-        self.filters = int(filters)
-        self.kernel_size = _int_pair(kernel_size, "kernel_size")
-        self.strides = _int_pair(strides, "strides")
-        self.dilation_rate = _int_pair(dilation_rate, "dilation_rate")
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
-                             f"strides={self.strides} and dilation_rate={self.dilation_rate}")
-        self.padding = _padding_arg(padding).lower()
-        self.activation = _act.get(activation)
-        name_ = _act.name_of(self.activation)
-        self._fused = name_ if name_ in ("relu", "tanh", "sigmoid", "linear") else None
-        self.use_bias = use_bias
-        self.kernel_initializer, self.bias_initializer = _init.get(kernel_initializer), _init.get(bias_initializer)
-        self.kernel = self.bias = None
-
-    def get_config(self):
-        return dict(super().get_config(), filters=self.filters, kernel_size=self.kernel_size, strides=self.strides,
-                    padding=self.padding, data_format="channels_last", dilation_rate=self.dilation_rate, groups=1,
-                    activation=self._activation_name(self.activation), use_bias=self.use_bias,
-                    kernel_initializer=_init.serialize(self.kernel_initializer, "Conv2D"),
-                    bias_initializer=_init.serialize(self.bias_initializer, "Conv2D"), kernel_regularizer=None,
-                    bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None)
-
-    def build(self, input_shape):
-        _expect_rank4(self, input_shape)
-        self.kernel = self.add_weight(shape=self.kernel_size + (input_shape[-1], self.filters),
-                                      initializer=self.kernel_initializer, name="kernel")
-        if self.use_bias:
-            self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer, name="bias")
-        self.built = True
-
-    def call(self, inputs):
-        from ..ops.conv import conv2d
-        _expect_rank4(self, tuple(inputs.shape))
-        if inputs.shape[-1] != self.kernel.shape[2]:
-            raise ValueError(f"Input 0 of layer \"{self.name}\" is incompatible with the layer: expected axis -1 "
-                             f"of input shape to have value {self.kernel.shape[2]}, but received input with shape "
-                             f"{tuple(inputs.shape)}")
-        if inputs.dtype != self.kernel.dtype:
-            inputs = _ops.cast(inputs, self.kernel.dtype)
-        z = conv2d(inputs, self.kernel, strides=self.strides, padding=self.padding.upper(),
-                   dilations=self.dilation_rate)
-        if self.use_bias and self._fused is not None:
-            return _ops.bias_act(z, self.bias, activation=self._fused)
-        if self.use_bias:
-            z = _ops.bias_act(z, self.bias, activation="linear")
-        return self.activation(z)
-
-
-Convolution2D = Conv2D
-
-
-class MaxPooling2D(Layer):
-    """Max over pool_size windows (strides default to pool_size), on [batch, height, width, channels]."""
-
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, name=None, **kwargs):
-        super().__init__(name=name, **kwargs)
-        if data_format not in (None, "channels_last"):
-            if data_format == "channels_first":
-                raise NotImplementedError("MaxPooling2D: data_format='channels_first' is not implemented in gputape")
-            raise ValueError(f"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. "
-                             f"Received: data_format={data_format}")
-        self.pool_size = _int_pair(pool_size, "pool_size")
-        self.strides = self.pool_size if strides is None else _int_pair(strides, "strides")
-        self.padding = _padding_arg(padding).lower()
-
-    def get_config(self):
-        return dict(super().get_config(), pool_size=self.pool_size, padding=self.padding, strides=self.strides,
-                    data_format="channels_last")
-
-    def call(self, inputs):
-        from ..ops.conv import max_pool2d
-        _expect_rank4(self, tuple(inputs.shape))
-        return max_pool2d(inputs, self.pool_size, self.strides, self.padding.upper())
-
-
-MaxPool2D = MaxPooling2D
+# Conv2D and MaxPooling2D live in layers_conv.py (with Conv1D and the other pooling layers), exported below.
 
 
 class Dropout(Layer):
@@ -1157,6 +1067,23 @@ class Dropout(Layer):
         scaled = _ops.multiply(inputs, 1.0 / (1.0 - self.rate))
         return _ops.where(keep, scaled, _ops.zeros_like(inputs))
 
+
+# ---------------------------------------------------------------- the functional API (keras.Input, InputLayer)
+from . import functional as _functional  # noqa: E402  (functional builds on Layer, defined above)
+from .functional import Input, InputLayer, KerasTensor  # noqa: E402,F401
+_InputSpec = KerasTensor
+
+# ---------------------------------------------------------------- issue 8's layers (one file per family)
+from .layers_core import (Embedding, GaussianNoise, Lambda, LeakyReLU, Permute, ReLU,  # noqa: E402,F401
+                          RepeatVector, Rescaling, Reshape, Softmax, SpatialDropout2D)
+from .layers_conv import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, Conv1D,  # noqa: E402,F401
+                          Conv2D, Convolution1D, Convolution2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+                          GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPooling1D,
+                          GlobalMaxPooling2D, MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D, UpSampling2D,
+                          ZeroPadding2D)
+from .layers_norm import BatchNormalization, LayerNormalization, Normalization  # noqa: E402,F401
+from .layers_merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply,  # noqa: E402,F401
+                           Subtract)
 # recurrent layers (gputape/keras/layers_rnn.py)
 from .layers_rnn import (RNN, SimpleRNN, LSTM, GRU, SimpleRNNCell, LSTMCell, GRUCell,  # noqa: E402,F401
                          Bidirectional, TimeDistributed)

@@ -16,15 +16,13 @@ attributes (also in lists and dicts) are tracked, so ``trainable_variables`` lis
 ``Sequential`` has ``add``/``pop``/``build``/``get_layer`` and ``get_config``/``from_config`` with
 Keras 3.15's keys (checked against recorded Keras output in tests/test_models_surface.py).
 
-The functional API (``Model(inputs, outputs)``) is not implemented: calling ``Model`` the way
-Keras 3 routes to it (two positional arguments, or ``inputs=`` and ``outputs=``) raises
-NotImplementedError rather than build something else.
+The functional API: ``Model(inputs, outputs)`` (two positional arguments, or ``inputs=`` and
+``outputs=``, as Keras 3 routes them) returns a ``Functional`` model
+(``gputape.keras.functional``).
 """
-from .layers import Input, Layer, _InputSpec
+from .layers import Layer
 from .. import ops as _ops
 
-_FUNCTIONAL = ("keras.Model(inputs, outputs): the functional API is not implemented in gputape; subclass "
-               "keras.Model (layers in __init__, the computation in call) or use keras.Sequential")
 
 
 def _functional_init_arguments(args, kwargs):
@@ -38,13 +36,34 @@ class Model(Layer):
     name=None)`` (the base-layer keywords; an unknown one is ValueError naming the class, as Keras).
     ``fit``/``compile``/``evaluate``/``predict`` are not implemented (AttributeError)."""
 
+    def __new__(cls, *args, **kwargs):
+        if _functional_init_arguments(args, kwargs):
+            from .functional import Functional
+            if cls is Model:
+                return object.__new__(Functional)     # Python then runs Functional.__init__(inputs, outputs)
+        return super().__new__(cls)
+
     def __init__(self, *args, **kwargs):
         if _functional_init_arguments(args, kwargs):
-            raise NotImplementedError(_FUNCTIONAL)
+            # a subclass calling super().__init__(inputs, outputs): Keras 3 makes the class a Functional
+            # (its base Model replaced by Functional), then builds the graph
+            from .functional import Functional, inject_functional_base
+            inject_functional_base(type(self))
+            Functional.__init__(self, *args, **kwargs)
+            return
         if args:
             raise TypeError(f"{type(self).__name__}.__init__() takes no positional arguments besides the functional "
                             f"API's (inputs, outputs); got {len(args)}")
         super().__init__(**kwargs)
+
+    @classmethod
+    def from_config(cls, config):
+        """A functional config (with ``input_layers``) makes a ``Functional`` model, as Keras 3's
+        ``Model.from_config``; otherwise ``cls(**config)``."""
+        if cls is Model and "input_layers" in config and "output_layers" in config:
+            from .functional import Functional
+            return Functional.from_config(config)
+        return super().from_config(config)
 
     @property
     def layers(self):
@@ -109,8 +128,9 @@ class Model(Layer):
         as Keras 3 does; default ``print``).
 
         Differences from Keras 3: the table is plain text in Keras's box-drawing layout at its
-        default widths (no rich colours or bold); a cell longer than its column widens the column
-        rather than wrapping.  A Sequential's output shapes come from forward passes over zeros
+        default widths (no rich colours or bold); the name, shape (and a functional model's
+        'Connected to') cells wrap at spaces, a word longer than the column cut with '…', as
+        Keras's.  Operators on KerasTensors (``x + y``) are rows too.  A Sequential's output shapes come from forward passes over zeros
         (Keras: symbolic shape inference; same shapes); a subclassed model's from calling each built
         layer on zeros of the shape it was built with (Keras: ``compute_output_shape`` of those
         shapes), '?' for a layer that cannot be called so.  ``line_length``, ``positions``,
@@ -151,11 +171,16 @@ class Sequential(Model):
     def add(self, layer, rebuild=True):
         """Append ``layer`` (a ``keras.Layer``); with an input shape known (and ``rebuild``) the model
         is built at once.  An ``Input`` must come first (ValueError otherwise)."""
-        if isinstance(layer, _InputSpec):
+        from .functional import InputLayer, KerasTensor
+        if isinstance(layer, KerasTensor):
+            if not isinstance(layer._keras_history[0], InputLayer):
+                raise ValueError("Sequential.add: a KerasTensor must be a keras.Input")
+            layer = layer._keras_history[0]
+        if isinstance(layer, InputLayer):
             if self._seq_layers:
                 raise ValueError("Sequential.add: an Input must come first")
             self._input_spec_shape = layer.batch_shape
-            self._input_spec = layer
+            object.__setattr__(self, "_input_spec", layer)
             return
         if not isinstance(layer, Layer):
             raise ValueError(f"Only instances of `keras.Layer` can be added to a Sequential model. Received: "
@@ -219,8 +244,9 @@ class Sequential(Model):
         ``build``; gputape rebuilds from ``build_input_shape``)."""
         layers = []
         if self._input_spec_shape is not None:
-            spec = self._input_spec or Input(batch_shape=self._input_spec_shape)
-            self._input_spec = spec
+            from .functional import InputLayer
+            spec = self._input_spec or InputLayer(batch_shape=self._input_spec_shape)
+            object.__setattr__(self, "_input_spec", spec)
             layers.append({"module": "keras.layers", "class_name": "InputLayer", "config": spec.get_config(),
                            "registered_name": None})
         for l in self._seq_layers:
@@ -247,6 +273,7 @@ class Sequential(Model):
         for entry in layer_configs:
             name, cfg = entry["class_name"], dict(entry["config"])
             if name == "InputLayer":
+                from .functional import Input
                 model.add(Input(batch_shape=cfg["batch_shape"], dtype=cfg.get("dtype"), name=cfg.get("name")),
                           rebuild=False)
                 continue
@@ -287,35 +314,63 @@ def _memory(n_bytes):
     return f"{n_bytes:.2f} PB"
 
 
+def _shape_text(shape):
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _wrap(text, width):
+    """Greedy word wrap at spaces; a word longer than ``width`` is cut with '…' (Keras's rich table)."""
+    lines = []
+    for word in text.split(" "):
+        if len(word) > width:
+            word = word[:width - 1] + "…"
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
 def _summary_text(model):
     import numpy as np
-    widths = [33, 24, 15]
+    connected = getattr(model, "_summary_connected", lambda: None)()
+    widths = [33, 24, 15] if connected is None else [21, 19, 12, 19]
     rows = []
     for l, shape in model._summary_rows():
         if shape is None:
             shape_text = "?"
+        elif isinstance(shape, str):
+            shape_text = shape
+        elif isinstance(shape, list):
+            shape_text = "[" + ", ".join(_shape_text(x) for x in shape) + "]"
         else:
-            shape_text = "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+            shape_text = _shape_text(shape)
         params = f"{l.count_params():,}" if l.built else "0 (unbuilt)"
-        rows.append([f"{l.name} ({type(l).__name__})", shape_text, params])
+        rows.append([f"{l.name} ({getattr(l, '_summary_type', type(l).__name__)})", shape_text, params])
+    if connected is not None:
+        for r, c in zip(rows, connected):
+            r.append(c)
     for r in rows:
-        for i, c in enumerate(r):
-            widths[i] = max(widths[i], len(c) + 2)
+        # with 'Connected to' (Keras's fixed widths), the name and connection cells wrap instead
+        widths[2] = max(widths[2], len(r[2]) + 2)        # the text cells wrap instead
 
     def line(left, fill, mid, right):
         return left + mid.join(fill * w for w in widths) + right
 
     def cells(r, edge, right_last=True):
         out = [" " + r[0].ljust(widths[0] - 1), " " + r[1].ljust(widths[1] - 1),
-               r[2].rjust(widths[2] - 1) + " "]
+               r[2].rjust(widths[2] - 1) + " "] + [" " + c.ljust(w - 1) for c, w in zip(r[3:], widths[3:])]
         return edge + edge.join(out) + edge
 
-    text = [f'Model: "{model.name}"', line("┏", "━", "┳", "┓"), cells(["Layer (type)", "Output Shape", "Param #"], "┃"),
+    header = ["Layer (type)", "Output Shape", "Param #"] + ([] if connected is None else ["Connected to"])
+    text = [f'Model: "{model.name}"', line("┏", "━", "┳", "┓"), cells(header, "┃"),
             line("┡", "━", "╇", "┩")]
     for i, r in enumerate(rows):
         if i:
             text.append(line("├", "─", "┼", "┤"))
-        text.append(cells(r, "│"))
+        parts = [_wrap(c, widths[j] - 2) if j != 2 else [c] for j, c in enumerate(r)]
+        for k in range(max(len(p) for p in parts)):
+            text.append(cells([p[k] if k < len(p) else "" for p in parts], "│"))
     text.append(line("└", "─", "┴", "┘"))
     weights = model.weights if model.built else []
     trainable = model.trainable_weights if model.built else []
