@@ -3,6 +3,8 @@
 # NVIDIA GPU and CuPy; every stage is time-boxed, so the whole run ends inside ~7.5 minutes.
 #
 #   bash benchmarks/gpu/prove.sh [--out DIR]        # default DIR: benchmarks/results/gpu-<date>-<commit>
+#   bash benchmarks/gpu/prove.sh --standin --out DIR   # dry run without a GPU: stages 2 and 5 on the
+#                                                      # CuPy stand-in (tests/cupy_standin.py), NOT a GPU
 #
 # Stages (each writes its log to DIR; summary.md collects the verdict lines; 8 files in all):
 #   0 environment   driver, runtime, NVRTC, device, SMs, CuPy, commit                    (20 s)
@@ -22,10 +24,12 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 here=benchmarks/gpu
 out=""
+standin=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --standin) standin=1; shift ;;
+    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "prove.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -48,7 +52,9 @@ t_start=$(date +%s)
   echo
   echo "- date (UTC): $(date -u '+%F %T')"
   echo "- commit: $commit"
-  if [ "$gpu" -ge 1 ] 2>/dev/null; then echo "- GPU: yes ($gpu device(s) through CuPy)"; else
+  if [ "$gpu" -ge 1 ] 2>/dev/null; then echo "- GPU: yes ($gpu device(s) through CuPy)";
+  elif [ $standin = 1 ]; then
+    echo "- GPU: **NONE: NOT A GPU RESULT** (dry run: stages 2 and 5 on the NumPy-backed CuPy stand-in, the rest skipped)"; else
     echo "- GPU: **NONE: NOT A GPU RESULT** (dry run; every device stage skipped)"; fi
   echo "- command: \`bash benchmarks/gpu/prove.sh --out $out\`"
   echo
@@ -82,6 +88,8 @@ pt="$py -m pytest -q -p no:cacheprovider --backend cupy"
 $py -c 'import pytest_timeout' 2>/dev/null && pt="$pt --timeout 60"
 if [ "$gpu" -ge 1 ] 2>/dev/null; then
   stage 2 kernels 75 "$out/s2_kernels.log" $pt $xd -m gpu -rfEs tests
+elif [ $standin = 1 ]; then
+  stage 2 kernels-standin 300 "$out/s2_kernels.log" $py -m pytest -q -p no:cacheprovider --backend cupy-standin -m gpu -rfEs tests
 else
   echo "SKIP stage 2 kernels: no CUDA device" >"$out/s2_kernels.log"; stage 2 kernels 5 "$out/s2_kernels.log" true
 fi
@@ -103,6 +111,9 @@ fi
 if [ "$gpu" -ge 1 ] 2>/dev/null; then
   xd5=""; $py -c 'import xdist' 2>/dev/null && xd5="-n 12"
   stage 5 suite "${PROVE_SUITE_CAP:-120}" "$out/s5_suite.log" $pt $xd5 -rfE --ignore=tests/test_wheel.py tests
+elif [ $standin = 1 ]; then
+  stage 5 suite-standin "${PROVE_SUITE_CAP:-1200}" "$out/s5_suite.log" $py -m pytest -q -p no:cacheprovider \
+    --backend cupy-standin -rfE --ignore=tests/test_wheel.py tests
 else
   echo "SKIP stage 5 suite: no CUDA device" >"$out/s5_suite.log"; stage 5 suite 5 "$out/s5_suite.log" true
 fi
