@@ -694,4 +694,35 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
 
 cupyx.errstate = errstate
 cupyx.scipy.linalg = types.SimpleNamespace(solve_triangular=solve_triangular)
+
+
+# cupy.random.Generator's draws that gputape.ops.random_ops uses (CuPy's Generator has binomial, poisson
+# and standard_gamma; their bit streams are CuPy's own, so only shapes, dtypes and moments are comparable),
+# and cupyx.scipy.special.gammainc (random_gamma's gradient)
+def _gen_binomial(self, n, p, size=None):
+    return _dev(self._g.binomial(np.asarray(n), np.asarray(p), size=size))
+
+
+def _gen_poisson(self, lam=1.0, size=None):
+    return _dev(self._g.poisson(np.asarray(lam), size=size))
+
+
+def _gen_standard_gamma(self, shape, size=None, dtype=np.float64):
+    return _dev(self._g.standard_gamma(np.asarray(shape), size=size).astype(dtype))
+
+
+Generator.binomial, Generator.poisson, Generator.standard_gamma = _gen_binomial, _gen_poisson, _gen_standard_gamma
+
+
+def _gammainc(a, x):
+    _need_dev("cupyx.scipy.special.gammainc", a, x)
+    calls.append(("gammainc", x.dtype))
+    try:
+        from scipy.special import gammainc as f
+    except ImportError:
+        from gputape.ops.special import _gammainc_np as f
+    return _dev(np.asarray(f(np.asarray(a), np.asarray(x))))
+
+
+cupyx.scipy.special.gammainc = _gammainc
 # ================================================================ end of h-fixmath's block
