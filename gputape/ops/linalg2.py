@@ -86,14 +86,6 @@ def _checked(xp):
     return _b._cupyx_module().errstate(linalg="raise")
 
 
-def _cupyx_linalg():
-    """``cupyx.scipy.linalg`` (imported on first use)."""
-    lin = getattr(_b._cupyx_module().scipy, "linalg", None)
-    if lin is None:
-        import cupyx.scipy.linalg as lin
-    return lin
-
-
 def _broadcast_batch(xp, a, b):
     """``a`` and ``b`` with their batch shapes (all but the last two axes) broadcast to a common one.
     NumPy's solve broadcasts them itself; CuPy's wants equal batch shapes (cotangents batched by
@@ -444,7 +436,7 @@ def _trisolve_fwd(xp, a, b, lower, adjoint):
     if xp is not np:
         # cuBLAS trsm: substitution, as TF's kernels (a zero on the diagonal gives inf/NaN, no error);
         # cupy.linalg.solve would run an unchecked LU and give other numbers there
-        return _cupyx_linalg().solve_triangular(a, b, lower=lower).astype(b.dtype, copy=False)
+        return _b.cupyx_scipy_linalg().solve_triangular(a, b, lower=lower).astype(b.dtype, copy=False)
     try:
         return xp.linalg.solve(a, b)
     except Exception as e:      # noqa: BLE001  (NumPy's or CuPy's LinAlgError: a zero on the diagonal)
