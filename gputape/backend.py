@@ -236,3 +236,11 @@ class DeviceCopier:
         """Wait for the copies in flight and release their pinned buffers."""
         self._stream.synchronize()
         self._inflight = []
+
+
+def cupyx_scipy_linalg():
+    """``cupyx.scipy.linalg`` (imported on first use; gputape.ops.linalg2's triangular solves by cuBLAS trsm)."""
+    lin = getattr(_cupyx_module().scipy, "linalg", None)
+    if lin is None:
+        import cupyx.scipy.linalg as lin
+    return lin

@@ -525,3 +525,221 @@ def install_session(kernel_dir):
     kernels._max_grid = 3                        # a small grid, so grid-stride loops wrap
     op._replan_all()
     return cupy
+
+
+# ================================================================ h-fixmath: CuPy 14.2's linear algebra rules
+# (appended by the h-fixmath engineer, 2026-11-29; what bit gputape.ops.linalg2 on the H200 run of 189535aa)
+#
+# - ``cupy.linalg.solve(a, b)`` does not broadcast: a b of rank >= 2 must have a's shape but the last axis
+#   (``a.shape[:-1] == b.shape[:-1]``), else ValueError "a must have (..., M, M) shape and b must have
+#   (..., M, K) for multidimensional b" (CuPy 14.2's cupy/linalg/_solve.py, seen in the device log);
+# - cuSOLVER's ``devInfo`` is ignored by default (``cupyx.errstate(linalg='ignore')``, CuPy's default
+#   config, chosen "in favor of performance": reading it syncs): a singular matrix given to ``inv``/``solve``
+#   gives unchecked numbers (modelled as NaN), a matrix that is not positive definite gives ``cholesky`` a
+#   partial factor (modelled as LAPACK's unblocked potf2 carried on: NaN from the first failing pivot, the
+#   rows above it finite, as the device gave [[1, 0], [2, nan]]).  Under ``cupyx.errstate(linalg='raise')``
+#   the info is read back (one sync, counted in ``syncs``) and numpy.linalg.LinAlgError raised;
+# - ``cupyx.scipy.linalg.solve_triangular`` is cuBLAS trsm: plain substitution, no singularity check (a zero
+#   on the diagonal gives inf/NaN), batched only over equal batch shapes (ValueError "incompatible batch
+#   count" otherwise);
+# - every ``cupy.linalg`` function takes stand-in arrays only and gives stand-in arrays (NumPy's linalg module
+#   reached through ``full_api`` would hand back plain NumPy arrays).
+import contextlib as _contextlib
+
+_linalg_config = ["ignore"]
+
+
+@_contextlib.contextmanager
+def errstate(*, divide=None, over=None, under=None, invalid=None, linalg=None, fallback_mode=None):
+    """cupyx.errstate: only ``linalg`` ('ignore' or 'raise') matters to the stand-in."""
+    old = _linalg_config[0]
+    if linalg is not None:
+        if linalg not in ("ignore", "raise"):
+            raise ValueError(f"invalid linalg config: {linalg!r}")
+        _linalg_config[0] = linalg
+    try:
+        yield
+    finally:
+        _linalg_config[0] = old
+
+
+def _linalg_failed(routine):
+    """A cuSOLVER routine reported a nonzero devInfo: raise under 'raise' (after reading it back)."""
+    if _linalg_config[0] == "raise":
+        syncs.append((f"linalg devInfo ({routine})", _site()))
+        raise np.linalg.LinAlgError(f"Error reported by {routine} in cuSOLVER. devInfo = [1]. Please refer to "
+                                    f"the cuSOLVER documentation.")
+
+
+def _info_read(routine):
+    if _linalg_config[0] == "raise":
+        syncs.append((f"linalg devInfo ({routine})", _site()))
+
+
+def _la_in(fn, *arrays):
+    _need_dev(f"cupy.linalg.{fn}", *arrays)
+    return [np.asarray(a).view(np.ndarray) for a in arrays]
+
+
+def _la_out(r):
+    if isinstance(r, tuple):
+        return tuple(_la_out(x) for x in r)
+    return _dev(np.asarray(r))
+
+
+def _la_solve(a, b):
+    """cupy.linalg.solve (CuPy 14.2): no broadcasting of b; singular: unchecked (NaN) or LinAlgError."""
+    a, b = _la_in("solve", a, b)
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
+    if b.ndim == 0:
+        raise ValueError("b must have at least one dimension")
+    if b.ndim == 1:
+        if a.shape[-1] != b.size:
+            raise ValueError("a must have (..., M, M) shape and b must have (M,) for one-dimensional b")
+        b = np.broadcast_to(b, a.shape[:-1])[..., None]
+        squeeze = True
+    elif a.shape[:-1] != b.shape[:-1]:
+        raise ValueError("a must have (..., M, M) shape and b must have (..., M, K) for multidimensional b")
+    else:
+        squeeze = False
+    _info_read("getrf")
+    flat_a = a.reshape((-1,) + a.shape[-2:])
+    flat_b = b.reshape((-1,) + b.shape[-2:])
+    out = np.empty(flat_b.shape, np.result_type(a.dtype, b.dtype))
+    for i in range(flat_a.shape[0]):
+        try:
+            out[i] = np.linalg.solve(flat_a[i], flat_b[i])
+        except np.linalg.LinAlgError:
+            _linalg_failed("getrf")
+            out[i] = np.nan
+    out = out.reshape(b.shape)
+    return _dev(out[..., 0] if squeeze else out)
+
+
+def _la_inv(a):
+    """cupy.linalg.inv: singular: unchecked (NaN) or LinAlgError."""
+    (a,) = _la_in("inv", a)
+    _info_read("getrf")
+    flat = a.reshape((-1,) + a.shape[-2:])
+    out = np.empty(flat.shape, a.dtype)
+    for i in range(flat.shape[0]):
+        try:
+            out[i] = np.linalg.inv(flat[i])
+        except np.linalg.LinAlgError:
+            _linalg_failed("getrf")
+            out[i] = np.nan
+    return _dev(out.reshape(a.shape))
+
+
+def _potf2_carried_on(a):
+    """The lower factor by unblocked Cholesky that does not stop at a non-positive pivot (sqrt gives NaN)."""
+    n = a.shape[-1]
+    l = np.zeros_like(a)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for j in range(n):
+            l[j, j] = np.sqrt(a[j, j] - l[j, :j] @ l[j, :j])
+            l[j + 1:, j] = (a[j + 1:, j] - l[j + 1:, :j] @ l[j, :j]) / l[j, j]
+    return l
+
+
+def _la_cholesky(a):
+    """cupy.linalg.cholesky: not positive definite: a partial factor with NaN, or LinAlgError."""
+    (a,) = _la_in("cholesky", a)
+    _info_read("potrf")
+    flat = a.reshape((-1,) + a.shape[-2:])
+    out = np.empty(flat.shape, a.dtype)
+    for i in range(flat.shape[0]):
+        try:
+            out[i] = np.linalg.cholesky(flat[i])
+        except np.linalg.LinAlgError:
+            _linalg_failed("potrf")
+            out[i] = _potf2_carried_on(flat[i])
+    return _dev(out.reshape(a.shape))
+
+
+def _la_plain(name):
+    f = getattr(np.linalg, name)
+
+    def fn(a, *args, **kw):
+        (a,) = _la_in(name, a)
+        return _la_out(f(a, *args, **kw))
+    fn.__name__ = name
+    return fn
+
+
+cupy.linalg = types.SimpleNamespace(solve=_la_solve, inv=_la_inv, cholesky=_la_cholesky,
+                                    LinAlgError=np.linalg.LinAlgError,
+                                    **{n: _la_plain(n) for n in ("det", "slogdet", "eigh", "eigvalsh", "svd", "qr",
+                                                                 "norm")})
+
+
+def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False, check_finite=False):
+    """cupyx.scipy.linalg.solve_triangular: cuBLAS trsm (substitution; a zero on the diagonal gives inf/NaN,
+    no error), batched over equal batch shapes only (CuPy's shape checks)."""
+    _need_dev("cupyx.scipy.linalg.solve_triangular", a, b)
+    a, b = np.asarray(a).view(np.ndarray), np.asarray(b).view(np.ndarray)
+    if a.ndim == 2:
+        if a.shape[0] != a.shape[1]:
+            raise ValueError("expected square matrix")
+        if len(a) != len(b):
+            raise ValueError("incompatible dimensions")
+    elif a.ndim > 2:
+        if a.shape[-1] != a.shape[-2]:
+            raise ValueError("expected a batch of square matrices")
+        if a.shape[:-2] != b.shape[:a.ndim - 2]:
+            raise ValueError("incompatible batch count")
+        if b.ndim < a.ndim - 1 or a.shape[-2] != b.shape[a.ndim - 2]:
+            raise ValueError("incompatible dimensions")
+    else:
+        raise ValueError("expected one square matrix or a batch of square matrices")
+    if trans not in (0, "N"):
+        raise NotImplementedError("the stand-in's solve_triangular: trans=0 only")
+    vec = b.ndim == a.ndim - 1
+    bb = b[..., None] if vec else b
+    dt = a.dtype if a.dtype.char in "fd" else np.promote_types(a.dtype, "f")
+    a, bb = a.astype(dt), bb.astype(dt)
+    a = np.tril(a) if lower else np.triu(a)
+    n = a.shape[-1]
+    x = np.zeros(bb.shape, dt)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        for i in (range(n) if lower else range(n - 1, -1, -1)):
+            s = bb[..., i, :] - np.einsum("...j,...jk->...k", a[..., i, :], x)
+            x[..., i, :] = s if unit_diagonal else s / a[..., i, i][..., None]
+    return _dev(x[..., 0] if vec else x)
+
+
+cupyx.errstate = errstate
+cupyx.scipy.linalg = types.SimpleNamespace(solve_triangular=solve_triangular)
+
+
+# cupy.random.Generator's draws that gputape.ops.random_ops uses (CuPy's Generator has binomial, poisson
+# and standard_gamma; their bit streams are CuPy's own, so only shapes, dtypes and moments are comparable),
+# and cupyx.scipy.special.gammainc (random_gamma's gradient)
+def _gen_binomial(self, n, p, size=None):
+    return _dev(self._g.binomial(np.asarray(n), np.asarray(p), size=size))
+
+
+def _gen_poisson(self, lam=1.0, size=None):
+    return _dev(self._g.poisson(np.asarray(lam), size=size))
+
+
+def _gen_standard_gamma(self, shape, size=None, dtype=np.float64):
+    return _dev(self._g.standard_gamma(np.asarray(shape), size=size).astype(dtype))
+
+
+Generator.binomial, Generator.poisson, Generator.standard_gamma = _gen_binomial, _gen_poisson, _gen_standard_gamma
+
+
+def _gammainc(a, x):
+    _need_dev("cupyx.scipy.special.gammainc", a, x)
+    calls.append(("gammainc", x.dtype))
+    try:
+        from scipy.special import gammainc as f
+    except ImportError:
+        from gputape.ops.special import _gammainc_np as f
+    return _dev(np.asarray(f(np.asarray(a), np.asarray(x))))
+
+
+cupyx.scipy.special.gammainc = _gammainc
+# ================================================================ end of h-fixmath's block

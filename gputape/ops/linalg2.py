@@ -3,12 +3,15 @@
 Every op works on the last two axes and is batched over the leading ones.  Forwards call
 ``xp.linalg`` (NumPy's LAPACK, or CuPy's cuSOLVER/cuBLAS on the device); nothing here copies a
 matrix to the host.  Where a factorization fails (a singular matrix for ``inv``/``solve``)
-NumPy raises and gputape raises TF's InvalidArgumentError with TF's words; CuPy
-checks the same through cuSOLVER's ``info`` flag, which reads one integer back from the device
-(CuPy's default), so those are the host-synchronising ones on CuPy.  ``cholesky`` of a matrix that
-is not positive definite gives NaN, and ``triangular_solve`` with a zero on the diagonal inf/NaN, as
-TF 2.21 does (no error).  ``expm`` reads back one number (how
-many squarings the batch needs), as TF's while_loop does.
+NumPy raises and gputape raises TF's InvalidArgumentError with TF's words; on CuPy the same comes
+from cuSOLVER's ``info`` flags, which CuPy ignores by default (unchecked numbers come back):
+gputape asks for them (``cupyx.errstate(linalg='raise')``), which reads them back from the device,
+so ``inv``, ``solve`` and ``cholesky`` are the host-synchronising ones on CuPy (one read per call).
+``cholesky`` of a matrix that is not positive definite gives NaN, and ``triangular_solve`` with a
+zero on the diagonal inf/NaN, as TF 2.21 does (no error; on CuPy by cuBLAS trsm, which does not
+synchronise).  Batch shapes that differ (TF's ``triangular_solve`` broadcasts them; the VJP rules meet
+cotangents batched by ``jacobian``) are broadcast here, as CuPy's solvers do not.  ``expm`` reads back
+one number (how many squarings the batch needs), as TF's while_loop does.
 
 The VJP rules are TensorFlow 2.21's (``tensorflow/python/ops/linalg_grad.py``), written with
 gputape ops so derivatives of any order go through them.  At degenerate eigenvalues (``eigh``) and
@@ -16,6 +19,7 @@ singular values (``svd``) TF's rules replace ``1/(l_i - l_j)`` by ``x/(x**2 + 1e
 ``_SafeReciprocal``), so the eigenvector part of the gradient from a degenerate pair is 0 rather
 than inf/NaN; the same here.
 """
+import contextlib
 import functools
 
 import numpy as np
@@ -73,6 +77,26 @@ def _f16(fn):
     return run
 
 
+def _checked(xp):
+    """Where cuSOLVER's ``info`` flags are read back and a failure raised as LinAlgError: on CuPy only
+    inside ``cupyx.errstate(linalg='raise')`` (CuPy's default, 'ignore', returns unchecked numbers for a
+    singular or not positive definite matrix without a word); NumPy's LAPACK always raises."""
+    if xp is np:
+        return contextlib.nullcontext()
+    return _b._cupyx_module().errstate(linalg="raise")
+
+
+def _broadcast_batch(xp, a, b):
+    """``a`` and ``b`` with their batch shapes (all but the last two axes) broadcast to a common one.
+    NumPy's solve broadcasts them itself; CuPy's wants equal batch shapes (cotangents batched by
+    ``jacobian`` meet an unbatched matrix in the VJP rules)."""
+    if a.shape[:-2] == b.shape[:-2]:
+        return a, b
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    return (xp.ascontiguousarray(xp.broadcast_to(a, batch + a.shape[-2:])),
+            xp.ascontiguousarray(xp.broadcast_to(b, batch + b.shape[-2:])))
+
+
 def _linalg_error(op, what):
     def wrap(fn):
         fn = _f16(fn)
@@ -80,7 +104,8 @@ def _linalg_error(op, what):
         @functools.wraps(fn)
         def run(xp, *a, **k):
             try:
-                return fn(xp, *a, **k)
+                with _checked(xp):
+                    return fn(xp, *a, **k)
             except np.linalg.LinAlgError as e:
                 raise InvalidArgumentError(f"{op}: {what} ({e}; input shapes "
                                            f"{', '.join(str(list(v.shape)) for v in a)})") from None
@@ -89,7 +114,6 @@ def _linalg_error(op, what):
                     raise InvalidArgumentError(f"{op}: {what} ({e})") from None
                 raise
         return run
-    return wrap
     return wrap
 
 
@@ -356,7 +380,8 @@ def _chol_fwd(xp, x):
         return x.copy()
     a = xp.tril(x) + xp.swapaxes(xp.tril(x, -1), -1, -2)    # only the lower triangle is read, as TF's kernel
     try:
-        return xp.linalg.cholesky(a)
+        with _checked(xp):          # CuPy: one read of the info flags (else a partial factor, silently)
+            return xp.linalg.cholesky(a)
     except Exception as e:      # noqa: BLE001  (NumPy's or CuPy's LinAlgError: not positive definite)
         if type(e).__name__ != "LinAlgError":
             raise
@@ -365,7 +390,8 @@ def _chol_fwd(xp, x):
     out = xp.full(flat.shape, np.nan, dtype=a.dtype)
     for i in range(flat.shape[0]):
         try:
-            out[i] = xp.linalg.cholesky(flat[i])
+            with _checked(xp):
+                out[i] = xp.linalg.cholesky(flat[i])
         except Exception as e:  # noqa: BLE001
             if type(e).__name__ != "LinAlgError":
                 raise
@@ -404,12 +430,13 @@ def _trisolve_fwd(xp, a, b, lower, adjoint):
     if adjoint:
         a = xp.swapaxes(a, -1, -2)
         lower = not lower
-    if a.shape[-1] == 0 or b.shape[-1] == 0:
+    if a.size == 0 or b.size == 0:
         return xp.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], b.dtype)
-    if a.shape[:-2] != b.shape[:-2]:
-        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-        a = xp.broadcast_to(a, batch + a.shape[-2:])
-        b = xp.broadcast_to(b, batch + b.shape[-2:])
+    a, b = _broadcast_batch(xp, a, b)
+    if xp is not np:
+        # cuBLAS trsm: substitution, as TF's kernels (a zero on the diagonal gives inf/NaN, no error);
+        # cupy.linalg.solve would run an unchecked LU and give other numbers there
+        return _b.cupyx_scipy_linalg().solve_triangular(a, b, lower=lower).astype(b.dtype, copy=False)
     try:
         return xp.linalg.solve(a, b)
     except Exception as e:      # noqa: BLE001  (NumPy's or CuPy's LinAlgError: a zero on the diagonal)
@@ -477,9 +504,9 @@ def cholesky_solve(chol, rhs, name=None):
 def _solve_fwd(xp, a, b, adjoint):
     if adjoint:
         a = xp.swapaxes(a, -1, -2)
-    if a.shape[-1] == 0 or b.shape[-1] == 0:
-        return xp.zeros(b.shape, b.dtype)
-    return xp.linalg.solve(a, b)
+    if a.size == 0 or b.size == 0:
+        return xp.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], b.dtype)
+    return xp.linalg.solve(*_broadcast_batch(xp, a, b))
 
 
 solve_op = defop("matrix_solve", _solve_fwd, same_dtype=(0, 1))
