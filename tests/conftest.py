@@ -58,3 +58,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _no_deferred_checks_across_tests():
+    """On CuPy, index checks are deferred to the next host read (gputape.checks.check_indices); one a
+    test leaves pending must not fire in the next test, so each test ends with none pending."""
+    yield
+    from gputape import checks
+    checks._pending.clear()
