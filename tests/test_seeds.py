@@ -1,4 +1,5 @@
-"""The seed programs (tests/seeds/seed_*.py, TensorFlow code found in the wild) run unchanged on gputape.
+"""The seed programs (tests/seeds/seed_*.py, TensorFlow code found in the wild) and the guide-style
+programs (tests/guides/guide_*.py) run unchanged on gputape.
 
 Each program runs in a subprocess where ``import tensorflow`` gives gputape (a shim module on
 PYTHONPATH); its stdout must equal what TensorFlow 2.21 printed for the same program, saved in
@@ -28,7 +29,10 @@ import pytest
 
 HERE = Path(__file__).parent / "seeds"
 ROOT = Path(__file__).parent.parent
-SEEDS = sorted(HERE.glob("seed_*.py"))
+# the seed programs, then programs written the way the TF guides write them (tests/guides/: a subclassed
+# model with BatchNormalization, tf.data, metrics, tf.function and checkpoints; functional LSTM/GRU
+# models), each with TF 2.21's output in its directory's expected/
+SEEDS = sorted(HERE.glob("seed_*.py")) + sorted((HERE.parent / "guides").glob("guide_*.py"))
 
 _ARRAY = re.compile(r"array\(\[.*?\], dtype=float32\)", re.S)
 _DENSE_NAME = re.compile(r"^dense(?:_\d+)?/(kernel|bias):0,", re.M)
@@ -55,7 +59,7 @@ def _run(seed, shim):
     env["PYTHONPATH"] = os.pathsep.join([str(shim), str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     env.setdefault("GPUTAPE_BACKEND", "numpy")
     env["PYTHONWARNINGS"] = "ignore"
-    return subprocess.run([sys.executable, str(seed)], capture_output=True, text=True, env=env, cwd=str(HERE),
+    return subprocess.run([sys.executable, str(seed)], capture_output=True, text=True, env=env, cwd=str(seed.parent),
                           timeout=120)
 
 
@@ -63,7 +67,7 @@ def _run(seed, shim):
 def test_seed_prints_what_tensorflow_printed(seed, shim):
     r = _run(seed, shim)
     assert r.returncode == 0, f"{seed.name} failed under gputape:\n{r.stderr[-3000:]}"
-    want = (HERE / "expected" / f"{seed.stem}.txt").read_text()
+    want = (seed.parent / "expected" / f"{seed.stem}.txt").read_text()
     norm = NORMALISE.get(seed.stem, lambda t: t)
     assert norm(r.stdout) == norm(want)
 
@@ -78,10 +82,10 @@ def test_seed_004_list_and_dict_gradients_agree(shim):
 def _regenerate():
     for seed in SEEDS:
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-        r = subprocess.run([sys.executable, str(seed)], capture_output=True, text=True, env=env, cwd=str(HERE))
+        r = subprocess.run([sys.executable, str(seed)], capture_output=True, text=True, env=env, cwd=str(seed.parent))
         if r.returncode:
             raise SystemExit(f"{seed.name} failed:\n{r.stderr}")
-        (HERE / "expected" / f"{seed.stem}.txt").write_text(r.stdout)
+        (seed.parent / "expected" / f"{seed.stem}.txt").write_text(r.stdout)
         print("wrote", seed.stem)
 
 
