@@ -213,7 +213,7 @@ def init(backend=None, timeout=None):
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
         raise ValueError(f"gputape.distribute.init: timeout must be a positive number of seconds; got {timeout!r}")
     xp = _b.get_xp()
-    on_cupy = _b.name == "cupy"
+    on_cupy = xp is not np
     if backend is None:
         backend = "nccl" if on_cupy and _nccl_module() is not None else "mpi"
     if _group is not None:
@@ -224,8 +224,8 @@ def init(backend=None, timeout=None):
         return
     if backend == "nccl":
         if not on_cupy:
-            raise RuntimeError("gputape.distribute.init(backend='nccl'): gputape's backend is "
-                               f"{_b.name!r}; NCCL needs CuPy arrays (GPUTAPE_BACKEND=cupy)")
+            raise RuntimeError("gputape.distribute.init(backend='nccl'): gputape's backend is NumPy; NCCL "
+                               "needs CuPy arrays (GPUTAPE_BACKEND=cupy)")
         if _nccl_module() is None:
             raise RuntimeError("gputape.distribute.init(backend='nccl'): cupy.cuda.nccl is not available "
                                "(CuPy built without NCCL, or no libnccl); use backend='mpi'")
@@ -364,7 +364,7 @@ class _NCCL:
 
 # ---------------------------------------------------------------- buffer collectives
 def _is_host(a):
-    return type(a) is np.ndarray or _b.name != "cupy"
+    return _b.array_module(a) is np
 
 
 def _allreduce_buffer(g, buf, op, what):
