@@ -551,7 +551,7 @@ def allreduce(tensor, op=Average, name=None):
             f"rank {r}: shape {s[0]} {s[1]}" for r, s in enumerate(sigs)))
 
     def forward(x):
-        buf = _b.get_xp().ascontiguousarray(x._v).reshape(-1).copy()
+        buf = x._v.reshape(-1).copy()         # a fresh contiguous buffer, reduced in place
         _allreduce_buffer(g, buf, op, "allreduce")
         y = _wrap(buf.reshape(x._v.shape))
 
@@ -582,7 +582,7 @@ def allgather(tensor, name=None):
     xp = _b.get_xp()
 
     def forward(x):
-        v = xp.ascontiguousarray(x._v)
+        v = x._v if x._v.flags.c_contiguous else x._v.copy()
         out = xp.empty((sum(firsts),) + tuple(v.shape[1:]), v.dtype)
         counts = [f * inner for f in firsts]
         if g.nccl is not None and not _is_host(v) and len(set(firsts)) == 1:
@@ -617,7 +617,7 @@ def broadcast(tensor, root_rank=0, name=None):
             f"rank {r}: shape {s[0]} {s[1]}" for r, s in enumerate(sigs)))
 
     def forward(x):
-        buf = _b.get_xp().ascontiguousarray(x._v).reshape(-1).copy()
+        buf = x._v.reshape(-1).copy()
         _bcast_buffer(g, buf, root, "broadcast")
         y = _wrap(buf.reshape(x._v.shape))
 

@@ -166,9 +166,46 @@ def scenario_ops():
     emit(**out)
 
 
+def scenario_nccl():
+    """5 steps of the digits MLP over MPI on NumPy, then the same 5 over the NCCL path with the CuPy
+    stand-in as backend and tests/nccl_standin.py as cupy.cuda.nccl (NOT A GPU, NOT NCCL)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import cupy_standin
+    import nccl_standin
+    from gputape import backend, kernels, op
+    from gputape.ops import creation
+
+    def run():
+        tf.random.set_seed(0)
+        net = mlp()
+        dist.broadcast_variables(net.variables)
+        train(net, tf.optimizers.Adam(1e-3), digits_batches(5, 128), distributed=True)
+        return [np.asarray(v._v) for v in net.trainable_variables]
+
+    dist.init(backend="mpi", timeout=60)
+    ref = run()
+    dist.shutdown()
+    backend.set_backend("numpy")
+    backend.xp, backend.name = cupy_standin.cupy, "cupy"
+    backend._cupy, backend._cupyx = cupy_standin.cupy, cupy_standin.cupyx
+    creation.random._gen, creation.random._op_gens = None, {}
+    cupy_standin.full_api()
+    kernels.KernelRef.__call__ = lambda self, xp, *arrays, **params: None    # every op on its NumPy twin
+    op._replan_all()
+    dist._nccl_module = lambda: nccl_standin
+    dist.init(timeout=60)
+    mine = run()
+    allreduces = sum(1 for c in nccl_standin.calls if c[0] == "allReduce")
+    blobs = dist.allgather_object(b"".join(a.tobytes() for a in mine))
+    emit(rank=dist.rank(), backend=dist.backend(), allreduces=allreduces,
+         array_class=type(mlp().trainable_variables[0]._v).__name__,
+         same_as_mpi=all(np.allclose(a, b, rtol=0, atol=1e-6) for a, b in zip(mine, ref)),
+         bit_equal=all(b == blobs[0] for b in blobs))
+
+
 if __name__ == "__main__":
     name = sys.argv[1]
-    if name != "timeout":
+    if name not in ("timeout", "nccl"):
         dist.init(timeout=float(sys.argv[2]) if len(sys.argv) > 2 else 60)
     globals()["scenario_" + name]()
     dist.shutdown()

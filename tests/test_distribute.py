@@ -137,3 +137,81 @@ def test_calls_before_init_and_bad_arguments():
         dist.DistributedGradientTape(tf.GradientTape(), op=dist.Max)
     with pytest.raises(TypeError, match="compression"):
         dist.DistributedGradientTape(tf.GradientTape(), compression="fp16")
+
+
+# ---------------------------------------------------------------- the NCCL path under the stand-ins
+HAVE_MPI4PY = importlib.util.find_spec("mpi4py") is not None
+
+
+@pytest.fixture
+def nccl_standin(monkeypatch):
+    """The CuPy stand-in as gputape's backend and tests/nccl_standin.py as ``cupy.cuda.nccl``: NOT A GPU."""
+    if not HAVE_MPI4PY:
+        pytest.skip("needs mpi4py (the unique id goes over MPI): pip install \".[distributed]\"")
+    import cupy_standin
+    import nccl_standin as fake
+    if dist.is_initialized():
+        dist.shutdown()
+    from gputape import kernels
+    cupy_standin.install(monkeypatch)
+    cupy_standin.full_api()
+    monkeypatch.setattr(kernels.KernelRef, "__call__", lambda self, xp, *arrays, **params: None)  # NumPy twins
+    monkeypatch.setattr(dist, "_nccl_module", lambda: fake)
+    fake.calls.clear()
+    try:
+        yield fake
+    finally:
+        dist.shutdown()
+        cupy_standin.full_api(False)
+        monkeypatch.undo()
+        cupy_standin.restore()
+
+
+def test_nccl_path_one_collective_per_dtype_buffer_under_the_standin(nccl_standin):
+    import cupy_standin
+    fake = nccl_standin
+    dist.init()                                  # CuPy backend + NCCL available: nccl is chosen
+    assert dist.backend() == "nccl" and dist.size() == 1 and dist.rank() == 0
+    assert fake.calls[0] == ("init", 1, 0, None)
+    ws = [tf.Variable(np.arange(6, dtype=np.float32).reshape(2, 3)), tf.Variable(np.ones(5, np.float32)),
+          tf.Variable(np.ones((), np.float64)), tf.Variable([7.0])]
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(ws[0] * ws[0]) + tf.reduce_sum(ws[1] * 3.0) + tf.cast(ws[2] * 2.0, tf.float32)
+    grads = dist.DistributedGradientTape(tape).gradient(loss, ws)
+    reduces = [c for c in fake.calls if c[0] == "allReduce"]
+    # float32: segments of 6 and 5 elements, each padded to 64 (256 bytes): one call of 128; float64: one of 32
+    assert reduces == [("allReduce", 128, fake.NCCL_FLOAT32, fake.NCCL_SUM),
+                       ("allReduce", 32, fake.NCCL_FLOAT64, fake.NCCL_SUM)]
+    assert grads[3] is None
+    assert all(isinstance(g._v, cupy_standin.StandinArray) for g in grads[:3])
+    np.testing.assert_array_equal(np.asarray(grads[0]._v), 2 * np.arange(6, dtype=np.float32).reshape(2, 3))
+    np.testing.assert_array_equal(np.asarray(grads[1]._v), np.full(5, 3.0, np.float32))
+    assert grads[2]._v.dtype == np.float64 and float(np.asarray(grads[2]._v)) == 2.0
+    fake.calls.clear()
+    dist.broadcast_variables(ws)
+    assert [c[0] for c in fake.calls] == ["bcast", "bcast"]
+    fake.calls.clear()
+    y = dist.allreduce(tf.constant([1.0, 2.0]), dist.Sum)
+    g = dist.allgather(tf.constant([[1.0, 2.0]]))
+    assert [c[:3] for c in fake.calls] == [("allReduce", 2, fake.NCCL_FLOAT32), ("allGather", 2, fake.NCCL_FLOAT32)]
+    assert isinstance(y._v, cupy_standin.StandinArray) and g.shape == (1, 2)
+    dist.shutdown()
+    assert fake.calls[-1][0] == "destroy"
+
+
+def test_nccl_backend_refused_on_numpy():
+    if not HAVE_MPI4PY:
+        pytest.skip("needs mpi4py")
+    if dist.is_initialized():
+        pytest.skip("a group is initialised in this process")
+    with pytest.raises(RuntimeError, match="NCCL needs CuPy arrays"):
+        dist.init(backend="nccl")
+
+
+@needs_mpi
+def test_nccl_path_two_ranks_under_the_standin(tmp_path):
+    """The NCCL path on 2 ranks: the stand-in NCCL carries the data over MPI; gradients, broadcast and
+    the digits-MLP weights after 5 steps equal the MPI path's."""
+    _, _, (r0, r1), _ = run2("nccl", tmp_path)
+    for r in (r0, r1):
+        assert r["backend"] == "nccl" and r["allreduces"] == 5 and r["same_as_mpi"] and r["bit_equal"]
