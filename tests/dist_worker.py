@@ -166,6 +166,20 @@ def scenario_ops():
     emit(**out)
 
 
+def scenario_checkpoint():
+    """Both ranks save through one CheckpointManager directory with different values: only rank 0 writes,
+    and after a barrier every rank restores rank 0's values."""
+    d = os.environ["DIST_OUT"]
+    v = tf.Variable([1.0, 2.0]) if dist.rank() == 0 else tf.Variable([-5.0, -6.0])
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(v=v), os.path.join(d, "ckpt"), max_to_keep=2)
+    paths = [manager.save() for _ in range(3)]
+    dist.barrier()
+    v.assign([0.0, 0.0])
+    tf.train.Checkpoint(v=v).restore(tf.train.latest_checkpoint(os.path.join(d, "ckpt")))
+    emit(rank=dist.rank(), paths=[os.path.basename(p) for p in paths], restored=v.numpy().tolist(),
+         files=sorted(f for f in os.listdir(os.path.join(d, "ckpt"))))
+
+
 def scenario_nccl():
     """5 steps of the digits MLP over MPI on NumPy, then the same 5 over the NCCL path with the CuPy
     stand-in as backend and tests/nccl_standin.py as cupy.cuda.nccl (NOT A GPU, NOT NCCL)."""

@@ -104,6 +104,15 @@ def test_public_ops_and_their_gradients(tmp_path):
 
 
 @needs_mpi
+def test_checkpoints_written_by_rank_0_only_and_restored_everywhere(tmp_path):
+    _, _, (r0, r1), _ = run2("checkpoint", tmp_path)
+    for r in (r0, r1):
+        assert r["paths"] == ["ckpt-1", "ckpt-2", "ckpt-3"]
+        assert r["restored"] == [1.0, 2.0]                  # rank 0's values, on rank 1 too
+    assert r1["files"] == ["checkpoint", "ckpt-2.npz", "ckpt-3.npz"]   # max_to_keep=2, one writer
+
+
+@needs_mpi
 def test_a_rank_that_raises_stops_both_naming_it(tmp_path):
     code, out, (r0, _), dt = run2("raise", tmp_path, timeout=30, expect_ok=False)
     assert code != 0 and r0 is None                      # rank 0 never passed its barrier
