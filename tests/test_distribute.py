@@ -4,6 +4,7 @@ its NCCL path in-process under the CuPy stand-in with a stand-in NCCL (NOT a GPU
 The 2-rank tests need mpi4py and an MPI launcher (``pip install ".[distributed]"``; the ``test`` extra
 installs them): without them they skip, saying so.  Each spawned run is bounded by a timeout.
 """
+import importlib.machinery
 import importlib.util
 import json
 import os
@@ -224,3 +225,35 @@ def test_nccl_path_two_ranks_under_the_standin(tmp_path):
     _, _, (r0, r1), _ = run2("nccl", tmp_path)
     for r in (r0, r1):
         assert r["backend"] == "nccl" and r["allreduces"] == 5 and r["same_as_mpi"] and r["bit_equal"]
+
+
+@needs_mpi
+def test_gputape_train_ranks_2_matches_one_process(tmp_path):
+    """`gputape train --ranks 2` (mpiexec under the hood) gives the single process's curves: identical
+    accuracies, losses within 1e-5 (float32 summation order)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               GPUTAPE_BACKEND="numpy")
+    hist = {}
+    for ranks in (1, 2):
+        out = tmp_path / f"r{ranks}"
+        p = subprocess.run([sys.executable, "-m", "gputape", "train", "--epochs", "2", "--batch-size", "128",
+                            "--quiet", "--ranks", str(ranks), "--out", str(out)], env=env, capture_output=True,
+                           text=True, timeout=90, cwd=str(tmp_path))
+        assert p.returncode == 0, p.stdout + p.stderr
+        m = json.loads((out / "metrics.json").read_text())
+        hist[ranks] = m["history"]
+    assert "2 ranks over mpi: rank 0" in p.stdout and m["distributed"]["ranks"] == 2
+    for k in hist[1]:
+        np.testing.assert_allclose(hist[2][k], hist[1][k], rtol=0, atol=1e-5, err_msg=k)
+    assert hist[2]["test_accuracy"] == hist[1]["test_accuracy"]
+
+
+def test_train_ranks_without_mpi_says_what_to_install(tmp_path, monkeypatch):
+    from gputape import cli
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mpi4py" else
+                        importlib.machinery.PathFinder.find_spec(name))
+    for k in ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS", "HYDI_CONTROL_FD"):
+        monkeypatch.delenv(k, raising=False)
+    args = cli._parser().parse_args(["train", "--ranks", "2", "--out", str(tmp_path)])
+    args.argv = ["train", "--ranks", "2"]
+    assert cli._launch_ranks(args) == 2
