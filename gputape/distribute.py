@@ -156,11 +156,14 @@ class _Group:
             return self._f16_sum
         return {"Average": m.SUM, "Sum": m.SUM, "Min": m.MIN, "Max": m.MAX, "Product": m.PROD}[op.name]
 
-    def mpi_allreduce_(self, buf, op, what="allreduce"):
+    def mpi_allreduce_(self, buf, op, what="allreduce", src=None):
+        """``buf`` = the reduction of ``src`` (or of ``buf`` itself, in place) over the ranks."""
         m = self.mpi
         mop = self.mpi_op(op, buf.dtype)
-        spec = [buf, buf.size, self._f16_type] if buf.dtype == np.float16 else buf
-        self.run(what, self.comm.Allreduce, m.IN_PLACE, spec, mop)
+
+        def spec(a):
+            return [a, a.size, self._f16_type] if a.dtype == np.float16 else a
+        self.run(what, self.comm.Allreduce, m.IN_PLACE if src is None else spec(src), spec(buf), mop)
 
     def close(self):
         self._stop = True
@@ -346,8 +349,8 @@ class _NCCL:
     def _stream(self):
         return getattr(self.cp.cuda.get_current_stream(), "ptr", 0)
 
-    def allreduce_(self, buf, op):
-        self.comm.allReduce(buf.data.ptr, buf.data.ptr, buf.size, self._type(buf.dtype), self.ops[op.name],
+    def allreduce_(self, buf, op, src=None):
+        self.comm.allReduce((buf if src is None else src).data.ptr, buf.data.ptr, buf.size, self._type(buf.dtype), self.ops[op.name],
                             self._stream())
 
     def bcast_(self, buf, root):
@@ -367,15 +370,16 @@ def _is_host(a):
     return _b.array_module(a) is np
 
 
-def _allreduce_buffer(g, buf, op, what):
-    """Reduce the 1-D contiguous array ``buf`` over all ranks in place: ONE collective."""
+def _allreduce_buffer(g, buf, op, what, src=None):
+    """Reduce the 1-D contiguous array ``src`` (None: ``buf`` in place) over all ranks into ``buf``:
+    ONE collective."""
     if g.nccl is not None and not _is_host(buf):
         g.counts[what] = g.counts.get(what, 0) + 1
-        g.nccl.allreduce_(buf, op)
+        g.nccl.allreduce_(buf, op, src)
     elif _is_host(buf):
-        g.mpi_allreduce_(buf, op, what)
+        g.mpi_allreduce_(buf, op, what, src)
     else:                                     # CuPy arrays over MPI: through the host
-        host = _b.xp.asnumpy(buf)
+        host = _b.xp.asnumpy(buf if src is None else src)
         g.mpi_allreduce_(host, op, what)
         buf[...] = _b.xp.asarray(host)
     if op is Average:
@@ -500,6 +504,12 @@ def reduce_gradients(grads, op=Average, compression=Compression.none, g=None):
     out = list(grads)
     for dtype, ks in groups.items():
         wire = compression.wire_dtype(dtype)
+        if len(ks) == 1 and wire == dtype and grads[ks[0]]._v.flags.c_contiguous:
+            v = grads[ks[0]]._v                   # one gradient of this dtype: reduced into a fresh array
+            buf = xp.empty(v.shape, v.dtype)
+            _allreduce_buffer(g, buf.reshape(-1), op, "allreduce", src=v.reshape(-1))
+            out[ks[0]] = _wrap(buf)
+            continue
         step = max(1, ALIGN // wire.itemsize)
         offs, off = [], 0
         for k in ks:
@@ -551,9 +561,10 @@ def allreduce(tensor, op=Average, name=None):
             f"rank {r}: shape {s[0]} {s[1]}" for r, s in enumerate(sigs)))
 
     def forward(x):
-        buf = x._v.reshape(-1).copy()         # a fresh contiguous buffer, reduced in place
-        _allreduce_buffer(g, buf, op, "allreduce")
-        y = _wrap(buf.reshape(x._v.shape))
+        v = x._v if x._v.flags.c_contiguous else x._v.copy()
+        buf = _b.get_xp().empty(v.shape, v.dtype)           # a fresh array: the input is never written
+        _allreduce_buffer(g, buf.reshape(-1), op, "allreduce", src=v.reshape(-1))
+        y = _wrap(buf)
 
         def grad(dy):
             if op is not Average and op is not Sum:

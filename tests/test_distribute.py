@@ -189,9 +189,10 @@ def test_nccl_path_one_collective_per_dtype_buffer_under_the_standin(nccl_standi
         loss = tf.reduce_sum(ws[0] * ws[0]) + tf.reduce_sum(ws[1] * 3.0) + tf.cast(ws[2] * 2.0, tf.float32)
     grads = dist.DistributedGradientTape(tape).gradient(loss, ws)
     reduces = [c for c in fake.calls if c[0] == "allReduce"]
-    # float32: segments of 6 and 5 elements, each padded to 64 (256 bytes): one call of 128; float64: one of 32
+    # float32: segments of 6 and 5 elements, each padded to 64 (256 bytes): one call of 128; float64: the
+    # one gradient reduced as it is (no packing copy), 1 element
     assert reduces == [("allReduce", 128, fake.NCCL_FLOAT32, fake.NCCL_SUM),
-                       ("allReduce", 32, fake.NCCL_FLOAT64, fake.NCCL_SUM)]
+                       ("allReduce", 1, fake.NCCL_FLOAT64, fake.NCCL_SUM)]
     assert grads[3] is None
     assert all(isinstance(g._v, cupy_standin.StandinArray) for g in grads[:3])
     np.testing.assert_array_equal(np.asarray(grads[0]._v), 2 * np.arange(6, dtype=np.float32).reshape(2, 3))
