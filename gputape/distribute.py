@@ -34,6 +34,7 @@ collective and the rank that waited.  NCCL collectives are asynchronous on the d
 covers the host-side agreement that precedes each of them (a rank that never arrives is caught there).
 """
 import hashlib
+import importlib
 import os
 import pickle
 import sys
@@ -189,9 +190,12 @@ def _import_mpi():
 
 def _nccl_module():
     """CuPy's NCCL binding (``cupy.cuda.nccl``), or None; tests replace it."""
+    cp = _b._cupy_module()
+    if cp is None:
+        return None
     try:
-        from cupy.cuda import nccl
-    except Exception:  # noqa: BLE001 -- no CuPy, or CuPy built without NCCL: the nccl backend is absent
+        nccl = importlib.import_module(cp.__name__ + ".cuda.nccl")
+    except Exception:  # noqa: BLE001 -- CuPy built without NCCL, or no libnccl: the nccl backend is absent
         return None
     return nccl if getattr(nccl, "available", True) else None
 
