@@ -9,7 +9,8 @@ Measures, on every rank at once (rank 0 prints):
    own ``comm.Allreduce(send, recv, MPI.SUM)`` on the same buffer (median of --repeats, after a warm-up);
 2. the digits MLP (64-128-128-10, Adam) train step at 128 examples per rank: the step with
    ``DistributedGradientTape`` against the same step with the plain tape (no communication), and the
-   gradient reduction alone, so the allreduce's share of a step is read directly.
+   gradient reduction alone (ranks lined up first), and the plain step followed by an MPI barrier (the
+   cost of lining the ranks up every step, which any synchronous data-parallel step pays).
 
 Medians of wall time; the ranks are lined up with a barrier before each timed call.  Run with 1 rank
 too (``python benchmarks/distribute_bench.py``) for the single-process step time.
@@ -89,16 +90,19 @@ def main():
         grads = tape.gradient(loss, net.trainable_variables)
         opt.apply_gradients(zip(grads, net.trainable_variables))
 
-    def steps(distributed):
+    def steps(distributed, barrier=False):
         def run():
             for _ in range(a.steps):
                 step(distributed)
+                if barrier:
+                    comm.Barrier()
         return run
 
     grads = [tf.constant(v.numpy()) for v in net.trainable_variables]
     res["mlp_params"] = int(sum(v.numpy().size for v in net.trainable_variables))
     res["mlp_step_local_s"] = median_time(steps(False), 5, comm) / a.steps
     res["mlp_step_distributed_s"] = median_time(steps(True), 5, comm) / a.steps
+    res["mlp_step_local_plus_barrier_s"] = median_time(steps(False, barrier=True), 5, comm) / a.steps
     res["mlp_gradient_reduction_s"] = median_time(lambda: dist.reduce_gradients(grads), a.repeats * 4, comm)
     res["mlp_allreduce_share_of_step"] = res["mlp_gradient_reduction_s"] / res["mlp_step_distributed_s"]
     res["mlp_step_overhead"] = res["mlp_step_distributed_s"] / res["mlp_step_local_s"] - 1

@@ -111,6 +111,7 @@ class _Group:
         self.backend = backend_name
         self.timeout = timeout
         self.counts = {}              # collective kind -> calls (tests and benchmarks read it)
+        self.layouts = {}             # (gradient signature, compression) -> packing layout (host metadata)
         self.nccl = None
         self._pending = None          # (what, deadline) of the collective in progress
         self._stop = False
@@ -412,8 +413,9 @@ def _check_root(g, root_rank, where):
 
 
 def _agree(g, what, signature):
-    """Check that every rank passes the same ``signature`` (a picklable value); a mismatch raises the
-    same ValueError on every rank (one 16-byte host collective when they agree)."""
+    """None when every rank passes the same ``signature`` (a picklable value), checked with one 16-byte
+    host collective (the max of a 56-bit hash and of its negation); else every rank's signature, the
+    same list on every rank, for the caller's error message."""
     h = int.from_bytes(hashlib.blake2b(pickle.dumps(signature), digest_size=7).digest(), "little")
     pair = np.array([h, -h], np.int64)
     g.run(what + " (agreement)", g.comm.Allreduce, g.mpi.IN_PLACE, pair, g.mpi.MAX)
@@ -479,13 +481,37 @@ class DistributedGradientTape:
         return nest.pack_sequence_as(grads, reduce_gradients(flat, self._op, self._compression, g=g))
 
 
+def _layout(grads, compression):
+    """[(dtype, wire dtype, indices, segment offsets or None for a lone gradient, buffer size)]."""
+    from .flat import ALIGN
+    groups = {}
+    for k, t in enumerate(grads):
+        if t is not None:
+            groups.setdefault(np.dtype(t._v.dtype), []).append(k)
+    layout = []
+    for dtype, ks in groups.items():
+        wire = compression.wire_dtype(dtype)
+        if len(ks) == 1 and wire == dtype:
+            layout.append((dtype, wire, ks, None, None))
+            continue
+        step = max(1, ALIGN // wire.itemsize)
+        offs, off = [], 0
+        for k in ks:
+            offs.append(off)
+            off += -(-max(grads[k]._v.size, 1) // step) * step
+        layout.append((dtype, wire, ks, offs, off))
+    return layout
+
+
 def reduce_gradients(grads, op=Average, compression=Compression.none, g=None):
     """The list ``grads`` (Tensors or None) reduced over all ranks: one collective per dtype."""
     from .tensor import _wrap
     g = g or _g("reduce_gradients")
-    sig = tuple(None if t is None else (tuple(t._v.shape), str(t._v.dtype)) for t in grads)
+    sig = tuple(None if t is None else (t._v.shape, t._v.dtype.str) for t in grads)
     sigs = _agree(g, "gradient", sig)
     if sigs is not None:
+        sig = tuple(None if s is None else (s[0], np.dtype(s[1]).name) for s in sig)
+        sigs = [tuple(None if s is None else (s[0], np.dtype(s[1]).name) for s in r) for r in sigs]
         lines = []
         for k in range(len(sig)):
             seen = {r: s[k] if k < len(s) else "absent" for r, s in enumerate(sigs)}
@@ -500,25 +526,22 @@ def reduce_gradients(grads, op=Average, compression=Compression.none, g=None):
             head += "; number of sources: " + ", ".join(f"rank {r}: {n}" for r, n in counts.items())
         raise ValueError(head + ("\n" + "\n".join(lines[:20]) if lines else ""))
     xp = _b.get_xp()
-    from .flat import _aligned, _copy_into, ALIGN
-    groups = {}
-    for k, t in enumerate(grads):
-        if t is not None:
-            groups.setdefault(np.dtype(t._v.dtype), []).append(k)
+    from .flat import _aligned, _copy_into
+    layout = g.layouts.get((sig, compression.name))
+    if layout is None:
+        if len(g.layouts) > 64:
+            g.layouts.clear()
+        layout = g.layouts[(sig, compression.name)] = _layout(grads, compression)
     out = list(grads)
-    for dtype, ks in groups.items():
-        wire = compression.wire_dtype(dtype)
-        if len(ks) == 1 and wire == dtype and grads[ks[0]]._v.flags.c_contiguous:
+    for dtype, wire, ks, offs, off in layout:
+        if offs is None:
             v = grads[ks[0]]._v                   # one gradient of this dtype: reduced into a fresh array
+            if not v.flags.c_contiguous:
+                v = v.copy()
             buf = xp.empty(v.shape, v.dtype)
             _allreduce_buffer(g, buf.reshape(-1), op, "allreduce", src=v.reshape(-1))
             out[ks[0]] = _wrap(buf)
             continue
-        step = max(1, ALIGN // wire.itemsize)
-        offs, off = [], 0
-        for k in ks:
-            offs.append(off)
-            off += -(-max(grads[k]._v.size, 1) // step) * step
         buf = _aligned(xp, off, wire, 0)
         for k, o in zip(ks, offs):
             v = grads[k]._v
