@@ -434,6 +434,10 @@ def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam",
 
     n, n_test = len(ytr), len(yte)
     steps = -(-n // batch_size)
+    if dist is not None and min(batch_size, n - (steps - 1) * batch_size) < ranks:
+        raise SystemExit(f"gputape train: --batch-size {batch_size} over --ranks {ranks} leaves a rank without "
+                         f"examples in the last batch ({n - (steps - 1) * batch_size} of {n} training examples); "
+                         f"choose another batch size")
     hist = {"train_loss": [], "train_accuracy": [], "test_loss": [], "test_accuracy": [], "train_running_loss": []}
     first = 1
     if checkpoint_dir is not None:
@@ -585,6 +589,10 @@ def _cmd_train(args):
         print(f"gputape train: {e}", file=sys.stderr)
         return 2
     if args.ranks > 1:
+        if args.function:
+            print("gputape train: --function with --ranks is not implemented (the allreduce runs eagerly); "
+                  "drop one of them", file=sys.stderr)
+            return 2
         from . import distribute
         if not distribute._launcher_env():
             return _launch_ranks(args)
