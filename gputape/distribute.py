@@ -112,6 +112,7 @@ class _Group:
         self.timeout = timeout
         self.counts = {}              # collective kind -> calls (tests and benchmarks read it)
         self.layouts = {}             # (gradient signature, compression) -> packing layout (host metadata)
+        self.pool = {}                # (shape, dtype, aligned) -> the last NumPy output array (see _output)
         self.nccl = None
         self._pending = None          # (what, deadline) of the collective in progress
         self._stop = False
@@ -371,6 +372,35 @@ class _NCCL:
 
 
 # ---------------------------------------------------------------- buffer collectives
+def _output(g, xp, shape, dtype, aligned=False):
+    """A fresh-to-the-caller array for a collective's result.  On NumPy the previous result of the same
+    shape and dtype is reused once nothing references it any more (no Tensor, no view: its reference
+    count says so), as a caching allocator does: a new 40 MB array costs ~10 ms of page faults each
+    time.  CuPy's memory pool does this itself."""
+    if xp is not np:
+        return _aligned_or_empty(xp, shape, dtype, aligned)
+    key = (shape, np.dtype(dtype).str, aligned)
+    buf = g.pool.get(key)
+    if buf is not None:
+        # NumPy points every view at the array that owns the memory (``base``, for an aligned buffer the
+        # larger array it is cut from): free when the pool, these locals and getrefcount's argument are
+        # all that refer to ``buf`` and to its owner
+        base = buf.base
+        if sys.getrefcount(buf) == 3 and (base is None or sys.getrefcount(base) == 3):
+            return buf
+    if len(g.pool) > 64:
+        g.pool.clear()
+    buf = g.pool[key] = _aligned_or_empty(xp, shape, dtype, aligned)
+    return buf
+
+
+def _aligned_or_empty(xp, shape, dtype, aligned):
+    if aligned:
+        from .flat import _aligned
+        return _aligned(xp, shape[0], dtype, 0)
+    return xp.empty(shape, dtype)
+
+
 def _is_host(a):
     return _b.array_module(a) is np
 
@@ -443,7 +473,7 @@ class DistributedGradientTape:
 
     Gradients are packed into one contiguous buffer per (wire) dtype, in the order of ``sources``,
     each segment 256-byte aligned as gputape.flat's buffers, and reduced with ONE collective per
-    buffer; the results are views of that buffer (a fresh one each call).  Before it, the ranks check
+    buffer; the results are views of that buffer (one no live result uses).  Before it, the ranks check
     with one 16-byte collective that they agree on which gradients are None and on every gradient's
     shape and dtype: ``None`` stays ``None`` everywhere, and a mismatch is a ValueError on every rank
     naming the sources and ranks that differ, never a hang.  The tape's own methods (``watch``,
@@ -526,7 +556,7 @@ def reduce_gradients(grads, op=Average, compression=Compression.none, g=None):
             head += "; number of sources: " + ", ".join(f"rank {r}: {n}" for r, n in counts.items())
         raise ValueError(head + ("\n" + "\n".join(lines[:20]) if lines else ""))
     xp = _b.get_xp()
-    from .flat import _aligned, _copy_into
+    from .flat import _copy_into
     layout = g.layouts.get((sig, compression.name))
     if layout is None:
         if len(g.layouts) > 64:
@@ -538,11 +568,11 @@ def reduce_gradients(grads, op=Average, compression=Compression.none, g=None):
             v = grads[ks[0]]._v                   # one gradient of this dtype: reduced into a fresh array
             if not v.flags.c_contiguous:
                 v = v.copy()
-            buf = xp.empty(v.shape, v.dtype)
+            buf = _output(g, xp, v.shape, v.dtype)
             _allreduce_buffer(g, buf.reshape(-1), op, "allreduce", src=v.reshape(-1))
             out[ks[0]] = _wrap(buf)
             continue
-        buf = _aligned(xp, off, wire, 0)
+        buf = _output(g, xp, (off,), wire, aligned=True)
         for k, o in zip(ks, offs):
             v = grads[k]._v
             seg = buf[o:o + v.size].reshape(v.shape)
@@ -589,7 +619,7 @@ def allreduce(tensor, op=Average, name=None):
 
     def forward(x):
         v = x._v if x._v.flags.c_contiguous else x._v.copy()
-        buf = _b.get_xp().empty(v.shape, v.dtype)           # a fresh array: the input is never written
+        buf = _output(g, _b.get_xp(), v.shape, v.dtype)     # never the input, never a live result
         _allreduce_buffer(g, buf.reshape(-1), op, "allreduce", src=v.reshape(-1))
         y = _wrap(buf)
 

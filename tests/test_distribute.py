@@ -258,3 +258,28 @@ def test_train_ranks_without_mpi_says_what_to_install(tmp_path, monkeypatch):
     args = cli._parser().parse_args(["train", "--ranks", "2", "--out", str(tmp_path)])
     args.argv = ["train", "--ranks", "2"]
     assert cli._launch_ranks(args) == 2
+
+
+def test_reused_output_buffers_never_overwrite_a_live_result():
+    """On NumPy a collective's output array is reused only when no Tensor or view refers to it (or to
+    the memory it is cut from): live results keep their values (1 rank, in-process)."""
+    if not HAVE_MPI4PY:
+        pytest.skip("needs mpi4py")
+    if dist.is_initialized():
+        pytest.skip("a group is initialised in this process")
+    dist.init(backend="mpi")
+    try:
+        a = tf.constant([1.0, 2.0])
+        b, c = dist.allreduce(a, dist.Sum), dist.allreduce(a * 2, dist.Sum)
+        assert b.numpy().tolist() == [1.0, 2.0] and c.numpy().tolist() == [2.0, 4.0]
+        g1 = dist.reduce_gradients([tf.constant([1.0]), tf.constant([2.0])])         # packed: views
+        h = dist.reduce_gradients([tf.constant([3.0]), tf.constant([4.0])])[1]        # one view kept
+        g2 = dist.reduce_gradients([tf.constant([5.0]), tf.constant([6.0])])
+        lone = dist.reduce_gradients([tf.constant([7.0])])
+        lone2 = dist.reduce_gradients([tf.constant([8.0])])
+        assert [float(t.numpy()[0]) for t in g1 + [h] + g2 + lone + lone2] == [1, 2, 4, 5, 6, 7, 8]
+        del g1, g2, h
+        x = dist.reduce_gradients([tf.constant([9.0]), tf.constant([1.0])])          # may reuse now
+        assert [float(t.numpy()[0]) for t in x] == [9, 1] and float(lone[0].numpy()[0]) == 7
+    finally:
+        dist.shutdown()
