@@ -198,7 +198,11 @@ def _info(backend_choice):
     from . import distribute
     d["mpi"] = distribute.mpi_version() or 'not installed (pip install "gputape[distributed]")'
     nccl = distribute.nccl_version() if name == "cupy" else None
-    d["nccl"] = f"{nccl // 10000}.{nccl // 100 % 100}.{nccl % 100}" if nccl else "not available"
+    if nccl:      # NCCL's version code: major*10000 + minor*100 + patch since 2.9, major*1000 + ... before
+        d["nccl"] = (f"{nccl // 10000}.{nccl // 100 % 100}.{nccl % 100}" if nccl >= 10000 else
+                     f"{nccl // 1000}.{nccl // 100 % 10}.{nccl % 100}")
+    else:
+        d["nccl"] = "not available"
     return d
 
 
