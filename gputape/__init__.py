@@ -36,3 +36,4 @@ from .config import device  # noqa: E402
 from .asserts import Assert, assert_equal, assert_less, assert_greater, assert_rank  # noqa: E402
 from . import train  # noqa: E402
 from . import data  # noqa: E402  (tf.data: input pipelines)
+from . import distribute  # noqa: E402  (issue 13: data-parallel over MPI/NCCL, Horovod-style)

@@ -11,6 +11,7 @@ import json
 import os
 import math
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -72,6 +73,10 @@ def _parser():
     tr.add_argument("--resume", action="store_true",
                     help="continue from the latest checkpoint in --checkpoint-dir up to --epochs in all (the "
                          "same numbers as an uninterrupted run); with no checkpoint there, start afresh")
+    tr.add_argument("--ranks", type=_positive_int, default=1,
+                    help="data-parallel over N processes on this machine: runs `mpiexec -n N python -m gputape "
+                         "train ...` (gputape.distribute; needs gputape[distributed]); --batch-size stays the "
+                         "global batch, split over the ranks; one GPU per rank over NCCL on CuPy")
     tr.set_defaults(func=_cmd_train)
 
     be = sub.add_parser("bench", help="run benchmarks/compare.py (arguments are passed through)",
@@ -149,6 +154,7 @@ def main(argv=None):
     if args.command is None:
         parser.print_help()
         return 0
+    args.argv = argv
     return args.func(args)
 
 
@@ -192,6 +198,14 @@ def _info(backend_choice):
                  kernel_cache="n/a on numpy")
         cp, why = _b._cupy_with_device()
         d["cupy"] = cp.__version__ + " (installed, not in use)" if cp is not None else f"not in use: {why}"
+    from . import distribute
+    d["mpi"] = distribute.mpi_version() or 'not installed (pip install "gputape[distributed]")'
+    nccl = distribute.nccl_version() if name == "cupy" else None
+    if nccl:      # NCCL's version code: major*10000 + minor*100 + patch since 2.9, major*1000 + ... before
+        d["nccl"] = (f"{nccl // 10000}.{nccl // 100 % 100}.{nccl % 100}" if nccl >= 10000 else
+                     f"{nccl // 1000}.{nccl // 100 % 10}.{nccl % 100}")
+    else:
+        d["nccl"] = "not available"
     return d
 
 
@@ -224,7 +238,8 @@ def _cmd_info(args):
                  ("cuda", f"runtime {d['cuda_runtime']}, driver {d['cuda_driver']}")]
     else:
         rows.append(("cupy", d["cupy"]))
-    rows += [("numpy", d["numpy"]), ("python", d["python"]), ("kernel cache", d["kernel_cache"])]
+    rows += [("numpy", d["numpy"]), ("python", d["python"]), ("kernel cache", d["kernel_cache"]),
+             ("mpi", d["mpi"]), ("nccl", d["nccl"])]
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
         print(f"{k:<{width}}  {v}")
@@ -353,12 +368,18 @@ def _save_checkpoint(manager, epoch, done, config, input_shape, hist):
 
 
 def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam", lr=None, seed=0, function=False,
-          out="out", quiet=False, checkpoint_dir=None, resume=False):
+          out="out", quiet=False, checkpoint_dir=None, resume=False, ranks=1):
     """Train on the digits and return the metrics dict (also written to ``out``/metrics.json).
 
     ``checkpoint_dir``: save the model, optimizer and epoch count there after every epoch;
     ``resume``: continue from its latest checkpoint up to ``epochs`` in all, with the numbers an
-    uninterrupted run gives (the shuffling is replayed to the restored epoch)."""
+    uninterrupted run gives (the shuffling is replayed to the restored epoch).
+
+    ``ranks`` > 1: this process is one of ``ranks`` started by mpiexec (``--ranks``): each step's batch
+    is split over the ranks, gradients are averaged by ``gputape.distribute.DistributedGradientTape``
+    (each rank's loss weighted by its share of the batch, so the step is the whole batch's), the
+    evaluation is sharded and summed with ``allreduce``, and only rank 0 shows progress and writes
+    files and checkpoints."""
     t_start = time.perf_counter()
     out_dir = prepare_out(out)              # before anything slow: a bad --out fails at once
     if resume and checkpoint_dir is None:
@@ -368,6 +389,13 @@ def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam",
         raise SystemExit(2)
     import gputape as tf
     from tqdm import tqdm
+    dist = None
+    if ranks > 1:
+        import gputape.distribute as dist
+        dist.init()
+        if dist.size() != ranks:
+            raise SystemExit(f"gputape train --ranks {ranks}: started with {dist.size()} MPI ranks")
+        quiet = quiet or dist.rank() != 0
 
     lr = DEFAULT_LR[optimizer] if lr is None else float(lr)
     xtr, ytr, xte, yte = _digits(seed, image=model == "cnn", sequence=model == "lstm")
@@ -382,11 +410,16 @@ def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam",
     dataset = (tf.data.Dataset.from_tensor_slices((xtr, ytr)).shuffle(len(ytr), seed=seed)
                .batch(batch_size).prefetch(tf.data.AUTOTUNE))
 
-    def train_step(x, y):
+    def train_step(x, y, share=1.0):
         with tf.GradientTape() as tape:
             logits = net(x, training=True)
             loss = loss_fn(y, logits)
-        grads = tape.gradient(loss, net.trainable_variables)
+            scaled = loss * share if dist is not None else loss
+        if dist is not None:
+            tape = dist.DistributedGradientTape(tape)
+            grads = tape.gradient(scaled, net.trainable_variables)
+        else:
+            grads = tape.gradient(loss, net.trainable_variables)
         opt.apply_gradients(zip(grads, net.trainable_variables))
         correct = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(logits, axis=1, output_type=tf.int32), y), tf.float32))
         return loss, correct
@@ -396,12 +429,29 @@ def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam",
         correct = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(logits, axis=1, output_type=tf.int32), y), tf.float32))
         return loss_fn(y, logits), correct
 
+    if dist is not None:
+        if function:
+            raise SystemExit("gputape train: --function with --ranks is not implemented (the allreduce runs "
+                             "eagerly); drop one of them")
+        local_evaluate = evaluate
+
+        def evaluate(x, y):          # this rank's shard, summed over the ranks: the whole set's numbers
+            n_all = y.shape[0]
+            xs, ys = x[dist.rank()::ranks], y[dist.rank()::ranks]
+            loss, correct = local_evaluate(xs, ys)
+            total = dist.allreduce(tf.stack([loss * float(ys.shape[0]), correct]), dist.Sum)
+            return total[0] / float(n_all), total[1]
+
     if function:
         train_step = tf.function(train_step)
         evaluate = tf.function(evaluate)
 
     n, n_test = len(ytr), len(yte)
     steps = -(-n // batch_size)
+    if dist is not None and min(batch_size, n - (steps - 1) * batch_size) < ranks:
+        raise SystemExit(f"gputape train: --batch-size {batch_size} over --ranks {ranks} leaves a rank without "
+                         f"examples in the last batch ({n - (steps - 1) * batch_size} of {n} training examples); "
+                         f"choose another batch size")
     hist = {"train_loss": [], "train_accuracy": [], "test_loss": [], "test_accuracy": [], "train_running_loss": []}
     first = 1
     if checkpoint_dir is not None:
@@ -424,8 +474,13 @@ def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam",
                    file=sys.stderr, dynamic_ncols=True)
         seen = 0
         for i, (x, y) in enumerate(dataset):
-            loss, correct = train_step(x, y)
             size = x.shape[0]
+            if dist is None:
+                loss, correct = train_step(x, y)
+            else:                    # this rank's contiguous part of the batch, weighted by its share
+                lo, hi = size * dist.rank() // ranks, size * (dist.rank() + 1) // ranks
+                loss, correct = train_step(x[lo:hi], y[lo:hi], share=(hi - lo) * ranks / size)
+                size = hi - lo       # the running numbers below are this rank's (summed over ranks at the end)
             seen += size
             loss_sum = loss * size if loss_sum is None else loss_sum + loss * size
             correct_sum = correct if correct_sum is None else correct_sum + correct
@@ -436,6 +491,8 @@ def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam",
         # over the epoch's batches, shown by the progress bar, is kept as train_running_loss)
         train_loss, train_correct = evaluate(x_train, y_train)
         test_loss, test_correct = evaluate(x_test, y_test)
+        if dist is not None:
+            loss_sum, correct_sum = tf.unstack(dist.allreduce(tf.stack([loss_sum, correct_sum]), dist.Sum))
         hist["train_running_loss"].append(float(loss_sum) / n)
         hist["train_loss"].append(float(train_loss))
         hist["train_accuracy"].append(float(train_correct) / n)
@@ -445,12 +502,18 @@ def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam",
             bar.set_postfix(loss=f"{hist['train_loss'][-1]:.4f}", acc=f"{hist['train_accuracy'][-1]:.4f}",
                             test_acc=f"{hist['test_accuracy'][-1]:.4f}")
         bar.close()
-        if checkpoint_dir is not None:
+        if checkpoint_dir is not None and (dist is None or dist.rank() == 0):
             _save_checkpoint(manager, epoch_var, epoch, config, xtr.shape[1:], hist)
         epoch_s.append(time.perf_counter() - t0)
     train_s = time.perf_counter() - t_train
 
     from . import backend as _b
+    if dist is not None:
+        per_rank = dist.allgather_object(round(epochs_done_examples(n, first, epochs, dist.rank(), ranks,
+                                                                    batch_size) / train_s, 1))
+        if dist.rank() != 0:
+            dist.shutdown()
+            return None
     metrics = {
         "gputape": tf.__version__, "backend": name, "device": _b.device_name(), "model": model,
         "optimizer": optimizer, "learning_rate": lr, "epochs": epochs, "batch_size": batch_size, "seed": seed,
@@ -466,9 +529,22 @@ def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam",
     metrics["timing"] = {"train_s": round(train_s, 3), "per_epoch_s": [round(t, 4) for t in epoch_s],
                          "total_s": round(time.perf_counter() - t_start, 3)}
     metrics["files"] = {"plot": str(png), "metrics": str(out_dir / "metrics.json")}
+    if dist is not None:
+        metrics["distributed"] = {"ranks": ranks, "backend": dist.backend(), "mpi": dist.mpi_version(),
+                                  "examples_per_s_per_rank": per_rank}
+        dist.shutdown()
     with open(out_dir / "metrics.json", "w") as f:
         json.dump(metrics, f, indent=2)
     return metrics
+
+
+def epochs_done_examples(n, first, epochs, rank, ranks, batch_size):
+    """The training examples rank ``rank`` of ``ranks`` stepped through in epochs ``first``..``epochs``."""
+    per_epoch = 0
+    for i in range(-(-n // batch_size)):
+        size = min(batch_size, n - i * batch_size)
+        per_epoch += size * (rank + 1) // ranks - size * rank // ranks
+    return per_epoch * max(0, epochs - first + 1)
 
 
 def _plot(hist, path, title):
@@ -524,16 +600,46 @@ def _cmd_train(args):
     except ValueError as e:
         print(f"gputape train: {e}", file=sys.stderr)
         return 2
+    if args.ranks > 1:
+        if args.function:
+            print("gputape train: --function with --ranks is not implemented (the allreduce runs eagerly); "
+                  "drop one of them", file=sys.stderr)
+            return 2
+        from . import distribute
+        if not distribute._launcher_env():
+            return _launch_ranks(args)
     try:
         m = train(model=args.model, backend=args.backend, epochs=args.epochs, batch_size=args.batch_size,
                   optimizer=args.optimizer, lr=args.lr, seed=args.seed, function=args.function, out=args.out,
-                  quiet=args.quiet, checkpoint_dir=args.checkpoint_dir, resume=args.resume)
+                  quiet=args.quiet, checkpoint_dir=args.checkpoint_dir, resume=args.resume, ranks=args.ranks)
     except CheckpointDirError as e:
         print(f"gputape train: {e}", file=sys.stderr)
         return 2
+    if m is None:                 # a rank other than 0 of --ranks: rank 0 reports
+        return 0
     acc = m["final_test_accuracy"]
     print(f"test accuracy: {acc:.4f} ({round(acc * m['n_test'])}/{m['n_test']}) after {m['epochs']} epoch{'' if m['epochs'] == 1 else 's'}; "
           f"training took {m['timing']['train_s']:.1f} s on {m['backend']} ({m['device']})"
           + (f"; traces: {m['traces']['train_step']}" if m["traces"] else ""))
+    if m.get("distributed"):
+        d = m["distributed"]
+        print(f"{d['ranks']} ranks over {d['backend']}: "
+              + ", ".join(f"rank {r} {v:g} examples/s" for r, v in enumerate(d["examples_per_s_per_rank"])))
     print(f"wrote {m['files']['plot']} and {m['files']['metrics']}")
     return 0
+
+
+def _launch_ranks(args):
+    """``mpiexec -n N python -m gputape train ...`` (the same arguments), one BLAS thread per core share."""
+    mpiexec = Path(sys.executable).parent / "mpiexec"          # the mpich wheel's, beside python
+    mpiexec = str(mpiexec) if mpiexec.exists() else shutil.which("mpiexec") or shutil.which("mpirun")
+    if mpiexec is None or importlib.util.find_spec("mpi4py") is None:
+        print(f"gputape train --ranks {args.ranks}: needs mpi4py and an MPI launcher (mpiexec): "
+              f'pip install "gputape[distributed]" (or, in a clone, pip install ".[distributed]")', file=sys.stderr)
+        return 2
+    env = dict(os.environ)
+    threads = str(max(1, (os.cpu_count() or 1) // args.ranks))
+    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(k, threads)
+    cmd = [mpiexec, "-n", str(args.ranks), sys.executable, "-m", "gputape", *args.argv]
+    return subprocess.call(cmd, env=env)

@@ -6,7 +6,7 @@
 #   bash benchmarks/gpu/prove.sh --standin --out DIR   # dry run without a GPU: stages 2 and 5 on the
 #                                                      # CuPy stand-in (tests/cupy_standin.py), NOT a GPU
 #
-# Stages (each writes its log to DIR; summary.md collects the verdict lines; 8 files in all):
+# Stages (each writes its log to DIR; summary.md collects the verdict lines; 9 files in all):
 #   0 environment   driver, runtime, NVRTC, device, SMs, CuPy, commit                    (20 s)
 #   1 compile       every kernel<float|double|__half> through NVRTC, registers/local mem   (45 s)
 #   2 kernels       the gpu-marked tests: kernel vs NumPy twin, f16/f32/f64, odd sizes     (75 s)
@@ -14,6 +14,8 @@
 #   4 sanitizer     compute-sanitizer memcheck/racecheck/synccheck over the kernel tests  (3 x 30 s)
 #   5 suite         the whole test suite with --backend cupy under pytest-xdist            (120 s)
 #   6 timings       fused kernels vs CuPy composites, dispatch cost, MLP step vs PyTorch   (60 s)
+#   7 nccl          a 1-rank CuPy NCCL communicator allreduce (10M floats) and gputape.distribute's
+#                   NCCL path (needs mpi4py); one GPU per rank under mpiexec with 2+ GPUs     (40 s)
 #
 # PROVE_SKIP="4 6" skips those stages (a short lease); PROVE_SUITE_CAP sets stage 5's cap in seconds.
 #
@@ -121,6 +123,16 @@ if [[ "$skip" == *" 6 "* ]]; then
   echo "SKIP stage 6 timings: PROVE_SKIP" >"$out/s6_timings.log"; stage 6 timings 5 "$out/s6_timings.log" true
 else
   stage 6 timings 60 "$out/s6_timings.log" $py $here/timings.py --json "$out/timings.json"
+fi
+if [[ "$skip" == *" 7 "* ]]; then
+  echo "SKIP stage 7 nccl: PROVE_SKIP" >"$out/s7_nccl.log"; stage 7 nccl 5 "$out/s7_nccl.log" true
+else
+  mpx=$(dirname "$(command -v $py)")/mpiexec; [ -x "$mpx" ] || mpx=$(command -v mpiexec || true)
+  if [ "$gpu" -ge 2 ] 2>/dev/null && [ -n "$mpx" ] && $py -c 'import mpi4py' 2>/dev/null; then
+    stage 7 nccl 40 "$out/s7_nccl.log" "$mpx" -n 2 $py $here/nccl_probe.py
+  else
+    stage 7 nccl 40 "$out/s7_nccl.log" $py $here/nccl_probe.py      # SKIP lines without a device
+  fi
 fi
 echo "total: $(( $(date +%s) - t_start )) s" | tee -a "$summary"
 echo "verdicts: $(grep -c '^    PASS' "$summary") PASS, $(grep -c '^    FAIL' "$summary") FAIL, $(grep -c '^    SKIP' "$summary") SKIP" | tee -a "$summary"

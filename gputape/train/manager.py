@@ -143,8 +143,9 @@ class CheckpointManager:
                 p = _absolute(self._directory, state["model_checkpoint_path"])
                 self._latest = p if _exists(p) else None
         here = glob.escape(self._directory)
-        for stale in glob.glob(os.path.join(here, f".{glob.escape(checkpoint_name)}-*.tmp-*")) + glob.glob(
-                os.path.join(here, ".checkpoint.tmp-*")):
+        stale_files = glob.glob(os.path.join(here, f".{glob.escape(checkpoint_name)}-*.tmp-*")) + glob.glob(
+            os.path.join(here, ".checkpoint.tmp-*")) if _writer() else []     # rank 0's, under distribute
+        for stale in stale_files:
             try:
                 os.unlink(stale)            # left by a save that was killed
             except OSError:
@@ -175,8 +176,12 @@ class CheckpointManager:
         n = self._checkpoint._bump_counter()
         if checkpoint_number is not None:
             n = int(checkpoint_number.numpy() if hasattr(checkpoint_number, "numpy") else checkpoint_number)
-        os.makedirs(self._directory, exist_ok=True)
-        path = self._checkpoint.write(f"{self._prefix}-{n}")
+        writer = _writer()
+        if writer:
+            os.makedirs(self._directory, exist_ok=True)
+            path = self._checkpoint.write(f"{self._prefix}-{n}")
+        else:
+            path = f"{self._prefix}-{n}"
         now = time.time()
         self._maybe_delete.pop(path, None)
         self._maybe_delete[path] = now
@@ -189,6 +194,8 @@ class CheckpointManager:
                     self._last_preserved = stamp
                     continue
                 doomed.append(old)
+        if not writer:
+            return path
         _write_state(self._directory, path, list(self._maybe_delete), list(self._maybe_delete.values()),
                      self._last_preserved)
         for old in doomed:
@@ -209,3 +216,11 @@ class CheckpointManager:
         if self._init_fn is not None:
             self._init_fn()
         return None
+
+
+def _writer():
+    """Whether this process writes checkpoints: always, except under gputape.distribute where only rank 0
+    does (the other ranks keep the same bookkeeping and return the same paths; call
+    ``gputape.distribute.barrier()`` before they read what rank 0 wrote)."""
+    from .. import distribute
+    return not distribute.is_initialized() or distribute.rank() == 0
