@@ -36,8 +36,13 @@ import logging
 import threading
 import weakref
 
+import warnings
+
 import numpy as np
 
+from . import backend as _b
+from . import nest as _nest
+from . import replay as _replay
 from .dtypes import as_dtype, float32
 from .state import state as _state
 from .tensor import Variable, TensorShape, _Base, convert_to_tensor
@@ -234,7 +239,7 @@ def _describe_output(out):
 # ---------------------------------------------------------------- traces
 class _Trace:
     """One input signature this function was traced for, and what the tracing call saw."""
-    __slots__ = ("key", "names", "relaxed", "outputs", "ops", "host_reads", "calls", "concrete", "seq")
+    __slots__ = ("key", "names", "relaxed", "outputs", "ops", "host_reads", "calls", "concrete", "seq", "program")
 
     def __init__(self, key, names, relaxed, seq):
         self.key, self.names, self.relaxed, self.seq = key, names, relaxed, seq
@@ -242,6 +247,7 @@ class _Trace:
         self.ops = self.host_reads = None
         self.calls = 0
         self.concrete = False         # made by get_concrete_function: not run yet
+        self.program = None           # what replays it (replay.Program.describe()) or why it runs eagerly
 
 
 class _TraceRecorder:
@@ -269,6 +275,54 @@ _NON_FIRST = "Creating variables on a non-first call to a function decorated wit
 
 MAX_TRACES = 256
 """The most traces one Function keeps (least recently used ones are dropped; see the module docstring)."""
+
+REPLAY = True
+"""Replay recorded programs (set False to run every call eagerly, as before issue 12)."""
+_EAGER = object()      # a signature whose program cannot be replayed: it runs eagerly on every call
+
+
+def _tensor_args(x):
+    """NumPy array arguments become Tensors, as tf.function converts them."""
+    if type(x) is np.ndarray:
+        return convert_to_tensor(x)
+    if isinstance(x, tuple) and hasattr(x, "_fields"):
+        return type(x)(*[_tensor_args(e) for e in x])
+    if isinstance(x, (list, tuple)):
+        return type(x)(_tensor_args(e) for e in x)
+    if isinstance(x, dict):
+        return type(x)((k, _tensor_args(v)) for k, v in x.items()) if type(x) is not dict else \
+            {k: _tensor_args(v) for k, v in x.items()}
+    return x
+
+
+def _walk_leaves(x, fn):
+    if isinstance(x, (_Base, np.ndarray)):
+        fn(x)
+    elif isinstance(x, (list, tuple)):
+        for e in x:
+            _walk_leaves(e, fn)
+    elif isinstance(x, dict):
+        for k in sorted(x, key=repr):
+            _walk_leaves(x[k], fn)
+
+
+def _input_leaves(x):
+    out = []
+    _walk_leaves(x, out.append)
+    return out
+
+
+def _array_leaves(x, ins, arg_vars):
+    """The arrays of tensor arguments (NumPy arrays as they are) and the Variable arguments, in leaf order."""
+    def take(e):
+        if isinstance(e, Variable):
+            arg_vars.append(e)
+        elif isinstance(e, _Base):
+            ins.append(e._v)
+        else:
+            ins.append(_b.get_xp().asarray(e))
+    _walk_leaves(x, take)
+
 
 # TF 2.21's frequent-retracing rule (tensorflow/python/eager/polymorphic_function), recorded in
 # tests/tf_fixtures/runtime.json
@@ -355,6 +409,7 @@ class Function:
         self._jit_compile = jit_compile
         self._reduce_retracing = bool(reduce_retracing)
         self._traces = collections.OrderedDict()  # key -> _Trace, least recently used first
+        self._programs = collections.OrderedDict()  # exact key -> replay.Program or _EAGER (LRU)
         self._n_traced = 0                        # traces ever made (TF's tracing count)
         self._lock = threading.Lock()             # guards _traces (threads may share a Function)
         self._initialized = False
@@ -421,13 +476,36 @@ class Function:
             new = trace is None or trace.concrete
             if trace is None:
                 trace = self._add_trace(key, names)
-        return self._run(trace, new, args, kwargs)
+            prog = None if new else self._programs.get(key)
+            if prog is not None:
+                self._programs.move_to_end(key)
+        if prog is not None and prog is not _EAGER and not _state.hooked and REPLAY and prog.backend == _b.name:
+            return self._replay(trace, prog, args, kwargs)
+        return self._run(trace, new, args, kwargs, key=key if prog is None else None)
 
-    def _run(self, trace, new, args, kwargs, note=True):
+    def _replay(self, trace, prog, args, kwargs):
+        """Run the recorded program of this exact signature on the new arguments' arrays."""
+        ins, arg_vars = [], []
+        _array_leaves((args, kwargs), ins, arg_vars)
+        leaves = prog.run(ins, arg_vars)
+        _note_call(self, False)
+        trace.calls += 1
+        return _nest.pack_sequence_as(prog.structure, leaves) if prog.structure is not None else leaves[0]
+
+    def _run(self, trace, new, args, kwargs, note=True, key=None):
         first = not self._initialized        # calls that start before any call has finished are first calls
         before = _state.variables_created     # this thread's count: other threads' Variables do not matter
         prev = _state.capture
-        rec = _TraceRecorder(prev) if new else None
+        record = key is not None and REPLAY
+        if record:
+            _replay.install()
+            args, kwargs = _tensor_args(args), _tensor_args(kwargs)
+            rec = _replay.Recorder(prev, self._name)
+            ins, arg_vars = [], []
+            _array_leaves((args, kwargs), ins, arg_vars)
+            rec.add_inputs(_input_leaves((args, kwargs)))
+        else:
+            rec = _TraceRecorder(prev) if new else None
         if rec is not None:
             _state.capture = rec
         try:
@@ -449,7 +527,31 @@ class Function:
             trace.concrete = False
             trace.ops, trace.host_reads = rec.ops, rec.host_reads
             trace.outputs = _describe_output(out)
+        if record and after == before:
+            # a call that created Variables is not kept: the next call runs the body again (recording), so
+            # that a function creating Variables on every call fails there, as in TF
+            self._keep_program(key, rec, out, trace)
         return out
+
+    def _keep_program(self, key, rec, out, trace):
+        structure = out if _nest._is_seq(out) else None
+        leaves = _nest.flatten(out)
+        try:
+            prog = rec.finish(out, leaves)
+            prog.structure = structure
+            trace.program = prog.describe()
+        except _replay.NonReplayable as e:
+            reason, site = e.args
+            prog = _EAGER
+            trace.program = f"runs eagerly: {reason}"
+            warnings.warn(f"gputape.function '{self._name}': this input signature runs eagerly on every call "
+                          f"(no replay): {reason}{' at ' + site if site else ''}. To replay it, avoid the host "
+                          f"read (use gputape.cond / gputape.where on tensors, or pass Python values as "
+                          f"arguments), or compute the value with gputape ops.", RuntimeWarning, stacklevel=4)
+        with self._lock:
+            self._programs[key] = prog
+            while len(self._programs) > MAX_TRACES:
+                self._programs.popitem(last=False)
 
     def _bind(self, args, kwargs):
         """(args, kwargs, key, names) with input_signature conversions applied, or None if binding fails."""
