@@ -1,0 +1,259 @@
+"""Issue 12: gputape.function traces once per input signature and replays the recorded program.
+
+Bit-equality with eager runs on NumPy, random draws per call, Python side effects at trace time only,
+the non-replayable fallback (eager every call, one warning), retracing, nesting, a Hessian-vector
+product inside, and the CuPy stand-in.
+"""
+import warnings
+
+import numpy as np
+import pytest
+
+import gputape as tf
+import importlib
+
+from gputape.replay import Program
+
+_fn = importlib.import_module("gputape.function")
+
+
+def _model(opt_fn, dropout=False, seed=0):
+    rng = np.random.default_rng(seed)
+    w1 = tf.Variable(rng.standard_normal((8, 16)).astype(np.float32) * 0.3)
+    b1 = tf.Variable(np.zeros(16, np.float32))
+    w2 = tf.Variable(rng.standard_normal((16, 3)).astype(np.float32) * 0.3)
+    opt = opt_fn()
+    drop = tf.keras.layers.Dropout(0.3, seed=5) if dropout else None
+    vs = [w1, b1, w2]
+
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            h = tf.nn.relu(x @ w1 + b1)
+            if drop is not None:
+                h = drop(h, training=True)
+            logits = h @ w2
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits))
+        g = tape.gradient(loss, vs)
+        opt.apply_gradients(zip(g, vs))
+        return loss
+    return step, vs, opt
+
+
+_OPTS = {
+    "sgd_momentum": lambda: tf.optimizers.SGD(0.1, momentum=0.9),
+    "adam": lambda: tf.optimizers.Adam(0.01),
+    "rmsprop": lambda: tf.optimizers.RMSprop(0.01),
+    "adam_schedule": lambda: tf.optimizers.Adam(tf.optimizers.schedules.ExponentialDecay(0.01, 10, 0.9)),
+}
+
+
+@pytest.mark.parametrize("name,dropout", [(n, False) for n in _OPTS] + [("adam", True)])
+def test_100_replayed_steps_bit_equal_to_eager(name, dropout):
+    rng = np.random.default_rng(1)
+    xs = rng.standard_normal((100, 32, 8)).astype(np.float32)
+    ys = rng.integers(0, 3, (100, 32))
+    eager, v1, o1 = _model(_OPTS[name], dropout)
+    step, v2, o2 = _model(_OPTS[name], dropout)
+    f = tf.function(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)      # no fallback warning: it replays
+        for i in range(100):
+            a = eager(tf.constant(xs[i]), tf.constant(ys[i]))
+            b = f(tf.constant(xs[i]), tf.constant(ys[i]))
+            assert np.array_equal(a.numpy(), b.numpy()), i
+    assert all(np.array_equal(p.numpy(), q.numpy()) for p, q in zip(v1, v2))
+    assert all(np.array_equal(p.numpy(), q.numpy()) for p, q in zip(o1.variables, o2.variables))
+    assert f.experimental_get_tracing_count() == 1
+    prog, = f._programs.values()
+    assert isinstance(prog, Program)
+    assert int(o2.iterations.numpy()) == 100
+
+
+def test_replay_reads_variables_current_buffers():
+    v = tf.Variable([1.0, 2.0])
+    f = tf.function(lambda x: v * x)
+    assert f(tf.constant(2.0)).numpy().tolist() == [2.0, 4.0]
+    v.assign([5.0, 6.0])                         # outside the function: the replay sees it
+    assert f(tf.constant(2.0)).numpy().tolist() == [10.0, 12.0]
+    assert f(tf.constant(3.0)).numpy().tolist() == [15.0, 18.0]
+    assert f.experimental_get_tracing_count() == 1
+
+
+def test_dropout_masks_differ_per_call_and_follow_the_seed():
+    layer = tf.keras.layers.Dropout(0.5, seed=3)
+    f = tf.function(lambda x: layer(x, training=True))
+    x = tf.ones([1000])
+    masks = [f(x).numpy() != 0 for _ in range(4)]
+    assert not any(np.array_equal(masks[0], m) for m in masks[1:])
+    assert all(400 < m.sum() < 600 for m in masks)
+    eager = tf.keras.layers.Dropout(0.5, seed=3)
+    for m in masks:                               # the same stream as eager calls of a fresh layer
+        assert np.array_equal(eager(x, training=True).numpy() != 0, m)
+    g = tf.function(lambda x: tf.nn.dropout(x, 0.5))
+    tf.random.set_seed(7)
+    a, b = g(x).numpy(), g(x).numpy()
+    assert not np.array_equal(a, b)
+    tf.random.set_seed(7)
+    assert np.array_equal(tf.nn.dropout(x, 0.5).numpy(), a)
+
+
+def test_training_flag_is_part_of_the_signature():
+    layer = tf.keras.layers.Dropout(0.5, seed=3)
+    f = tf.function(lambda x, training: layer(x, training=training))
+    x = tf.ones([100])
+    assert np.array_equal(f(x, False).numpy(), x.numpy())
+    assert not np.array_equal(f(x, True).numpy(), x.numpy())
+    assert np.array_equal(f(x, False).numpy(), x.numpy())
+    assert f.experimental_get_tracing_count() == 2
+
+
+def test_print_at_trace_tf_print_every_call(capsys):
+    @tf.function
+    def f(x):
+        print("tracing")
+        tf.print("value", x)
+        return x + 1.0
+    for i in range(3):
+        f(tf.constant(float(i)))
+    out, err = capsys.readouterr()
+    assert out.count("tracing") == 1
+    assert err.count("value") == 3 and "value 2" in err
+
+
+def test_host_read_makes_the_signature_eager_with_one_warning():
+    calls = []
+
+    @tf.function
+    def f(x):
+        calls.append(1)
+        loss = tf.reduce_sum(x * x)
+        if loss > 1.0:
+            return loss * 2.0
+        return loss
+    with pytest.warns(RuntimeWarning, match=r"runs eagerly on every call.*host.*test_function_replay\.py:\d+"):
+        assert f(tf.constant([2.0])).numpy() == 8.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")              # warned once only
+        assert f(tf.constant([0.5])).numpy() == 0.25
+        assert f(tf.constant([3.0])).numpy() == 18.0
+    assert len(calls) == 3                          # eager on every call: the Python body ran
+    assert f.experimental_get_tracing_count() == 1
+
+
+def test_numpy_inside_and_data_dependent_shapes_run_eagerly():
+    f = tf.function(lambda x: x * float(x.numpy().sum()))
+    with pytest.warns(RuntimeWarning, match="runs eagerly"):
+        f(tf.constant([1.0, 2.0]))
+    assert f(tf.constant([1.0, 3.0])).numpy().tolist() == [4.0, 12.0]
+    g = tf.function(lambda x: tf.boolean_mask(x, x > 0.0))
+    with pytest.warns(RuntimeWarning, match="runs eagerly"):
+        g(tf.constant([1.0, -1.0]))
+    assert g(tf.constant([1.0, 2.0])).numpy().tolist() == [1.0, 2.0]
+
+
+def test_variables_on_first_call_only_and_counter_pattern():
+    class Counter:
+        def __init__(self):
+            self.count = None
+
+        @tf.function
+        def __call__(self):
+            if self.count is None:
+                self.count = tf.Variable(0)
+            return self.count.assign_add(1)
+    c = Counter()
+    assert [int(c().numpy()) for _ in range(5)] == [1, 2, 3, 4, 5]
+    assert int(c.count.numpy()) == 5
+
+    @tf.function
+    def f(x):
+        return tf.Variable(1.0) * x
+    f(tf.constant(1.0))
+    with pytest.raises(ValueError, match="singleton"):
+        f(tf.constant(2.0))
+
+
+def test_retrace_counts_and_python_values():
+    f = tf.function(lambda x, k: x * k)
+    f(tf.constant(1.0), 2.0)
+    f(tf.constant(3.0), 2.0)
+    assert f(tf.constant(3.0), 3.0).numpy() == 9.0
+    f(tf.constant([1.0, 2.0]), 2.0)
+    assert f.experimental_get_tracing_count() == 3
+    assert f(tf.constant(5.0), 2.0).numpy() == 10.0
+    assert f.experimental_get_tracing_count() == 3
+
+
+def test_nested_functions():
+    inner = tf.function(lambda x: tf.sin(x) * 2.0)
+
+    @tf.function
+    def outer(x):
+        return inner(x) + inner(x * 3.0)
+    for v in (0.5, 1.5, -2.0):
+        x = tf.constant(v)
+        assert outer(x).numpy() == (tf.sin(x) * 2.0 + tf.sin(x * 3.0) * 2.0).numpy()
+    assert outer.experimental_get_tracing_count() == 1
+    assert inner(tf.constant(1.0)).numpy() == (tf.sin(tf.constant(1.0)) * 2.0).numpy()
+
+
+def test_hessian_vector_product_inside():
+    @tf.function
+    def hvp(x, v):
+        with tf.GradientTape() as t2:
+            t2.watch(x)
+            with tf.GradientTape() as t1:
+                t1.watch(x)
+                y = tf.reduce_sum(x * x * x)
+            g = t1.gradient(y, x)
+            gv = tf.reduce_sum(g * v)
+        return t2.gradient(gv, x)
+    for s in range(3):
+        x = tf.constant(np.arange(4.0, dtype=np.float32) + s)
+        v = tf.constant(np.ones(4, np.float32))
+        assert np.array_equal(hvp(x, v).numpy(), (6.0 * x * v).numpy())
+    assert hvp.experimental_get_tracing_count() == 1
+
+
+def test_called_under_an_outer_tape_runs_eagerly_so_the_tape_sees_it():
+    f = tf.function(lambda x: x * x)
+    x = tf.constant(3.0)
+    f(x)
+    f(x)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = f(x)
+    assert t.gradient(y, x).numpy() == 6.0
+
+
+def test_numpy_arguments_and_structures():
+    @tf.function
+    def f(d):
+        return {"s": d["a"] + d["b"], "p": [d["a"] * 2.0]}
+    for k in range(3):
+        a = np.full(3, k, np.float32)
+        out = f({"a": a, "b": tf.constant(np.ones(3, np.float32))})
+        assert out["s"].numpy().tolist() == [k + 1.0] * 3
+        assert out["p"][0].numpy().tolist() == [2.0 * k] * 3
+    assert f.experimental_get_tracing_count() == 1
+
+
+def test_unrecorded_variable_write_falls_back():
+    v = tf.Variable([1.0, 2.0])
+
+    @tf.function
+    def f(x):
+        v[0].assign(x)          # a slice write: not recorded
+        return v * 1.0
+    with pytest.warns(RuntimeWarning, match="runs eagerly"):
+        f(tf.constant(5.0))
+    assert f(tf.constant(7.0)).numpy().tolist() == [7.0, 2.0]
+
+
+def test_replay_off_switch(monkeypatch):
+    monkeypatch.setattr(_fn, "REPLAY", False)
+    calls = []
+    f = tf.function(lambda x: calls.append(1) or x + 1.0)
+    f(tf.constant(1.0))
+    f(tf.constant(1.0))
+    assert len(calls) == 2
