@@ -452,6 +452,12 @@ def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam",
         "traces": ({"train_step": train_step.experimental_get_tracing_count(),
                     "evaluate": evaluate.experimental_get_tracing_count()} if function else None),
     }
+    if function:
+        # issue 12: what each signature replays, and one step timed both ways after training (the
+        # history above is already final; these extra steps only move the discarded weights)
+        metrics["replay"] = {"train_step": train_step._replay_report(), "evaluate": evaluate._replay_report()}
+        idx = perm[:batch_size]
+        metrics["step_ms"] = _step_speed(tf, train_step, tf.gather(x_train, idx), tf.gather(y_train, idx))
     png = out_dir / "curves.png"
     _plot(hist, png, f"{model} on digits, {optimizer} lr={lr:g}, {name}")
     metrics["timing"] = {"train_s": round(train_s, 3), "per_epoch_s": [round(t, 4) for t in epoch_s],
@@ -460,6 +466,23 @@ def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam",
     with open(out_dir / "metrics.json", "w") as f:
         json.dump(metrics, f, indent=2)
     return metrics
+
+
+def _step_speed(tf, step, x, y, calls=10, rounds=5):
+    """Median milliseconds of one train step run eagerly and replayed (``gputape.function``), paired
+    round by round; each sample ends with a host read so device work is counted."""
+    import statistics
+    eager = step.python_function
+    out = {"eager": [], "function": []}
+    for _ in range(rounds):
+        for name, fn in (("eager", eager), ("function", step)):
+            t0 = time.perf_counter()
+            for _ in range(calls):
+                loss, _c = fn(x, y)
+            float(loss)
+            out[name].append((time.perf_counter() - t0) * 1e3 / calls)
+    e, f = statistics.median(out["eager"]), statistics.median(out["function"])
+    return {"eager": round(e, 4), "function": round(f, 4), "speedup": round(e / f, 3)}
 
 
 def _plot(hist, path, title):
@@ -526,5 +549,9 @@ def _cmd_train(args):
     print(f"test accuracy: {acc:.4f} ({round(acc * m['n_test'])}/{m['n_test']}) after {m['epochs']} epoch{'' if m['epochs'] == 1 else 's'}; "
           f"training took {m['timing']['train_s']:.1f} s on {m['backend']} ({m['device']})"
           + (f"; traces: {m['traces']['train_step']}" if m["traces"] else ""))
+    if m.get("step_ms"):
+        sm = m["step_ms"]
+        print(f"train step: {sm['function']:.3g} ms under gputape.function vs {sm['eager']:.3g} ms eager "
+              f"({sm['speedup']:.2f}x); replay: {'; '.join(m['replay']['train_step']) or 'none'}")
     print(f"wrote {m['files']['plot']} and {m['files']['metrics']}")
     return 0

@@ -539,15 +539,19 @@ class Function:
         try:
             prog = rec.finish(out, leaves)
             prog.structure = structure
-            trace.program = prog.describe()
+            trace.program = "replayed: " + prog.describe()
         except _replay.NonReplayable as e:
             reason, site = e.args
             prog = _EAGER
             trace.program = f"runs eagerly: {reason}"
+            if "host" in reason:
+                how = ("avoid the host read: use gputape.cond / gputape.where on tensors, or pass Python values "
+                       "as arguments")
+            else:
+                how = "compute the value with gputape ops"
             warnings.warn(f"gputape.function '{self._name}': this input signature runs eagerly on every call "
-                          f"(no replay): {reason}{' at ' + site if site else ''}. To replay it, avoid the host "
-                          f"read (use gputape.cond / gputape.where on tensors, or pass Python values as "
-                          f"arguments), or compute the value with gputape ops.", RuntimeWarning, stacklevel=4)
+                          f"(no replay): {reason}{' at ' + site if site else ''}. To replay it, {how}.",
+                          RuntimeWarning, stacklevel=4)
         with self._lock:
             self._programs[key] = prog
             while len(self._programs) > MAX_TRACES:
@@ -626,6 +630,12 @@ class Function:
         while len(traces) > MAX_TRACES:       # bounded: drop the least recently used trace
             traces.popitem(last=False)
         return t
+
+    def _replay_report(self):
+        """One line per input signature recorded: what replays it, or why it runs eagerly (issue 12)."""
+        with self._lock:
+            traces = sorted(self._traces.values(), key=lambda t: t.seq)
+        return [f"trace {t.seq}: {t.program}" for t in traces if t.program is not None]
 
     # -- concrete functions and the report
     def get_concrete_function(self, *args, **kwargs):

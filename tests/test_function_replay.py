@@ -257,3 +257,22 @@ def test_replay_off_switch(monkeypatch):
     f(tf.constant(1.0))
     f(tf.constant(1.0))
     assert len(calls) == 2
+
+
+def test_jacobian_inside_replays():
+    a = tf.constant(np.arange(12, dtype=np.float32).reshape(3, 4) / 10)
+
+    @tf.function
+    def jac(x):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            y = tf.tanh(tf.linalg.matvec(a, x))
+        return t.jacobian(y, x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for s in range(3):
+            x = tf.constant(np.arange(4, dtype=np.float32) * 0.1 + s)
+            with tf.GradientTape() as t:
+                t.watch(x)
+                y = tf.tanh(tf.linalg.matvec(a, x))
+            assert np.array_equal(jac(x).numpy(), t.jacobian(y, x).numpy())
