@@ -281,6 +281,14 @@ REPLAY = True
 _EAGER = object()      # a signature whose program cannot be replayed: it runs eagerly on every call
 
 
+class _Pending:
+    """A recorded signature whose captured arrays of unknown origin are checked on its next call."""
+    __slots__ = ("externals",)
+
+    def __init__(self, externals):
+        self.externals = externals
+
+
 def _tensor_args(x):
     """NumPy array arguments become Tensors, as tf.function converts them."""
     if type(x) is np.ndarray:
@@ -479,9 +487,10 @@ class Function:
             prog = None if new else self._programs.get(key)
             if prog is not None:
                 self._programs.move_to_end(key)
-        if prog is not None and prog is not _EAGER and not _state.hooked and REPLAY and prog.backend == _b.name:
+        if prog is not None and prog is not _EAGER and not _state.hooked and REPLAY and \
+                type(prog) is not _Pending and prog.backend == _b.name:
             return self._replay(trace, prog, args, kwargs)
-        return self._run(trace, new, args, kwargs, key=key if prog is None else None)
+        return self._run(trace, new, args, kwargs, key=key if prog is None or type(prog) is _Pending else None)
 
     def _replay(self, trace, prog, args, kwargs):
         """Run the recorded program of this exact signature on the new arguments' arrays."""
@@ -536,10 +545,24 @@ class Function:
     def _keep_program(self, key, rec, out, trace):
         structure = out if _nest._is_seq(out) else None
         leaves = _nest.flatten(out)
+        with self._lock:
+            old = self._programs.get(key)
         try:
             prog = rec.finish(out, leaves)
             prog.structure = structure
             trace.program = "replayed: " + prog.describe()
+            if prog.externals:
+                # arrays of unknown origin: captured constants if the next call sees the very same objects
+                # (that call runs the body again); an unrecorded computation would give new ones
+                if type(old) is not _Pending:
+                    prog = _Pending(prog.externals)
+                    trace.program = "recorded; the next call checks its captured tensors"
+                elif len(old.externals) != len(prog.externals) or any(
+                        a is not b for (a, _), (b, _) in zip(old.externals, prog.externals)):
+                    name = next((n for (a, n), (b, _) in zip(old.externals, prog.externals) if a is not b),
+                                prog.externals[0][1])
+                    raise _replay.NonReplayable(f"an input of {name} was computed by a path gputape.function "
+                                                f"cannot record (a new array on each call)", "")
         except _replay.NonReplayable as e:
             reason, site = e.args
             prog = _EAGER

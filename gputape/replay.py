@@ -87,6 +87,7 @@ class Recorder:
         self.explained = set()  # ids of Variables written by recorded instructions
         self.consts_registered = {}   # id(array) -> array registered as constant
         self.in_slots = []      # slots of the input arrays, in leaf order
+        self.externals = []     # (array, op name): arrays of unknown origin, taken as captured constants
         self.arg_vars = []      # var indices of Variable arguments, in leaf order
         self._cache_ids = None
         self.before = {id(v): (v, v._v.copy()) for v in _live_variables()}
@@ -148,9 +149,17 @@ class Recorder:
             s = self._new_slot(arr, _CONST)
             self.const[s] = arr
             return s
-        self.fail(f"an input of {opname} ({arr.dtype} array of shape {tuple(arr.shape)}) was computed by a path "
-                  f"gputape.function cannot record")
-        return None
+        # an array from outside the trace (a tensor made before the call and captured by the function, as
+        # TF captures it) or one computed by a path that is not recorded: the caller tells them apart on
+        # the next call (``externals``: the same objects again, or not); a Variable's buffer never counts
+        for v in _live_variables():
+            if v._v is arr or _b.get_xp().may_share_memory(v._v, arr):
+                self.fail(f"an input of {opname} shares the buffer of Variable '{v.name}' outside a recorded read")
+                return None
+        s = self._new_slot(arr, _CONST)
+        self.const[s] = arr
+        self.externals.append((arr, opname))
+        return s
 
     def _out(self, arr):
         return self._new_slot(arr, _OUT)
@@ -439,6 +448,7 @@ class Program:
         self.outs = outs
         self.steps = [_compile(c) for c in code]
         self.graph = None          # CuPy: a captured CUDA graph (see cuda_graph.py)
+        self.externals = rec.externals[:]
 
     def run(self, in_arrays, arg_vars):
         r = [None] * self.nslots

@@ -146,9 +146,29 @@ def test_numpy_inside_and_data_dependent_shapes_run_eagerly():
         f(tf.constant([1.0, 2.0]))
     assert f(tf.constant([1.0, 3.0])).numpy().tolist() == [4.0, 12.0]
     g = tf.function(lambda x: tf.boolean_mask(x, x > 0.0))
+    g(tf.constant([1.0, -1.0]))          # computed outside the dispatch: told apart on the next call
     with pytest.warns(RuntimeWarning, match="runs eagerly"):
-        g(tf.constant([1.0, -1.0]))
-    assert g(tf.constant([1.0, 2.0])).numpy().tolist() == [1.0, 2.0]
+        assert g(tf.constant([1.0, 2.0])).numpy().tolist() == [1.0, 2.0]
+    assert g(tf.constant([-1.0, 2.0])).numpy().tolist() == [2.0]
+    u = tf.function(lambda x: tf.unique(x)[0] * 2.0)
+    with pytest.warns(RuntimeWarning, match="depends on input values"):
+        u(tf.constant([1.0, 1.0, 2.0]))
+    assert u(tf.constant([1.0, 3.0, 2.0])).numpy().tolist() == [2.0, 6.0, 4.0]
+
+
+def test_captured_tensors_are_constants_but_variable_buffers_are_not():
+    a = tf.constant([1.0, 2.0])
+    calls = []
+
+    @tf.function
+    def f(x):
+        calls.append(1)
+        return a * x
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for k in range(4):
+            assert f(tf.constant(float(k))).numpy().tolist() == [k, 2.0 * k]
+    assert len(calls) == 2                  # the second call checks the captured tensor is the same object
 
 
 def test_variables_on_first_call_only_and_counter_pattern():
