@@ -1,8 +1,27 @@
-"""``gputape.function``: tf.function's surface with eager semantics.
+"""``gputape.function``: tf.function's tracing, with the traced call replayed on arrays (issue 12).
 
-Every call runs the Python function eagerly, so results are bit-equal to the undecorated function,
-tapes inside and outside it work as in eager mode, and Python control flow sees concrete values
-(``.numpy()`` works inside, unlike in TensorFlow).  What is kept from tf.function is everything a
+The first call for an input signature runs the Python function eagerly while ``gputape.replay``
+records the flat program of primitive computations it performs (forward ops, the backward sweep of
+the tapes inside it, optimizer steps, Variable assignments, random draws, ``tf.print``) over array
+slots.  Later calls with the same signature (the exact shapes, dtypes and Python values) replay that
+program on the new arguments' arrays: no Tensor objects, no tape bookkeeping, no Python body -- so
+Python side effects (``print``) happen at trace time only, as in TF, while ``tf.print`` prints on
+every call.  Replays read Variables' current buffers, draw new random numbers from the same streams
+as eager calls, and give results bit-equal to eager calls.  On CuPy the first replay captures the
+program's runs of ops as CUDA graphs (``gputape.cuda_graph``).  ``jit_compile=True`` is accepted and
+means the same replay (nothing is compiled further).
+
+A signature whose trace cannot be replayed exactly -- a host read of a traced value (``.numpy()``,
+``float()``, ``if`` on a tensor), an op with a data-dependent output shape, a value computed by a path
+the recorder does not see, an unrecorded Variable write (see ``gputape.replay``) -- runs eagerly on
+every call, with one warning naming the reason and the line.  A call made while a GradientTape (or
+another recorder, or check_numerics) is active runs eagerly too, so that the outer tape sees its ops.
+A call that created Variables is not replayed next time (the body runs again and may fail with TF's
+"singleton" ValueError, as below); a tensor captured from outside the function is confirmed as a
+constant by the second call, which also runs the body.  ``REPLAY = False`` in this module
+(``sys.modules["gputape.function"]``) turns replay off.
+
+What is kept from tf.function is everything a
 TensorFlow program can observe about tracing:
 
 - one trace per input signature: shapes and dtypes of tensor arguments (Variables and numpy arrays
@@ -12,7 +31,7 @@ TensorFlow program can observe about tracing:
   (the second shape seen for an argument relaxes it to ``None``);
 - ``experimental_get_tracing_count()``, ``trace_count``, ``pretty_printed_concrete_signatures()``;
 - Variables may be created on the first call only; a later call that creates one raises TF's
-  ValueError (checked when that call returns, since here the Python body runs on every call).  Only
+  ValueError (checked when a call that runs the body returns).  Only
   Variables made by the calling thread count (a per-thread count, ``gputape.state``), so other threads
   creating Variables meanwhile never make a call fail; calls that started before any call finished
   are all first calls.
@@ -278,6 +297,8 @@ MAX_TRACES = 256
 
 REPLAY = True
 """Replay recorded programs (set False to run every call eagerly, as before issue 12)."""
+CUDA_GRAPHS = True
+"""On CuPy, capture a replayed program's op runs as CUDA graphs (gputape.cuda_graph)."""
 _EAGER = object()      # a signature whose program cannot be replayed: it runs eagerly on every call
 
 
@@ -403,7 +424,8 @@ def _note_call(function, traced):
 
 
 class Function:
-    """A callable with tf.function's tracing bookkeeping that runs its Python function eagerly."""
+    """A callable with tf.function's tracing bookkeeping that traces its Python function once per input
+    signature and replays the recorded program afterwards (see the module docstring)."""
 
     def __init__(self, python_function, input_signature=None, autograph=True, jit_compile=None,
                  reduce_retracing=False, name=None):
@@ -496,7 +518,14 @@ class Function:
         """Run the recorded program of this exact signature on the new arguments' arrays."""
         ins, arg_vars = [], []
         _array_leaves((args, kwargs), ins, arg_vars)
-        leaves = prog.run(ins, arg_vars)
+        if _b.name == "cupy" and CUDA_GRAPHS:       # the first replay captures CUDA graphs (cuda_graph.py)
+            runner = prog.graph
+            if runner is None:
+                from . import cuda_graph
+                runner = prog.graph = cuda_graph.GraphRunner(prog)
+            leaves = runner.run(ins, arg_vars)
+        else:
+            leaves = prog.run(ins, arg_vars)
         _note_call(self, False)
         trace.calls += 1
         return _nest.pack_sequence_as(prog.structure, leaves) if prog.structure is not None else leaves[0]
@@ -797,7 +826,8 @@ def _tensor_kind(k):
 def function(func=None, input_signature=None, autograph=True, jit_compile=None, reduce_retracing=False,
              experimental_implements=None, experimental_autograph_options=None, experimental_attributes=None,
              experimental_relax_shapes=None, experimental_compile=None, experimental_follow_type_hints=None):
-    """Decorate a Python function as tf.function does; it runs eagerly, with identical results.
+    """Decorate a Python function as tf.function does: traced once per signature, then replayed (see the
+    module docstring), with results identical to eager calls.
 
     >>> @function
     ... def f(x):

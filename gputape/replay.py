@@ -120,7 +120,7 @@ class Recorder:
         return k
 
     def _cached_const(self, arr):
-        if self._cache_ids is None:
+        if self._cache_ids is None or id(arr) not in self._cache_ids:     # the caches grow during the trace
             ids = set()
             for d in list(_op._CONST_TENSORS.values()):
                 ids.update(id(t._v) for t in list(d.values()))

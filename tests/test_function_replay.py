@@ -296,3 +296,73 @@ def test_jacobian_inside_replays():
                 t.watch(x)
                 y = tf.tanh(tf.linalg.matvec(a, x))
             assert np.array_equal(jac(x).numpy(), t.jacobian(y, x).numpy())
+
+
+# ---------------------------------------------------------------- CuPy stand-in: CUDA-graph capture
+@pytest.fixture
+def standin(monkeypatch):
+    import cupy_standin as S
+    from gputape import backend
+    if getattr(backend.xp, "NOT_A_GPU", False):
+        yield S                                     # the whole run is on the stand-in already
+        return
+    S.install(monkeypatch)
+    S.full_api()
+    from gputape import op as _op
+    for o in list(_op._ALL_OPS):            # the ops' NumPy twins run (no host-built kernels in this mode)
+        monkeypatch.setattr(o, "cuda", None)
+    _op._replan_all()
+    yield S
+    S.full_api(False)
+    monkeypatch.undo()
+    S.restore()
+
+
+def test_standin_captures_graphs_and_a_replayed_step_makes_no_sync(standin):
+    S = standin
+    step, vs, opt = _model(_OPTS["adam"])
+    eager, v_e, _ = _model(_OPTS["adam"])
+    f = tf.function(step)
+    rng = np.random.default_rng(3)
+    S.graph_events.clear()
+    for i in range(5):
+        x = rng.standard_normal((32, 8)).astype(np.float32)
+        y = rng.integers(0, 3, 32)
+        a = eager(tf.constant(x), tf.constant(y))
+        if i == 4:
+            S.reset_counts()
+        b = f(tf.constant(x), tf.constant(y))
+        if i == 4:
+            assert S.syncs == [], S.syncs                 # the replayed (launched) step: no host sync
+        assert np.array_equal(np.asarray(a._v), np.asarray(b._v)), i
+    assert all(np.array_equal(np.asarray(p._v), np.asarray(q._v)) for p, q in zip(vs, v_e))
+    prog, = f._programs.values()
+    runner = prog.graph
+    assert runner is not None and runner.failed is None
+    assert runner.n_graphs >= 1 and runner.captures == runner.n_graphs
+    kinds = [k for k, _ in S.graph_events]
+    assert kinds.count("begin") == kinds.count("end") == runner.captures
+    # call 1 traces and builds the optimizer (Variables made: not kept, as TF traces such a function twice),
+    # call 2 records again, call 3 is the first replay (captured, then launched), calls 4 and 5 launch
+    assert kinds.count("launch") == runner.launches == runner.n_graphs * 3
+    assert runner.stream is not None and not runner.stream.is_null
+
+
+def test_standin_a_sync_while_capturing_falls_back_with_a_warning(standin, monkeypatch):
+    from gputape import cuda_graph
+    f = tf.function(lambda x: tf.sin(x) * 2.0 + 1.0)
+    x = tf.constant(np.ones(4, np.float32))
+    f(x)
+    prog, = f._programs.values()
+    real = cuda_graph.GraphRunner._capture
+
+    def syncing(self, *a):
+        self.stream.begin_capture() if self.stream is not None else None
+        raise RuntimeError("cudaErrorStreamCaptureUnsupported (planted)")
+    monkeypatch.setattr(cuda_graph.GraphRunner, "_capture", syncing)
+    with pytest.warns(RuntimeWarning, match="could not be captured"):
+        out = f(x)
+    assert np.array_equal(np.asarray(out._v), np.asarray((tf.sin(x) * 2.0 + 1.0)._v))
+    assert prog.graph.failed is not None
+    monkeypatch.setattr(cuda_graph.GraphRunner, "_capture", real)
+    f(x)                                               # plain replay from then on, no second warning
