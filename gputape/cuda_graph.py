@@ -26,6 +26,7 @@ What is left to the device proof (benchmarks/gpu/prove.sh, stage 6): the timing,
 cuBLAS inside the graph (with its workspace preset with ``cublasSetWorkspace``, which stream capture
 needs) and a project GEMM kernel.  ``capture`` below sets nothing for cuBLAS.
 """
+import threading
 import warnings
 
 from . import backend as _b
@@ -99,6 +100,7 @@ class GraphRunner:
         self.failed = None
         self.launches = 0
         self.captures = 0
+        self._lock = threading.Lock()
 
     @property
     def n_graphs(self):
@@ -108,6 +110,11 @@ class GraphRunner:
         prog = self.prog
         if arg_vars or self.failed is not None or not self.n_graphs:
             return prog.run(in_arrays, arg_vars)
+        with self._lock:            # one set of static buffers: one call at a time
+            return self._run(in_arrays, arg_vars)
+
+    def _run(self, in_arrays, arg_vars):
+        prog = self.prog
         xp = _b.xp
         bufs = [v._v for v in prog.vars]
         if self.r is None or any(a is not b for a, b in zip(bufs, self.var_bufs)):

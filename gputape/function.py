@@ -324,6 +324,12 @@ def _tensor_args(x):
     return x
 
 
+def _has_variable(key):
+    if isinstance(key, _Leaf):
+        return key.kind == "variable"
+    return isinstance(key, tuple) and any(_has_variable(k) for k in key if isinstance(k, tuple))
+
+
 def _walk_leaves(x, fn):
     if isinstance(x, (_Base, np.ndarray)):
         fn(x)
@@ -501,11 +507,17 @@ class Function:
         if bound is None:                       # the arguments do not fit: let Python say why
             return self._python_function(*args, **kwargs)
         args, kwargs, key, names = bound
+        if _has_variable(key):
+            # a program reads the very Variables it was recorded with: Variable arguments by identity
+            key = (key, tuple(id(v) for v in _input_leaves((args, kwargs)) if isinstance(v, Variable)))
+            tkey = key[0]
+        else:
+            tkey = key
         with self._lock:
-            trace = self._lookup(key)
+            trace = self._lookup(tkey)
             new = trace is None or trace.concrete
             if trace is None:
-                trace = self._add_trace(key, names)
+                trace = self._add_trace(tkey, names)
             prog = None if new else self._programs.get(key)
             if prog is not None:
                 self._programs.move_to_end(key)
@@ -523,9 +535,9 @@ class Function:
             if runner is None:
                 from . import cuda_graph
                 runner = prog.graph = cuda_graph.GraphRunner(prog)
-            leaves = runner.run(ins, arg_vars)
+            leaves = runner.run(ins, ())
         else:
-            leaves = prog.run(ins, arg_vars)
+            leaves = prog.run(ins, ())
         _note_call(self, False)
         trace.calls += 1
         return _nest.pack_sequence_as(prog.structure, leaves) if prog.structure is not None else leaves[0]

@@ -366,3 +366,12 @@ def test_standin_a_sync_while_capturing_falls_back_with_a_warning(standin, monke
     assert prog.graph.failed is not None
     monkeypatch.setattr(cuda_graph.GraphRunner, "_capture", real)
     f(x)                                               # plain replay from then on, no second warning
+
+
+def test_variable_arguments_are_read_by_identity():
+    a, b = tf.Variable([1.0, 2.0]), tf.Variable([10.0, 20.0])
+    f = tf.function(lambda v, x: v * x + a)      # `a` is also captured
+    for _ in range(2):
+        assert f(a, tf.constant(2.0)).numpy().tolist() == [3.0, 6.0]
+        assert f(b, tf.constant(2.0)).numpy().tolist() == [21.0, 42.0]
+    assert f.experimental_get_tracing_count() == 1
