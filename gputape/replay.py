@@ -11,7 +11,8 @@ While a new input signature is traced, ``state.capture`` is a ``Recorder``.  It 
   schedule and per-variable update run exactly as in eager mode), ``Variable.assign/assign_add/
   assign_sub``, the random draws (``gputape.random.uniform/normal/truncated_normal``, Dropout's
   seeded stream: each replay draws the next numbers of the same generator, as eager calls do) and
-  ``gputape.print`` (prints on every call, as ``tf.print``);
+  ``gputape.print`` (prints on every call, as ``tf.print``), and Keras metrics' ``update_state``/
+  ``reset_state``/``result`` (they compute on raw arrays);
 - constants: Python numbers and lists converted by the dispatch or by ``constant``/``convert_to_tensor``,
   NumPy arrays the user's code converts, cached scalar constants, ``ones``/``zeros``/``ones_like``;
 - host reads (``.numpy()``, ``float``/``int``/``bool``, ``backend.to_host``).
@@ -24,7 +25,8 @@ Soundness rules (a replayed program must never differ from an eager call):
   non-replayable: Python may have branched on the value;
 - an op whose output shape depends on values (``_DATA_DEPENDENT``) makes it non-replayable;
 - a Variable written during the trace by anything but a recorded instruction (content compared
-  before/after the trace for every live Variable) makes it non-replayable;
+  before/after the trace for every live Variable; a write to a slice, ``v[i].assign``, always)
+  makes it non-replayable;
 - a read of a Variable's buffer after a recorded write to that Variable through an array captured
   before the write (a stale snapshot) makes it non-replayable.
 
@@ -387,6 +389,10 @@ def _optimizer_writes(args, kwargs):
     return out
 
 
+def _metric_writes(args, kwargs):
+    return list(args[0].variables)
+
+
 def _no_writes(args, kwargs):
     return []
 
@@ -415,6 +421,13 @@ def install():
     try:
         from .keras import layers as _kl
         _kl.Dropout._uniform = _opaque(_kl.Dropout._uniform, _no_writes)
+        from .keras import metrics as _km
+        for cls in list(vars(_km).values()):     # metrics compute on raw arrays: each method one recorded call
+            if isinstance(cls, type) and issubclass(cls, _km.Metric):
+                for name, writes in (("update_state", _metric_writes), ("reset_state", _metric_writes),
+                                     ("result", _no_writes)):
+                    if name in cls.__dict__:
+                        setattr(cls, name, _opaque(cls.__dict__[name], writes))
     except ImportError:       # pragma: no cover
         pass
     real = _b.to_host

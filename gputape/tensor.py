@@ -510,6 +510,8 @@ def _slice_write(t, how, value, read_value):
         raise AttributeError(f"'Tensor' object has no attribute '{how}': only Variables, and slices read "
                              f"from a Variable (v[1].{how}(...)), can be assigned to")
     _, var, key = got
+    if _state.capture is not None:          # gputape.function: a slice write is not recorded (replay.py)
+        _state.capture.fail(f"a write to a slice of Variable '{var.name}' ({how})")
     from .ops.shape import _norm_key
     k = _norm_key(key)
     cur = var._v[k]

@@ -375,3 +375,37 @@ def test_variable_arguments_are_read_by_identity():
         assert f(a, tf.constant(2.0)).numpy().tolist() == [3.0, 6.0]
         assert f(b, tf.constant(2.0)).numpy().tolist() == [21.0, 42.0]
     assert f.experimental_get_tracing_count() == 1
+
+
+def test_metrics_inside_replay_like_eager():
+    m_e, m_f = tf.keras.metrics.SparseCategoricalAccuracy(), tf.keras.metrics.SparseCategoricalAccuracy()
+    mean_e, mean_f = tf.keras.metrics.Mean(), tf.keras.metrics.Mean()
+
+    def body(m, mean, y, logits):
+        m.update_state(y, logits)
+        mean.update_state(tf.reduce_sum(logits))
+        return m.result(), mean.result()
+    f = tf.function(lambda y, logits: body(m_f, mean_f, y, logits))
+    rng = np.random.default_rng(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for _ in range(5):
+            y = tf.constant(rng.integers(0, 3, 8))
+            logits = tf.constant(rng.standard_normal((8, 3)).astype(np.float32))
+            a = body(m_e, mean_e, y, logits)
+            b = f(y, logits)
+            assert all(np.array_equal(p.numpy(), q.numpy()) for p, q in zip(a, b))
+    assert f.experimental_get_tracing_count() == 1
+
+
+def test_slice_write_with_a_recorded_assign_still_falls_back():
+    v = tf.Variable([1.0, 2.0])
+
+    @tf.function
+    def f(x):
+        v.assign(v * x)
+        v[0].assign(x)
+        return v + 0.0
+    with pytest.warns(RuntimeWarning, match="slice"):
+        f(tf.constant(2.0))
+    assert f(tf.constant(3.0)).numpy().tolist() == [3.0, 12.0]
