@@ -609,8 +609,9 @@ class Function:
             prog = _EAGER
             trace.program = f"runs eagerly: {reason}"
             if "host" in reason:
-                how = ("avoid the host read: use gputape.cond / gputape.where on tensors, or pass Python values "
-                       "as arguments")
+                how = ("avoid the host read: select with gputape.where (both sides computed on the device; "
+                       "gputape.cond and while_loop read their predicate on the host, as TF's eager ones), or "
+                       "pass the deciding values as Python arguments")
             else:
                 how = "compute the value with gputape ops"
             warnings.warn(f"gputape.function '{self._name}': this input signature runs eagerly on every call "
