@@ -64,7 +64,7 @@ from . import nest as _nest
 from . import replay as _replay
 from .dtypes import as_dtype, float32
 from .state import state as _state
-from .tensor import Variable, TensorShape, _Base, convert_to_tensor
+from .tensor import Tensor, Variable, TensorShape, _Base, convert_to_tensor
 
 
 class TensorSpec:
@@ -152,12 +152,23 @@ class _Leaf(tuple):
 _LITERALS = (type(None), bool, int, float, complex, str, bytes)
 
 
+_DTNAMES = {}
+
+
+def _dtname(d):
+    """``d.name`` (NumPy computes it on every access), cached per dtype."""
+    n = _DTNAMES.get(d)
+    if n is None:
+        n = _DTNAMES[d] = d.name
+    return n
+
+
 def _encode(value):
     """A hashable key for one argument: tensors by shape and dtype, Python values by value."""
     if isinstance(value, Variable):
-        return _Leaf("variable", tuple(value._v.shape), value._v.dtype.name)
+        return _Leaf("variable", tuple(value._v.shape), _dtname(value._v.dtype))
     if isinstance(value, _Base):
-        return _Leaf("tensor", tuple(value._v.shape), value._v.dtype.name)
+        return _Leaf("tensor", tuple(value._v.shape), _dtname(value._v.dtype))
     if isinstance(value, np.ndarray):
         return _Leaf("tensor", tuple(value.shape), value.dtype.name)
     if isinstance(value, TensorSpec):
@@ -258,7 +269,8 @@ def _describe_output(out):
 # ---------------------------------------------------------------- traces
 class _Trace:
     """One input signature this function was traced for, and what the tracing call saw."""
-    __slots__ = ("key", "names", "relaxed", "outputs", "ops", "host_reads", "calls", "concrete", "seq", "program")
+    __slots__ = ("key", "names", "relaxed", "outputs", "ops", "host_reads", "calls", "concrete", "seq", "program",
+                 "has_var")
 
     def __init__(self, key, names, relaxed, seq):
         self.key, self.names, self.relaxed, self.seq = key, names, relaxed, seq
@@ -267,6 +279,7 @@ class _Trace:
         self.calls = 0
         self.concrete = False         # made by get_concrete_function: not run yet
         self.program = None           # what replays it (replay.Program.describe()) or why it runs eagerly
+        self.has_var = None           # whether a Variable is among the arguments (programs keyed by identity)
 
 
 class _TraceRecorder:
@@ -454,6 +467,11 @@ class Function:
             self._signature = inspect.signature(python_function)
         except (TypeError, ValueError):
             self._signature = None
+        self._n_simple, self._simple_names = -1, ()
+        if self._signature is not None:
+            ps = list(self._signature.parameters.values())
+            if all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in ps):
+                self._n_simple, self._simple_names = len(ps), tuple(p.name for p in ps)
         try:
             self._stats_key = _detector_key(python_function, self)
             weakref.ref(self._stats_key)
@@ -507,17 +525,17 @@ class Function:
         if bound is None:                       # the arguments do not fit: let Python say why
             return self._python_function(*args, **kwargs)
         args, kwargs, key, names = bound
-        if _has_variable(key):
-            # a program reads the very Variables it was recorded with: Variable arguments by identity
-            key = (key, tuple(id(v) for v in _input_leaves((args, kwargs)) if isinstance(v, Variable)))
-            tkey = key[0]
-        else:
-            tkey = key
         with self._lock:
-            trace = self._lookup(tkey)
+            trace = self._lookup(key)
             new = trace is None or trace.concrete
             if trace is None:
-                trace = self._add_trace(tkey, names)
+                trace = self._add_trace(key, names)
+        if trace.has_var is None:
+            trace.has_var = _has_variable(key)
+        if trace.has_var:
+            # a program reads the very Variables it was recorded with: Variable arguments by identity
+            key = (key, tuple(id(v) for v in _input_leaves((args, kwargs)) if isinstance(v, Variable)))
+        with self._lock:
             prog = None if new else self._programs.get(key)
             if prog is not None:
                 self._programs.move_to_end(key)
@@ -528,8 +546,11 @@ class Function:
 
     def _replay(self, trace, prog, args, kwargs):
         """Run the recorded program of this exact signature on the new arguments' arrays."""
-        ins, arg_vars = [], []
-        _array_leaves((args, kwargs), ins, arg_vars)
+        if not kwargs and all(type(a) is Tensor for a in args):
+            ins = [a._v for a in args]
+        else:
+            ins, arg_vars = [], []
+            _array_leaves((args, kwargs), ins, arg_vars)
         if _b.name == "cupy" and CUDA_GRAPHS:       # the first replay captures CUDA graphs (cuda_graph.py)
             runner = prog.graph
             if runner is None:
@@ -625,6 +646,9 @@ class Function:
     def _bind(self, args, kwargs):
         """(args, kwargs, key, names) with input_signature conversions applied, or None if binding fails."""
         sig = self._signature
+        if not kwargs and len(args) == self._n_simple and self._input_signature is None:
+            # positional arguments filling every parameter (no *args, **kwargs or keyword-only ones)
+            return args, kwargs, tuple(map(_encode, args)), self._simple_names
         if sig is None:
             names = [f"arg{i}" for i in range(len(args))] + sorted(kwargs)
             values = list(args) + [kwargs[k] for k in sorted(kwargs)]

@@ -460,13 +460,14 @@ class Program:
         self.consts = dict(rec.const)
         self.outs = outs
         self.steps = [_compile(c) for c in code]
+        self._template = [None] * self.nslots      # the register file with the constants in place
+        for s, a in self.consts.items():
+            self._template[s] = a
         self.graph = None          # CuPy: a captured CUDA graph (see cuda_graph.py)
         self.externals = rec.externals[:]
 
     def run(self, in_arrays, arg_vars):
-        r = [None] * self.nslots
-        for s, a in self.consts.items():
-            r[s] = a
+        r = self._template[:]
         for s, a in zip(self.in_slots, in_arrays):
             r[s] = a
         V = self.vars
