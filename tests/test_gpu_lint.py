@@ -398,6 +398,7 @@ CACHE_ALLOW = {
     ("kernels.py", "_modules"): "file -> compiled CUDA module: CuPy's only, nothing of NumPy's",
     ("kernels.py", "_sources"): "file -> kernel source text: host strings",
     ("kernels.py", "launch_counts"): "kernel name -> launch count: host integers",
+    ("function.py", "_DTNAMES"): "numpy dtype -> its name: host strings, no arrays (issue 12)",
     ("replay.py", "_ALL_VARIABLES"): "id -> weakref of each live Variable: holds no arrays (issue 12)",
     ("tensor.py", "_SLICES"): "id(tensor) -> (weakref, variable, key): holds no arrays",
     ("ops/indexing.py", "_PATHS"): "(equation, shapes) -> numpy.einsum_path's contraction list: host tuples, no arrays",
