@@ -409,3 +409,36 @@ def test_slice_write_with_a_recorded_assign_still_falls_back():
     with pytest.warns(RuntimeWarning, match="slice"):
         f(tf.constant(2.0))
     assert f(tf.constant(3.0)).numpy().tolist() == [3.0, 12.0]
+
+
+def test_np_asarray_of_a_traced_value_falls_back_and_jit_compile_replays():
+    f = tf.function(lambda x: x * float(np.asarray(x).sum()))
+    with pytest.warns(RuntimeWarning, match="host"):
+        f(tf.constant([1.0, 2.0]))
+    assert f(tf.constant([2.0, 2.0])).numpy().tolist() == [8.0, 8.0]
+    calls = []
+    g = tf.function(lambda x: calls.append(1) or x * 2.0, jit_compile=True)
+    for k in range(3):
+        assert g(tf.constant(float(k))).numpy() == 2.0 * k
+    assert len(calls) == 1 and g.jit_compile is True
+
+
+def test_threads_share_a_replayed_function():
+    import threading
+    f = tf.function(lambda x: tf.tanh(x) * 3.0 + x)
+    f(tf.constant(np.zeros(64, np.float32)))
+    errors = []
+
+    def work(seed):
+        rng = np.random.default_rng(seed)
+        for _ in range(50):
+            a = rng.standard_normal(64).astype(np.float32)
+            x = tf.constant(a)
+            if not np.array_equal(f(x).numpy(), (tf.tanh(x) * 3.0 + x).numpy()):
+                errors.append(seed)
+    ts = [threading.Thread(target=work, args=(s,)) for s in range(4)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert errors == [] and f.experimental_get_tracing_count() == 1
