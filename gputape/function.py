@@ -300,6 +300,23 @@ class _TraceRecorder:
         if self.parent is not None:
             self.parent.host_read(tensor)
 
+    # the other hooks of replay.Recorder: only passed on to an enclosing recorder
+    def _forward(name):
+        def hook(self, *args):
+            if self.parent is not None:
+                getattr(self.parent, name)(*args)
+        hook.__name__ = name
+        return hook
+
+    raw_host_read = _forward("raw_host_read")
+    constant = _forward("constant")
+    shape_constant = _forward("shape_constant")
+    converted = _forward("converted")
+    fail = _forward("fail")
+    opaque_begin = _forward("opaque_begin")
+    opaque_end = _forward("opaque_end")
+    del _forward
+
 
 _SINGLETON = ("tf.function only supports singleton tf.Variables created on the first call. Make sure the "
               "tf.Variable is only created once or created outside tf.function.")

@@ -442,3 +442,19 @@ def test_threads_share_a_replayed_function():
     for t in ts:
         t.join()
     assert errors == [] and f.experimental_get_tracing_count() == 1
+
+
+def test_concrete_functions_and_replay_off_run_every_hook(monkeypatch, capsys):
+    @tf.function
+    def f(x):
+        tf.print("p", x)
+        return x * tf.constant(2.0) + tf.ones_like(x)
+    c = f.get_concrete_function(tf.TensorSpec([2], tf.float32))
+    assert c(tf.constant([1.0, 2.0])).numpy().tolist() == [3.0, 5.0]
+    inner = tf.function(lambda x: f(x) + 1.0)
+    assert inner(tf.constant([1.0, 1.0])).numpy().tolist() == [4.0, 4.0]
+    monkeypatch.setattr(_fn, "REPLAY", False)
+    g = tf.function(lambda x: tf.constant([1.0, 1.0]) * x)
+    g(tf.constant(2.0))
+    assert g(tf.constant(3.0)).numpy().tolist() == [3.0, 3.0]
+    assert capsys.readouterr().err.count("p ") == 2
