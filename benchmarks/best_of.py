@@ -18,7 +18,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import workloads as W  # noqa: E402
 
-CALLS = {"W1": 300, "W2": 100, "W3": 20, "W4": 300, "W5": 100}
+CALLS = {"W1": 300, "W2": 100, "W2S": 100, "W3": 20, "W4": 300, "W5": 100}
 
 
 def main(argv=None):

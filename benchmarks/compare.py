@@ -253,6 +253,12 @@ def key_figures(results):
         v = get(w, "gputape", "ratio_vs_floor")
         if v is not None:
             out[f"{w} gputape eager / {results[w]['floor']} floor"] = {"value": v}
+    # issue 12: the step under gputape.function against the hand-written floor
+    for w, goal in (("W1", 1.5), ("W2", 1.1), ("W2S", None)):
+        v = get(w, "gputape_fn", "ratio_vs_floor")
+        if v is not None:
+            out[f"{w} gputape function / {results[w]['floor']} floor"] = (
+                {"value": v, "goal": f"<= {goal}", "met": v <= goal} if goal else {"value": v})
     v = get("W3", "gputape", "ratio_vs_floor")
     if v is not None:
         out["matmul overhead: gputape adds over the same NumPy calls (W3), %"] = {"value": (v - 1) * 100}

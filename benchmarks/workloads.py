@@ -48,6 +48,8 @@ WORKLOADS = collections.OrderedDict((w.key, w) for w in [
              "25 x (sin, *1.01, +0.1, tanh) on a float32[16] vector, reduce_sum, d/dx under a tape", 1, 2e-3),
     Workload("W2", "MLP 64-128-128-10 train step (Adam)",
              "batch 128 of 8x8 digits, relu, sparse softmax cross-entropy from logits, Adam(1e-3) applied", 3, 2e-3),
+    Workload("W2S", "MLP 64-128-128-10 train step (plain SGD)",
+             "W2 with SGD(1e-3) instead of Adam: the anchors' W2 variant (issue 12 reports both)", 3, 2e-3),
     Workload("W3", "MLP 1024-2048-2048-10 train step (SGD)",
              "batch 512 of random data, relu, sparse softmax cross-entropy from logits, SGD(0.01) applied", 3, 2e-3),
     Workload("W4", "Hessian-vector product",
@@ -214,7 +216,7 @@ def data(key):
     rng = np.random.default_rng(1234)
     if key == "W1":
         return {"x": (0.5 * rng.standard_normal(16)).astype(F32)}
-    if key == "W2":
+    if key in ("W2", "W2S"):
         sizes, batch = (64, 128, 128, 10), 128
         try:
             from sklearn.datasets import load_digits
@@ -246,7 +248,7 @@ def data(key):
     raise KeyError(key)
 
 
-OPTIMIZER = {"W2": ("adam", 1e-3), "W3": ("sgd", 1e-2)}
+OPTIMIZER = {"W2": ("adam", 1e-3), "W2S": ("sgd", 1e-3), "W3": ("sgd", 1e-2)}
 ADAM = dict(beta_1=0.9, beta_2=0.999, epsilon=1e-7)
 
 
@@ -599,7 +601,8 @@ def _w5(peer):
 
 # ---------------------------------------------------------------- entry points
 
-_BUILDERS = {"W1": _w1, "W2": lambda p: _mlp("W2", p), "W3": lambda p: _mlp("W3", p), "W4": _w4, "W5": _w5}
+_BUILDERS = {"W1": _w1, "W2": lambda p: _mlp("W2", p), "W2S": lambda p: _mlp("W2S", p), "W3": lambda p: _mlp("W3", p),
+             "W4": _w4, "W5": _w5}
 
 
 def build(key, peer):

@@ -524,6 +524,12 @@ def train(model="mlp", backend=None, epochs=20, batch_size=64, optimizer="adam",
         "traces": ({"train_step": train_step.experimental_get_tracing_count(),
                     "evaluate": evaluate.experimental_get_tracing_count()} if function else None),
     }
+    if function:
+        # issue 12: what each signature replays, and one step timed both ways after training (the
+        # history above is already final; these extra steps only move the discarded weights)
+        metrics["replay"] = {"train_step": train_step._replay_report(), "evaluate": evaluate._replay_report()}
+        xb, yb = next(iter(dataset))          # one full batch of the pipeline (the same signature as training)
+        metrics["step_ms"] = _step_speed(tf, train_step, xb, yb)
     png = out_dir / "curves.png"
     _plot(hist, png, f"{model} on digits, {optimizer} lr={lr:g}, {name}")
     metrics["timing"] = {"train_s": round(train_s, 3), "per_epoch_s": [round(t, 4) for t in epoch_s],
@@ -545,6 +551,21 @@ def epochs_done_examples(n, first, epochs, rank, ranks, batch_size):
         size = min(batch_size, n - i * batch_size)
         per_epoch += size * (rank + 1) // ranks - size * rank // ranks
     return per_epoch * max(0, epochs - first + 1)
+def _step_speed(tf, step, x, y, calls=10, rounds=5):
+    """Median milliseconds of one train step run eagerly and replayed (``gputape.function``), paired
+    round by round; each sample ends with a host read so device work is counted."""
+    import statistics
+    eager = step.python_function
+    out = {"eager": [], "function": []}
+    for _ in range(rounds):
+        for name, fn in (("eager", eager), ("function", step)):
+            t0 = time.perf_counter()
+            for _ in range(calls):
+                loss, _c = fn(x, y)
+            float(loss)
+            out[name].append((time.perf_counter() - t0) * 1e3 / calls)
+    e, f = statistics.median(out["eager"]), statistics.median(out["function"])
+    return {"eager": round(e, 4), "function": round(f, 4), "speedup": round(e / f, 3)}
 
 
 def _plot(hist, path, title):
@@ -625,6 +646,10 @@ def _cmd_train(args):
         d = m["distributed"]
         print(f"{d['ranks']} ranks over {d['backend']}: "
               + ", ".join(f"rank {r} {v:g} examples/s" for r, v in enumerate(d["examples_per_s_per_rank"])))
+    if m.get("step_ms"):
+        sm = m["step_ms"]
+        print(f"train step: {sm['function']:.3g} ms under gputape.function vs {sm['eager']:.3g} ms eager "
+              f"({sm['speedup']:.2f}x); replay: {'; '.join(m['replay']['train_step']) or 'none'}")
     print(f"wrote {m['files']['plot']} and {m['files']['metrics']}")
     return 0
 

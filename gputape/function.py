@@ -1,8 +1,27 @@
-"""``gputape.function``: tf.function's surface with eager semantics.
+"""``gputape.function``: tf.function's tracing, with the traced call replayed on arrays (issue 12).
 
-Every call runs the Python function eagerly, so results are bit-equal to the undecorated function,
-tapes inside and outside it work as in eager mode, and Python control flow sees concrete values
-(``.numpy()`` works inside, unlike in TensorFlow).  What is kept from tf.function is everything a
+The first call for an input signature runs the Python function eagerly while ``gputape.replay``
+records the flat program of primitive computations it performs (forward ops, the backward sweep of
+the tapes inside it, optimizer steps, Variable assignments, random draws, ``tf.print``) over array
+slots.  Later calls with the same signature (the exact shapes, dtypes and Python values) replay that
+program on the new arguments' arrays: no Tensor objects, no tape bookkeeping, no Python body -- so
+Python side effects (``print``) happen at trace time only, as in TF, while ``tf.print`` prints on
+every call.  Replays read Variables' current buffers, draw new random numbers from the same streams
+as eager calls, and give results bit-equal to eager calls.  On CuPy the first replay captures the
+program's runs of ops as CUDA graphs (``gputape.cuda_graph``).  ``jit_compile=True`` is accepted and
+means the same replay (nothing is compiled further).
+
+A signature whose trace cannot be replayed exactly -- a host read of a traced value (``.numpy()``,
+``float()``, ``if`` on a tensor), an op with a data-dependent output shape, a value computed by a path
+the recorder does not see, an unrecorded Variable write (see ``gputape.replay``) -- runs eagerly on
+every call, with one warning naming the reason and the line.  A call made while a GradientTape (or
+another recorder, or check_numerics) is active runs eagerly too, so that the outer tape sees its ops.
+A call that created Variables is not replayed next time (the body runs again and may fail with TF's
+"singleton" ValueError, as below); a tensor captured from outside the function is confirmed as a
+constant by the second call, which also runs the body.  ``REPLAY = False`` in this module
+(``sys.modules["gputape.function"]``) turns replay off.
+
+What is kept from tf.function is everything a
 TensorFlow program can observe about tracing:
 
 - one trace per input signature: shapes and dtypes of tensor arguments (Variables and numpy arrays
@@ -12,7 +31,7 @@ TensorFlow program can observe about tracing:
   (the second shape seen for an argument relaxes it to ``None``);
 - ``experimental_get_tracing_count()``, ``trace_count``, ``pretty_printed_concrete_signatures()``;
 - Variables may be created on the first call only; a later call that creates one raises TF's
-  ValueError (checked when that call returns, since here the Python body runs on every call).  Only
+  ValueError (checked when a call that runs the body returns).  Only
   Variables made by the calling thread count (a per-thread count, ``gputape.state``), so other threads
   creating Variables meanwhile never make a call fail; calls that started before any call finished
   are all first calls.
@@ -36,11 +55,16 @@ import logging
 import threading
 import weakref
 
+import warnings
+
 import numpy as np
 
+from . import backend as _b
+from . import nest as _nest
+from . import replay as _replay
 from .dtypes import as_dtype, float32
 from .state import state as _state
-from .tensor import Variable, TensorShape, _Base, convert_to_tensor
+from .tensor import Tensor, Variable, TensorShape, _Base, convert_to_tensor
 
 
 class TensorSpec:
@@ -128,12 +152,23 @@ class _Leaf(tuple):
 _LITERALS = (type(None), bool, int, float, complex, str, bytes)
 
 
+_DTNAMES = {}
+
+
+def _dtname(d):
+    """``d.name`` (NumPy computes it on every access), cached per dtype."""
+    n = _DTNAMES.get(d)
+    if n is None:
+        n = _DTNAMES[d] = d.name
+    return n
+
+
 def _encode(value):
     """A hashable key for one argument: tensors by shape and dtype, Python values by value."""
     if isinstance(value, Variable):
-        return _Leaf("variable", tuple(value._v.shape), value._v.dtype.name)
+        return _Leaf("variable", tuple(value._v.shape), _dtname(value._v.dtype))
     if isinstance(value, _Base):
-        return _Leaf("tensor", tuple(value._v.shape), value._v.dtype.name)
+        return _Leaf("tensor", tuple(value._v.shape), _dtname(value._v.dtype))
     if isinstance(value, np.ndarray):
         return _Leaf("tensor", tuple(value.shape), value.dtype.name)
     if isinstance(value, TensorSpec):
@@ -234,7 +269,8 @@ def _describe_output(out):
 # ---------------------------------------------------------------- traces
 class _Trace:
     """One input signature this function was traced for, and what the tracing call saw."""
-    __slots__ = ("key", "names", "relaxed", "outputs", "ops", "host_reads", "calls", "concrete", "seq")
+    __slots__ = ("key", "names", "relaxed", "outputs", "ops", "host_reads", "calls", "concrete", "seq", "program",
+                 "has_var")
 
     def __init__(self, key, names, relaxed, seq):
         self.key, self.names, self.relaxed, self.seq = key, names, relaxed, seq
@@ -242,6 +278,8 @@ class _Trace:
         self.ops = self.host_reads = None
         self.calls = 0
         self.concrete = False         # made by get_concrete_function: not run yet
+        self.program = None           # what replays it (replay.Program.describe()) or why it runs eagerly
+        self.has_var = None           # whether a Variable is among the arguments (programs keyed by identity)
 
 
 class _TraceRecorder:
@@ -262,6 +300,23 @@ class _TraceRecorder:
         if self.parent is not None:
             self.parent.host_read(tensor)
 
+    # the other hooks of replay.Recorder: only passed on to an enclosing recorder
+    def _forward(name):
+        def hook(self, *args):
+            if self.parent is not None:
+                getattr(self.parent, name)(*args)
+        hook.__name__ = name
+        return hook
+
+    raw_host_read = _forward("raw_host_read")
+    constant = _forward("constant")
+    shape_constant = _forward("shape_constant")
+    converted = _forward("converted")
+    fail = _forward("fail")
+    opaque_begin = _forward("opaque_begin")
+    opaque_end = _forward("opaque_end")
+    del _forward
+
 
 _SINGLETON = ("tf.function only supports singleton tf.Variables created on the first call. Make sure the "
               "tf.Variable is only created once or created outside tf.function.")
@@ -269,6 +324,70 @@ _NON_FIRST = "Creating variables on a non-first call to a function decorated wit
 
 MAX_TRACES = 256
 """The most traces one Function keeps (least recently used ones are dropped; see the module docstring)."""
+
+REPLAY = True
+"""Replay recorded programs (set False to run every call eagerly, as before issue 12)."""
+CUDA_GRAPHS = True
+"""On CuPy, capture a replayed program's op runs as CUDA graphs (gputape.cuda_graph)."""
+_EAGER = object()      # a signature whose program cannot be replayed: it runs eagerly on every call
+
+
+class _Pending:
+    """A recorded signature whose captured arrays of unknown origin are checked on its next call."""
+    __slots__ = ("externals",)
+
+    def __init__(self, externals):
+        self.externals = externals
+
+
+def _tensor_args(x):
+    """NumPy array arguments become Tensors, as tf.function converts them."""
+    if type(x) is np.ndarray:
+        return convert_to_tensor(x)
+    if isinstance(x, tuple) and hasattr(x, "_fields"):
+        return type(x)(*[_tensor_args(e) for e in x])
+    if isinstance(x, (list, tuple)):
+        return type(x)(_tensor_args(e) for e in x)
+    if isinstance(x, dict):
+        return type(x)((k, _tensor_args(v)) for k, v in x.items()) if type(x) is not dict else \
+            {k: _tensor_args(v) for k, v in x.items()}
+    return x
+
+
+def _has_variable(key):
+    if isinstance(key, _Leaf):
+        return key.kind == "variable"
+    return isinstance(key, tuple) and any(_has_variable(k) for k in key if isinstance(k, tuple))
+
+
+def _walk_leaves(x, fn):
+    if isinstance(x, (_Base, np.ndarray)):
+        fn(x)
+    elif isinstance(x, (list, tuple)):
+        for e in x:
+            _walk_leaves(e, fn)
+    elif isinstance(x, dict):
+        for k in sorted(x, key=repr):
+            _walk_leaves(x[k], fn)
+
+
+def _input_leaves(x):
+    out = []
+    _walk_leaves(x, out.append)
+    return out
+
+
+def _array_leaves(x, ins, arg_vars):
+    """The arrays of tensor arguments (NumPy arrays as they are) and the Variable arguments, in leaf order."""
+    def take(e):
+        if isinstance(e, Variable):
+            arg_vars.append(e)
+        elif isinstance(e, _Base):
+            ins.append(e._v)
+        else:
+            ins.append(_b.get_xp().asarray(e))
+    _walk_leaves(x, take)
+
 
 # TF 2.21's frequent-retracing rule (tensorflow/python/eager/polymorphic_function), recorded in
 # tests/tf_fixtures/runtime.json
@@ -341,7 +460,8 @@ def _note_call(function, traced):
 
 
 class Function:
-    """A callable with tf.function's tracing bookkeeping that runs its Python function eagerly."""
+    """A callable with tf.function's tracing bookkeeping that traces its Python function once per input
+    signature and replays the recorded program afterwards (see the module docstring)."""
 
     def __init__(self, python_function, input_signature=None, autograph=True, jit_compile=None,
                  reduce_retracing=False, name=None):
@@ -355,6 +475,7 @@ class Function:
         self._jit_compile = jit_compile
         self._reduce_retracing = bool(reduce_retracing)
         self._traces = collections.OrderedDict()  # key -> _Trace, least recently used first
+        self._programs = collections.OrderedDict()  # exact key -> replay.Program or _EAGER (LRU)
         self._n_traced = 0                        # traces ever made (TF's tracing count)
         self._lock = threading.Lock()             # guards _traces (threads may share a Function)
         self._initialized = False
@@ -363,6 +484,11 @@ class Function:
             self._signature = inspect.signature(python_function)
         except (TypeError, ValueError):
             self._signature = None
+        self._n_simple, self._simple_names = -1, ()
+        if self._signature is not None:
+            ps = list(self._signature.parameters.values())
+            if all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in ps):
+                self._n_simple, self._simple_names = len(ps), tuple(p.name for p in ps)
         try:
             self._stats_key = _detector_key(python_function, self)
             weakref.ref(self._stats_key)
@@ -421,13 +547,53 @@ class Function:
             new = trace is None or trace.concrete
             if trace is None:
                 trace = self._add_trace(key, names)
-        return self._run(trace, new, args, kwargs)
+        if trace.has_var is None:
+            trace.has_var = _has_variable(key)
+        if trace.has_var:
+            # a program reads the very Variables it was recorded with: Variable arguments by identity
+            key = (key, tuple(id(v) for v in _input_leaves((args, kwargs)) if isinstance(v, Variable)))
+        with self._lock:
+            prog = None if new else self._programs.get(key)
+            if prog is not None:
+                self._programs.move_to_end(key)
+        if prog is not None and prog is not _EAGER and not _state.hooked and REPLAY and \
+                type(prog) is not _Pending and prog.backend == _b.name:
+            return self._replay(trace, prog, args, kwargs)
+        return self._run(trace, new, args, kwargs, key=key if prog is None or type(prog) is _Pending else None)
 
-    def _run(self, trace, new, args, kwargs, note=True):
+    def _replay(self, trace, prog, args, kwargs):
+        """Run the recorded program of this exact signature on the new arguments' arrays."""
+        if not kwargs and all(type(a) is Tensor for a in args):
+            ins = [a._v for a in args]
+        else:
+            ins, arg_vars = [], []
+            _array_leaves((args, kwargs), ins, arg_vars)
+        if _b.name == "cupy" and CUDA_GRAPHS:       # the first replay captures CUDA graphs (cuda_graph.py)
+            runner = prog.graph
+            if runner is None:
+                from . import cuda_graph
+                runner = prog.graph = cuda_graph.GraphRunner(prog)
+            leaves = runner.run(ins, ())
+        else:
+            leaves = prog.run(ins, ())
+        _note_call(self, False)
+        trace.calls += 1
+        return _nest.pack_sequence_as(prog.structure, leaves) if prog.structure is not None else leaves[0]
+
+    def _run(self, trace, new, args, kwargs, note=True, key=None):
         first = not self._initialized        # calls that start before any call has finished are first calls
         before = _state.variables_created     # this thread's count: other threads' Variables do not matter
         prev = _state.capture
-        rec = _TraceRecorder(prev) if new else None
+        record = key is not None and REPLAY
+        if record:
+            _replay.install()
+            args, kwargs = _tensor_args(args), _tensor_args(kwargs)
+            rec = _replay.Recorder(prev, self._name)
+            ins, arg_vars = [], []
+            _array_leaves((args, kwargs), ins, arg_vars)
+            rec.add_inputs(_input_leaves((args, kwargs)))
+        else:
+            rec = _TraceRecorder(prev) if new else None
         if rec is not None:
             _state.capture = rec
         try:
@@ -449,11 +615,57 @@ class Function:
             trace.concrete = False
             trace.ops, trace.host_reads = rec.ops, rec.host_reads
             trace.outputs = _describe_output(out)
+        if record and after == before:
+            # a call that created Variables is not kept: the next call runs the body again (recording), so
+            # that a function creating Variables on every call fails there, as in TF
+            self._keep_program(key, rec, out, trace)
         return out
+
+    def _keep_program(self, key, rec, out, trace):
+        structure = out if _nest._is_seq(out) else None
+        leaves = _nest.flatten(out)
+        with self._lock:
+            old = self._programs.get(key)
+        try:
+            prog = rec.finish(out, leaves)
+            prog.structure = structure
+            trace.program = "replayed: " + prog.describe()
+            if prog.externals:
+                # arrays of unknown origin: captured constants if the next call sees the very same objects
+                # (that call runs the body again); an unrecorded computation would give new ones
+                if type(old) is not _Pending:
+                    prog = _Pending(prog.externals)
+                    trace.program = "recorded; the next call checks its captured tensors"
+                elif len(old.externals) != len(prog.externals) or any(
+                        a is not b for (a, _), (b, _) in zip(old.externals, prog.externals)):
+                    name = next((n for (a, n), (b, _) in zip(old.externals, prog.externals) if a is not b),
+                                prog.externals[0][1])
+                    raise _replay.NonReplayable(f"an input of {name} was computed by a path gputape.function "
+                                                f"cannot record (a new array on each call)", "")
+        except _replay.NonReplayable as e:
+            reason, site = e.args
+            prog = _EAGER
+            trace.program = f"runs eagerly: {reason}"
+            if "host" in reason:
+                how = ("avoid the host read: select with gputape.where (both sides computed on the device; "
+                       "gputape.cond and while_loop read their predicate on the host, as TF's eager ones), or "
+                       "pass the deciding values as Python arguments")
+            else:
+                how = "compute the value with gputape ops"
+            warnings.warn(f"gputape.function '{self._name}': this input signature runs eagerly on every call "
+                          f"(no replay): {reason}{' at ' + site if site else ''}. To replay it, {how}.",
+                          RuntimeWarning, stacklevel=4)
+        with self._lock:
+            self._programs[key] = prog
+            while len(self._programs) > MAX_TRACES:
+                self._programs.popitem(last=False)
 
     def _bind(self, args, kwargs):
         """(args, kwargs, key, names) with input_signature conversions applied, or None if binding fails."""
         sig = self._signature
+        if not kwargs and len(args) == self._n_simple and self._input_signature is None:
+            # positional arguments filling every parameter (no *args, **kwargs or keyword-only ones)
+            return args, kwargs, tuple(map(_encode, args)), self._simple_names
         if sig is None:
             names = [f"arg{i}" for i in range(len(args))] + sorted(kwargs)
             values = list(args) + [kwargs[k] for k in sorted(kwargs)]
@@ -524,6 +736,12 @@ class Function:
         while len(traces) > MAX_TRACES:       # bounded: drop the least recently used trace
             traces.popitem(last=False)
         return t
+
+    def _replay_report(self):
+        """One line per input signature recorded: what replays it, or why it runs eagerly (issue 12)."""
+        with self._lock:
+            traces = sorted(self._traces.values(), key=lambda t: t.seq)
+        return [f"trace {t.seq}: {t.program}" for t in traces if t.program is not None]
 
     # -- concrete functions and the report
     def get_concrete_function(self, *args, **kwargs):
@@ -662,7 +880,8 @@ def _tensor_kind(k):
 def function(func=None, input_signature=None, autograph=True, jit_compile=None, reduce_retracing=False,
              experimental_implements=None, experimental_autograph_options=None, experimental_attributes=None,
              experimental_relax_shapes=None, experimental_compile=None, experimental_follow_type_hints=None):
-    """Decorate a Python function as tf.function does; it runs eagerly, with identical results.
+    """Decorate a Python function as tf.function does: traced once per signature, then replayed (see the
+    module docstring), with results identical to eager calls.
 
     >>> @function
     ... def f(x):

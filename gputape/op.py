@@ -139,7 +139,10 @@ class Op:
             else:
                 vals = tuple(map(_getv, args))
         except AttributeError:
+            orig = args
             args, vals = _convert_args(self, args)
+            if _state.capture is not None:     # gputape.function: Python values became constants (replay.py)
+                _state.capture.converted(orig, args)
         sd = self.same_dtype
         al = self.allowed
         if sd is not None:

@@ -450,7 +450,7 @@ class GradientTape:
         xp = _b.get_xp()
         seeds = {}
         if _is_float(target):
-            seeds[id(target)] = _wrap(xp.eye(n, dtype=target._v.dtype).reshape((n,) + tshape))
+            seeds[id(target)] = _shape_const(_wrap(xp.eye(n, dtype=target._v.dtype).reshape((n,) + tshape)))
         src_ids = {id(s) for s in flat_sources if _is_float(s) and id(s) in self._tracked}
         try:
             cot = self._sweep(seeds, src_ids) if seeds else {}
@@ -499,7 +499,7 @@ class GradientTape:
         seeds = {}
         if _is_float(target):
             e = xp.eye(m, dtype=target._v.dtype).reshape((m, 1) + ys)
-            seeds[id(target)] = _wrap(xp.ascontiguousarray(xp.broadcast_to(e, (m, b) + ys)))
+            seeds[id(target)] = _shape_const(_wrap(xp.ascontiguousarray(xp.broadcast_to(e, (m, b) + ys))))
         try:
             cot = (self._sweep(seeds, {id(source)}) if seeds and _is_float(source) and id(source) in self._tracked
                    else {})
@@ -515,6 +515,13 @@ class GradientTape:
     def explain(self, target, source):
         """Why ``gradient(target, source)`` is (or is not) None, in words."""
         return _explain(self, target, source)
+
+
+def _shape_const(t):
+    """gputape.function: a seed that depends on shapes only is a constant of the traced signature."""
+    if _state.capture is not None:
+        _state.capture.shape_constant(t)
+    return t
 
 
 def _shape(s):

@@ -58,6 +58,8 @@ class _Base:
         return a[()] if a.ndim == 0 else a
 
     def __array__(self, dtype=None, copy=None):
+        if _state.capture is not None:      # gputape.function: a host read while tracing (see replay.py)
+            _state.capture.host_read(self)
         a = _b.to_host(self._v)
         return np.asarray(a, dtype=dtype)
 
@@ -268,6 +270,7 @@ def _wrap(v):
 
 _new = object.__new__
 _var_ids = itertools.count()
+_note_variable = [lambda v: None]      # replay.note_variable once gputape.replay is imported
 
 
 def variables_created():
@@ -306,6 +309,7 @@ class Variable(_Base):
         self._name = _state.name_scope + (name if name is not None else "Variable") + ":0"
         self._uid = next(_var_ids)
         _state.variables_created += 1     # per thread: gputape.function's check
+        _note_variable[0](self)           # gputape.function: the live Variables (replay.py checks writes)
         self._reads = []      # weakrefs to live read snapshots sharing self._v (copied before a write)
         if constraint is not None and not callable(constraint):
             raise ValueError(f"The `constraint` argument must be a callable. Received: {constraint!r}")
@@ -506,6 +510,8 @@ def _slice_write(t, how, value, read_value):
         raise AttributeError(f"'Tensor' object has no attribute '{how}': only Variables, and slices read "
                              f"from a Variable (v[1].{how}(...)), can be assigned to")
     _, var, key = got
+    if _state.capture is not None:          # gputape.function: a slice write is not recorded (replay.py)
+        _state.capture.fail(f"a write to a slice of Variable '{var.name}' ({how})")
     from .ops.shape import _norm_key
     k = _norm_key(key)
     cur = var._v[k]
@@ -1158,6 +1164,8 @@ def constant(value, dtype=None, shape=None, name=None):
                 raise TypeError(f"Eager execution of tf.constant with unsupported shape. Tried to convert "
                                 f"a value of {t._v.size} elements to shape {list(shape)}")
             t = _wrap(t._v.reshape(shape))
+    if _state.capture is not None:          # gputape.function: Python data became a constant (replay.py)
+        _state.capture.constant(value, t)
     return t
 
 
@@ -1181,9 +1189,13 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         a = _to_array(value, None, "convert_to_tensor")
         hint = _d.np_dtype(dtype_hint)
         if a.dtype.kind == hint.kind or (a.dtype.kind in "iu" and hint.kind == "f"):
-            return _wrap(_to_array(value, hint, "convert_to_tensor"))
-        return _wrap(a)
-    return _wrap(_to_array(value, _d.np_dtype(dtype), "convert_to_tensor"))
+            a = _to_array(value, hint, "convert_to_tensor")
+        t = _wrap(a)
+    else:
+        t = _wrap(_to_array(value, _d.np_dtype(dtype), "convert_to_tensor"))
+    if _state.capture is not None:          # gputape.function: Python data became a constant (replay.py)
+        _state.capture.constant(value, t)
+    return t
 
 
 def is_tensor(x):

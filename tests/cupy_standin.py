@@ -99,6 +99,9 @@ class StandinArray(np.ndarray):
 
     def _host(self, what):
         syncs.append((what, _site()))
+        if capturing:               # CUDA refuses a sync while a stream is being captured
+            raise RuntimeError(f"cudaErrorStreamCaptureUnsupported: {what} (a device->host sync) while a stream "
+                               f"is being captured (stand-in)")
         return self.view(np.ndarray)
 
     def get(self, stream=None, order="C", out=None):
@@ -429,7 +432,70 @@ def _set(self, arr, stream=None):
 
 StandinArray.set = _set
 cupy.empty = empty
-cupy.cuda = types.SimpleNamespace(Stream=Stream, Event=Event, get_current_stream=get_current_stream)
+
+
+# ---------------------------------------------------------------- CUDA graphs (stream capture)
+# A model of ``Stream.begin_capture``/``end_capture`` and ``cupy.cuda.Graph``: NumPy cannot record
+# kernels, so the work issued during a capture runs at once (CUDA would only record it) and a graph's
+# ``launch`` calls again the Python body gputape.cuda_graph attached to it (``_gputape_body``); a sync
+# while capturing raises, as CUDA does.  ``graph_events`` records ("begin" | "end" | "launch", stream).
+capturing = []
+graph_events = []
+
+
+class Graph:
+    def __init__(self, stream):
+        self.stream = stream
+        self._gputape_body = None
+
+    def launch(self, stream=None):
+        graph_events.append(("launch", stream))
+        if self._gputape_body is None:
+            raise RuntimeError("stand-in Graph: nothing attached to replay")
+        self._gputape_body()
+
+
+def _begin_capture(self, mode=None):
+    if self.is_null:
+        raise RuntimeError("cudaErrorStreamCaptureUnsupported: the null stream cannot be captured")
+    capturing.append(self)
+    graph_events.append(("begin", self))
+
+
+def _end_capture(self):
+    capturing.remove(self)
+    graph_events.append(("end", self))
+    return Graph(self)
+
+
+Stream.begin_capture = _begin_capture
+Stream.end_capture = _end_capture
+Stream.is_capturing = lambda self: self in capturing
+
+
+class MemoryPool:
+    def __init__(self):
+        self.mallocs = 0
+
+    def malloc(self, nbytes):
+        self.mallocs += 1
+        return None
+
+
+class _UsingAllocator:
+    def __init__(self, malloc):
+        self.malloc = malloc
+
+    def __enter__(self):
+        graph_events.append(("allocator", self.malloc))
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+cupy.cuda = types.SimpleNamespace(Stream=Stream, Event=Event, get_current_stream=get_current_stream, Graph=Graph,
+                                  MemoryPool=MemoryPool, using_allocator=_UsingAllocator)
 
 
 # ---------------------------------------------------------------- cupyx

@@ -68,6 +68,17 @@ ALLOW = {
     ("name-dispatch", "cli.py:_cmd_info", "d['backend'] == 'cupy'"): "`gputape info` prints the device rows",
     ("name-dispatch", "op.py:_full", "_b.name == 'cupy'"):
         "runs an op's CUDA kernel on the CuPy backend, whose arrays every Tensor holds (the plan _replan makes)",
+    ("name-dispatch", "function.py:__call__", "_b.name"):
+        "a recorded program replays only on the backend it was recorded on (issue 12)",
+    ("name-dispatch", "function.py:_replay", "_b.name == 'cupy'"):
+        "CUDA graphs (gputape.cuda_graph) exist only on the CuPy backend (issue 12)",
+    ("name-dispatch", "replay.py:__init__", "_b.name"): "records the backend a program was recorded on (issue 12)",
+    ("name-dispatch", "replay.py:_compile", "_b.name == 'cupy'"):
+        "replays op._full's dispatch: an op's CUDA kernel on the CuPy backend (issue 12)",
+    ("host-sync", "replay.py:_same", "bool(xp.array_equal(a, b, equal_nan=True))"):
+        "once per trace (not per call): was a Variable written by a path the recorder did not see (issue 12)",
+    ("host-sync", "replay.py:_same", "bool(xp.array_equal(a, b))"):
+        "once per trace (not per call): was a Variable written by a path the recorder did not see (issue 12)",
     # -- np-call
 }
 
@@ -388,6 +399,8 @@ CACHE_ALLOW = {
     ("kernels.py", "_modules"): "file -> compiled CUDA module: CuPy's only, nothing of NumPy's",
     ("kernels.py", "_sources"): "file -> kernel source text: host strings",
     ("kernels.py", "launch_counts"): "kernel name -> launch count: host integers",
+    ("function.py", "_DTNAMES"): "numpy dtype -> its name: host strings, no arrays (issue 12)",
+    ("replay.py", "_ALL_VARIABLES"): "id -> weakref of each live Variable: holds no arrays (issue 12)",
     ("tensor.py", "_SLICES"): "id(tensor) -> (weakref, variable, key): holds no arrays",
     ("ops/indexing.py", "_PATHS"): "(equation, shapes) -> numpy.einsum_path's contraction list: host tuples, no arrays",
 }

@@ -6,7 +6,10 @@
    against the same on NumPy and against a bare ``cupy.add``;
 3. the eager MLP training step 784-512-512-10, batch 128, Adam(1e-3), sparse softmax cross-entropy:
    gputape per-variable, gputape flat (``flat=True``), and PyTorch eager on the same device when it
-   imports (``foreach`` Adam, its default).  Median of 5 blocks of 50 steps, after 20 warm-up steps.
+   imports (``foreach`` Adam, its default).  Median of 5 blocks of 50 steps, after 20 warm-up steps;
+4. the same step under ``gputape.function`` (issue 12): traced, then replayed with its forward and
+   backward ops captured as a CUDA graph (per-variable and flat Adam), and its ratio to PyTorch eager
+   (target <= 0.3).
 
 Writes ``--json`` with every figure; prints a table.
 """
@@ -119,7 +122,7 @@ def mlp_data():
     return x, y, ws
 
 
-def mlp_gputape(cp, flat):
+def mlp_gputape(cp, flat, function=False):
     import gputape as tf
     tf.set_backend("cupy")
     x, y, ws = mlp_data()
@@ -136,6 +139,24 @@ def mlp_gputape(cp, flat):
         grads = tape.gradient(loss, vs)
         opt.apply_gradients(zip(grads, vs))
         return loss
+    if function:
+        # issue 12: the step traced once, then replayed with its forward and backward ops captured as a
+        # CUDA graph (gputape.cuda_graph); a capture or replay fallback (a RuntimeWarning) is a FAIL
+        import warnings
+        fn = tf.function(step)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            got = [float(fn()) for _ in range(5)]
+        vs_f = [v.numpy() for v in vs]
+        prog = next(iter(fn._programs.values()))
+        runner = getattr(prog, "graph", None)
+        if runner is None or runner.failed is not None or not runner.n_graphs:
+            raise RuntimeError(f"no CUDA graph captured: {getattr(runner, 'failed', None)}")
+        say("PASS", f"captured {runner.n_graphs} CUDA graph(s), {runner.launches} launches; first losses "
+                    f"{', '.join(f'{x:.5f}' for x in got)}; weights finite: "
+                    f"{all(np.isfinite(w).all() for w in vs_f)}")
+        fn()
+        return _time_steps(fn, cp.cuda.get_current_stream().synchronize)
     step()
     return _time_steps(step, cp.cuda.get_current_stream().synchronize)
 
@@ -172,11 +193,19 @@ def main():
         dispatch(cp)
     for label, fn in [("gputape eager, per-variable Adam", lambda: mlp_gputape(cp, False)),
                       ("gputape eager, flat Adam", lambda: mlp_gputape(cp, True)),
+                      ("gputape function (CUDA graph), per-variable Adam", lambda: mlp_gputape(cp, False, True)),
+                      ("gputape function (CUDA graph), flat Adam", lambda: mlp_gputape(cp, True, True)),
                       ("PyTorch eager, Adam (foreach)", mlp_torch)]:
         with item(f"MLP step {label}"):
             ms = fn()
             RESULTS["mlp_step_ms"][label] = ms
             say("PASS", f"MLP 784-512-512-10 b128 step: {label}", f"{ms:.3f} ms")
+    ms = RESULTS["mlp_step_ms"]
+    torch_ms = ms.get("PyTorch eager, Adam (foreach)")
+    for label in [k for k in ms if k.startswith("gputape function")]:
+        if torch_ms:       # issue 12's target: the captured step <= 0.3x PyTorch eager on the same device
+            r = ms[label] / torch_ms
+            say("PASS" if r <= 0.3 else "FAIL", f"{label} / PyTorch eager", f"{r:.3f} (target <= 0.3)")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(RESULTS, f, indent=1)

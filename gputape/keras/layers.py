@@ -1061,7 +1061,8 @@ class Dropout(Layer):
                 raise ValueError(f"Dropout: noise_shape {self.noise_shape} must have rank {len(shape)} to match "
                                  f"inputs of shape {shape}")
             shape = tuple(s if d is None else d for d, s in zip(self.noise_shape, shape))
-        keep = convert_to_tensor(self._uniform(shape) >= np.float32(self.rate))
+        # the comparison as an op (same values as NumPy's >=), so gputape.function records it (replay.py)
+        keep = _ops.greater_equal(convert_to_tensor(self._uniform(shape)), np.float32(self.rate))
         if shape != tuple(inputs.shape):
             keep = _ops.broadcast_to(keep, tuple(inputs.shape))
         scaled = _ops.multiply(inputs, 1.0 / (1.0 - self.rate))

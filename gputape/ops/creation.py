@@ -11,6 +11,7 @@ from .. import checks
 from ..dtypes import np_dtype
 from ..errors import InvalidArgumentError
 from ..tensor import _wrap, _Base, convert_to_tensor, Tensor
+from ..state import state as _state
 
 _F32 = np.dtype(np.float32)
 
@@ -26,7 +27,7 @@ def zeros(shape, dtype=None, name=None):
     shp = _shape_of(shape, "zeros")
     npd = np_dtype(dtype) or _F32
     checks.check_size(shp, npd, "zeros")
-    return _wrap(_b.get_xp().zeros(shp, dtype=npd))
+    return _shape_const(_wrap(_b.get_xp().zeros(shp, dtype=npd)))
 
 
 def ones(shape, dtype=None, name=None):
@@ -34,12 +35,19 @@ def ones(shape, dtype=None, name=None):
     shp = _shape_of(shape, "ones")
     npd = np_dtype(dtype) or _F32
     checks.check_size(shp, npd, "ones")
-    return _wrap(_b.get_xp().ones(shp, dtype=npd))
+    return _shape_const(_wrap(_b.get_xp().ones(shp, dtype=npd)))
 
 
 def ones_like(input, dtype=None, name=None):
     v = input._v if isinstance(input, _Base) else convert_to_tensor(input)._v
-    return _wrap(_b.get_xp().ones(v.shape, dtype=np_dtype(dtype) or v.dtype))
+    return _shape_const(_wrap(_b.get_xp().ones(v.shape, dtype=np_dtype(dtype) or v.dtype)))
+
+
+def _shape_const(t):
+    """gputape.function: ``t`` depends on a shape and dtype only, a constant of the traced signature."""
+    if _state.capture is not None:
+        _state.capture.shape_constant(t)
+    return t
 
 
 def fill(dims, value, name=None):

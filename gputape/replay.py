@@ -1,0 +1,661 @@
+"""``gputape.function``'s tracer and replayer: the flat program of one call, run again on ``xp`` arrays.
+
+While a new input signature is traced, ``state.capture`` is a ``Recorder``.  It sees
+
+- every op the dispatch runs (``op._hooks``): an instruction ``out = op.fwd(xp, *ins, **params)``
+  over array slots (the same call the dispatch makes: its ufunc, its CUDA kernel on CuPy, its checks);
+- reads of Variables (an op argument that is a Variable, or a read snapshot sharing its buffer): a
+  ``load`` of the Variable's *current* buffer at that point of the program;
+- a few whole library calls recorded as one instruction each and called again on replay with the new
+  arrays ("opaque" calls, listed in ``_OPAQUE``): ``Optimizer.apply_gradients`` (its Python step count,
+  schedule and per-variable update run exactly as in eager mode), ``Variable.assign/assign_add/
+  assign_sub``, the random draws (``gputape.random.uniform/normal/truncated_normal``, Dropout's
+  seeded stream: each replay draws the next numbers of the same generator, as eager calls do) and
+  ``gputape.print`` (prints on every call, as ``tf.print``), and Keras metrics' ``update_state``/
+  ``reset_state``/``result`` (they compute on raw arrays);
+- constants: Python numbers and lists converted by the dispatch or by ``constant``/``convert_to_tensor``,
+  NumPy arrays the user's code converts, cached scalar constants, ``ones``/``zeros``/``ones_like``;
+- host reads (``.numpy()``, ``float``/``int``/``bool``, ``backend.to_host``).
+
+Soundness rules (a replayed program must never differ from an eager call):
+
+- an op input whose array is none of the above (computed by a path that does not go through the
+  dispatch) makes the signature non-replayable;
+- a host read of a traced value (one that depends on inputs, Variables or random draws) makes it
+  non-replayable: Python may have branched on the value;
+- an op whose output shape depends on values (``_DATA_DEPENDENT``) makes it non-replayable;
+- a Variable written during the trace by anything but a recorded instruction (content compared
+  before/after the trace for every live Variable; a write to a slice, ``v[i].assign``, always)
+  makes it non-replayable;
+- a read of a Variable's buffer after a recorded write to that Variable through an array captured
+  before the write (a stale snapshot) makes it non-replayable.
+
+A non-replayable signature runs eagerly on every call, with one warning naming the reason and line.
+Replay also never happens while a tape, accumulator or numerics check is active (``state.hooked``):
+the call then runs eagerly so that the outer recorders see its ops.
+"""
+import functools
+import sys
+import weakref
+
+import numpy as np
+
+from . import backend as _b
+from . import op as _op
+from .state import state as _state
+from .tensor import Tensor, Variable, _Base, _wrap
+
+# ops whose output shape depends on input values: Python code after them may have used the shape
+_DATA_DEPENDENT = frozenset((
+    "boolean_mask", "unique", "unique_with_counts", "where_indices", "where1", "nonzero", "dynamic_partition",
+    "sequence_mask", "repeat", "bincount", "ragged", "unsorted_segment_ids", "segment_ids",
+))
+
+_ALL_VARIABLES = {}   # id -> weakref of every live Variable (tensor.Variable.__init__ calls note_variable)
+
+
+def note_variable(v):
+    k = id(v)
+    _ALL_VARIABLES[k] = weakref.ref(v, lambda _, k=k: _ALL_VARIABLES.pop(k, None))
+
+
+def _live_variables():
+    return [v for v in (r() for r in list(_ALL_VARIABLES.values())) if v is not None]
+
+
+class NonReplayable(Exception):
+    pass
+
+
+# slot kinds
+_IN, _CONST, _VAR, _OUT = 0, 1, 2, 3
+
+
+class Recorder:
+    """The ``state.capture`` hook while one trace runs; ``finish()`` gives a Program or a reason."""
+
+    def __init__(self, parent, name):
+        self.parent, self.name = parent, name
+        self.ops = self.host_reads = 0
+        self.slot = {}          # id(array) -> slot
+        self.kind = []          # slot -> kind
+        self.keep = []          # arrays seen (kept alive so ids stay unique during the trace)
+        self.const = {}         # slot -> constant array
+        self.code = []          # instructions (tuples, compiled by Program)
+        self.vars = []          # Variables referenced (captured ones and argument ones)
+        self.var_index = {}     # id(Variable) -> index in vars
+        self.var_slots = {}     # var index -> [slots loaded from it]
+        self.bad = None         # (reason, site): the first reason this trace cannot be replayed
+        self.explained = set()  # ids of Variables written by recorded instructions
+        self.consts_registered = {}   # id(array) -> array registered as constant
+        self.in_slots = []      # slots of the input arrays, in leaf order
+        self.externals = []     # (array, op name): arrays of unknown origin, taken as captured constants
+        self.arg_vars = []      # var indices of Variable arguments, in leaf order
+        self._cache_ids = None
+        self.before = {id(v): (v, v._v.copy()) for v in _live_variables()}
+
+    # -- slots
+    def _new_slot(self, arr, kind):
+        s = len(self.kind)
+        self.kind.append(kind)
+        self.slot[id(arr)] = s
+        self.keep.append(arr)
+        return s
+
+    def fail(self, reason, site=None):
+        if self.bad is None:
+            self.bad = (reason, site or _op.user_site())
+
+    def add_inputs(self, leaves):
+        for x in leaves:
+            if isinstance(x, Variable):
+                self.arg_vars.append(self._var(x))
+            else:
+                self.in_slots.append(self._new_slot(x._v, _IN))
+
+    def _var(self, v):
+        k = self.var_index.get(id(v))
+        if k is None:
+            k = self.var_index[id(v)] = len(self.vars)
+            self.vars.append(v)
+            self.keep.append(v)
+        return k
+
+    def _cached_const(self, arr):
+        if self._cache_ids is None or id(arr) not in self._cache_ids:     # the caches grow during the trace
+            ids = set()
+            for d in list(_op._CONST_TENSORS.values()):
+                ids.update(id(t._v) for t in list(d.values()))
+            for d in list(_op._CONSTS.values()):
+                ids.update(id(a) for a in list(d.values()))
+            self._cache_ids = ids
+        return id(arr) in self._cache_ids
+
+    def operand(self, x, opname):
+        """The slot an op argument reads (a load instruction for a Variable)."""
+        if type(x) is Variable or isinstance(x, Variable):
+            k = self._var(x)
+            s = len(self.kind)
+            self.kind.append(_VAR)
+            self.slot[id(x._v)] = s
+            self.keep.append(x._v)
+            self.var_slots.setdefault(k, []).append(s)
+            self.code.append(("load", k, s))
+            return s
+        arr = x._v
+        s = self.slot.get(id(arr))
+        if s is not None:
+            return s
+        if id(arr) in self.consts_registered or self._cached_const(arr) or (
+                type(arr) is np.ndarray and not arr.flags.writeable):
+            s = self._new_slot(arr, _CONST)
+            self.const[s] = arr
+            return s
+        # an array from outside the trace (a tensor made before the call and captured by the function, as
+        # TF captures it) or one computed by a path that is not recorded: the caller tells them apart on
+        # the next call (``externals``: the same objects again, or not); a Variable's buffer never counts
+        for v in _live_variables():
+            if v._v is arr or _b.get_xp().may_share_memory(v._v, arr):
+                self.fail(f"an input of {opname} shares the buffer of Variable '{v.name}' outside a recorded read")
+                return None
+        s = self._new_slot(arr, _CONST)
+        self.const[s] = arr
+        self.externals.append((arr, opname))
+        return s
+
+    def _out(self, arr):
+        return self._new_slot(arr, _OUT)
+
+    # -- hooks called by the library
+    def op(self, op, args, out, params):
+        self.ops += 1
+        if self.parent is not None:
+            self.parent.op(op, args, out, params)
+        if self.bad is not None:
+            return
+        if op.name in _DATA_DEPENDENT:
+            self.fail(f"{op.name} gives an output whose shape depends on input values")
+            return
+        ins = []
+        for a in args:
+            s = self.operand(a, op.name)
+            if s is None:
+                return
+            ins.append(s)
+        var_args = tuple(i for i, a in enumerate(args) if isinstance(a, Variable))
+        if type(out) is tuple:
+            outs = tuple(self._out(o._v) for o in out)
+        else:
+            outs = self._out(out._v)
+        self.code.append(("op", op, tuple(ins), outs, dict(params), var_args))
+
+    def host_read(self, tensor):
+        self.host_reads += 1
+        if self.parent is not None:
+            self.parent.host_read(tensor)
+        self._read(tensor._v)
+
+    def raw_host_read(self, arr):
+        if self.parent is not None:
+            self.parent.raw_host_read(arr)
+        self._read(arr)
+
+    def _read(self, arr):
+        if self.bad is not None:
+            return
+        s = self.slot.get(id(arr))
+        if s is not None and self.kind[s] == _CONST:
+            return
+        if s is None and (id(arr) in self.consts_registered or self._cached_const(arr)):
+            return
+        self.fail("a traced value is read to the host (.numpy(), float(), int(), bool() or an `if` on a "
+                  "tensor): Python may branch on it")
+
+    def constant(self, value, t):
+        """``constant``/``convert_to_tensor`` made ``t`` from ``value``: a constant when ``value`` is Python
+        data, or a NumPy array handed over by the user's own code (TF captures it by value)."""
+        if self.parent is not None:
+            self.parent.constant(value, t)
+        if isinstance(value, _Base) or id(t._v) in self.slot:
+            return
+        if _python_data(value) or (isinstance(value, np.ndarray) and type(value) is np.ndarray
+                                   and _caller_is_user(2)):
+            self.consts_registered[id(t._v)] = t._v
+            self.keep.append(t._v)
+
+    def shape_constant(self, t):
+        """``t`` (ones/zeros/ones_like) depends only on a shape and dtype: a constant of this signature."""
+        if self.parent is not None:
+            self.parent.shape_constant(t)
+        self.consts_registered[id(t._v)] = t._v
+        self.keep.append(t._v)
+
+    def converted(self, orig, args):
+        """The dispatch converted Python values among an op's arguments into constants."""
+        if self.parent is not None:
+            self.parent.converted(orig, args)
+        for o, a in zip(orig, args):
+            if a is not o and isinstance(a, _Base) and _python_data(o):
+                self.consts_registered[id(a._v)] = a._v
+                self.keep.append(a._v)
+
+    # -- opaque calls
+    def _template(self, x):
+        """The structure of an opaque call's argument with tensors as slot references."""
+        if type(x) is Tensor:
+            s = self.operand(x, "a recorded call")
+            return ("s", s)
+        if isinstance(x, Variable):
+            return ("v", self._var(x))
+        if isinstance(x, (list, tuple)):
+            items = [self._template(e) for e in x]
+            if isinstance(x, tuple) and hasattr(x, "_fields"):
+                return ("nt", type(x), items)
+            return ("l" if isinstance(x, list) else "t", items)
+        if isinstance(x, dict):
+            return ("d", type(x), [(k, self._template(v)) for k, v in x.items()])
+        if isinstance(x, _Base):
+            self.fail(f"a recorded call got a {type(x).__name__}")
+        if _b.xp is not np and isinstance(x, _b.xp.ndarray) or isinstance(x, np.ndarray) and id(x) in self.slot:
+            s = self.slot.get(id(x))
+            if s is None:
+                self.fail("a recorded call got an array computed by a path gputape.function cannot record")
+            return ("s", s)
+        return ("c", x)
+
+    def _bind_out(self, x):
+        if isinstance(x, Variable):
+            return ("v", self._var(x))
+        if isinstance(x, _Base):
+            return ("s", self._out(x._v))
+        if isinstance(x, (list, tuple)) and not hasattr(x, "_fields"):
+            return ("l" if isinstance(x, list) else "t", [self._bind_out(e) for e in x])
+        if x is None:
+            return ("c", None)
+        if isinstance(x, np.ndarray) or (_b.xp is not np and isinstance(x, _b.xp.ndarray)):
+            return ("a", self._out(x))
+        self.fail(f"a recorded call returned a {type(x).__name__}")
+        return ("c", x)
+
+    def opaque_begin(self, fn, args, kwargs, writes):
+        if self.parent is not None:
+            self.parent.opaque_begin(fn, args, kwargs, writes)
+        if self.bad is not None:
+            return
+        t_args = self._template(list(args))
+        t_kw = self._template(dict(kwargs))
+        if writes is not None:
+            self.explained.update(id(v) for v in writes)
+            for v in writes:           # loads made before the write must not be used after it
+                k = self.var_index.get(id(v))
+                for s in self.var_slots.pop(k, ()) if k is not None else ():
+                    for arr_id, slot in list(self.slot.items()):
+                        if slot == s:
+                            del self.slot[arr_id]
+        self._pending = (fn, t_args, t_kw)
+
+    def opaque_end(self, out):
+        if self.parent is not None:
+            self.parent.opaque_end(out)
+        if self.bad is not None:
+            return
+        fn, t_args, t_kw = self._pending
+        self.code.append(("call", fn, t_args, t_kw, self._bind_out(out)))
+
+    # -- the end of the trace
+    def finish(self, out, out_leaves):
+        """A Program for this trace, or raise NonReplayable(reason, site)."""
+        if self.bad is None:
+            for v, old in list(self.before.values()):
+                if id(v) not in self.explained and (v._v.shape != old.shape or not _same(v._v, old)):
+                    self.fail(f"Variable '{v.name}' was written by a path gputape.function cannot record", "")
+                    break
+        if self.bad is None:
+            outs = []
+            for leaf in out_leaves:
+                if isinstance(leaf, Variable):
+                    outs.append(("v", self._var(leaf)))
+                elif isinstance(leaf, _Base):
+                    s = self.operand(leaf, "the function's result")
+                    outs.append(("s", s))
+                else:
+                    outs.append(("c", leaf))
+            if self.bad is None:
+                return Program(self, outs)
+        raise NonReplayable(*self.bad)
+
+
+def _same(a, b):
+    xp = _b.get_xp()
+    return bool(xp.array_equal(a, b, equal_nan=True)) if a.dtype.kind in "fc" else bool(xp.array_equal(a, b))
+
+
+def _python_data(v):
+    if isinstance(v, (bool, int, float, complex, np.generic, str, bytes)) or v is None:
+        return True
+    if isinstance(v, (list, tuple)):
+        return all(_python_data(e) for e in v)
+    return False
+
+
+def _caller_is_user(depth):
+    f = sys._getframe(depth + 1)
+    while f is not None and f.f_globals.get("__name__", "").startswith("gputape.replay"):
+        f = f.f_back
+    # the first frame outside tensor.py: the caller of constant/convert_to_tensor
+    while f is not None and f.f_globals.get("__name__", "") == "gputape.tensor":
+        f = f.f_back
+    return f is not None and not f.f_globals.get("__name__", "").startswith("gputape")
+
+
+# ---------------------------------------------------------------- opaque calls
+def _opaque(fn, writes_of=None):
+    """``fn`` recorded as one instruction while tracing (called again on replay)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        cap = _state.capture
+        if cap is None:
+            return fn(*args, **kwargs)
+        args = tuple(list(a) if _is_iterator(a) else a for a in args)
+        writes = writes_of(args, kwargs) if writes_of is not None else None
+        cap.opaque_begin(fn, args, kwargs, writes)
+        _state.capture = None              # the call's own ops are not recorded: it is replayed whole
+        try:
+            out = fn(*args, **kwargs)
+        finally:
+            _state.capture = cap
+        cap.opaque_end(out)
+        return out
+    wrapper.__gputape_opaque__ = fn
+    return wrapper
+
+
+def _is_iterator(a):
+    return hasattr(a, "__next__") and not isinstance(a, (list, tuple, dict, _Base))
+
+
+def _assign_writes(args, kwargs):
+    return [args[0]]
+
+
+def _optimizer_writes(args, kwargs):
+    opt = args[0]
+    pairs = args[1] if len(args) > 1 else kwargs.get("grads_and_vars", ())
+    out = list(opt.variables)
+    try:
+        out += [p[1] for p in pairs if isinstance(p, (list, tuple)) and len(p) == 2 and isinstance(p[1], Variable)]
+    except TypeError:
+        pass
+    return out
+
+
+def _metric_writes(args, kwargs):
+    return list(args[0].variables)
+
+
+def _no_writes(args, kwargs):
+    return []
+
+
+_installed = [False]
+
+
+def install():
+    """Wrap the opaque calls (once; the wrappers cost one thread-local read when not tracing)."""
+    if _installed[0]:
+        return
+    _installed[0] = True
+    from . import optimizers as _optm
+    from . import tensor as _t
+    from . import printing as _p
+    import gputape as _g
+    from .ops import creation as _cr
+    for name in ("assign", "assign_add", "assign_sub"):
+        setattr(Variable, name, _opaque(getattr(Variable, name), _assign_writes))
+    _optm.Optimizer.apply_gradients = _opaque(_optm.Optimizer.apply_gradients, _optimizer_writes)
+    for name in ("uniform", "normal", "truncated_normal"):
+        setattr(_cr._Random, name, _opaque(getattr(_cr._Random, name), _no_writes))
+    p = _opaque(_p.print, _no_writes)
+    _p.print = p
+    _g.print = p
+    try:
+        from .keras import layers as _kl
+        _kl.Dropout._uniform = _opaque(_kl.Dropout._uniform, _no_writes)
+        from .keras import metrics as _km
+        for cls in list(vars(_km).values()):     # metrics compute on raw arrays: each method one recorded call
+            if isinstance(cls, type) and issubclass(cls, _km.Metric):
+                for name, writes in (("update_state", _metric_writes), ("reset_state", _metric_writes),
+                                     ("result", _no_writes)):
+                    if name in cls.__dict__:
+                        setattr(cls, name, _opaque(cls.__dict__[name], writes))
+    except ImportError:       # pragma: no cover
+        pass
+    real = _b.to_host
+
+    def to_host(a):
+        cap = _state.capture
+        if cap is not None:
+            cap.raw_host_read(a)
+        return real(a)
+    to_host.__wrapped__ = real
+    _b.to_host = to_host
+    del _t
+
+
+# ---------------------------------------------------------------- the program
+class Program:
+    """A recorded call, replayed on arrays: ``run(in_arrays, arg_vars)`` gives the output leaves."""
+
+    def __init__(self, rec, outs):
+        self.backend = _b.name
+        self.nslots = len(rec.kind)
+        self.vars = rec.vars[:]
+        self.arg_var_pos = rec.arg_vars[:]
+        self.in_slots = rec.in_slots[:]
+        code = _prune(rec.code, outs)
+        self.n_ops = sum(1 for c in code if c[0] == "op")
+        self.n_dropped = sum(1 for c in rec.code if c[0] == "op") - self.n_ops
+        self.n_calls = sum(1 for c in code if c[0] == "call")
+        self.code = code
+        self.consts = dict(rec.const)
+        self.outs = outs
+        self.steps = [_compile(c) for c in code]
+        self._template = [None] * self.nslots      # the register file with the constants in place
+        for s, a in self.consts.items():
+            self._template[s] = a
+        self.graph = None          # CuPy: a captured CUDA graph (see cuda_graph.py)
+        self.externals = rec.externals[:]
+
+    def run(self, in_arrays, arg_vars):
+        r = self._template[:]
+        for s, a in zip(self.in_slots, in_arrays):
+            r[s] = a
+        V = self.vars
+        if arg_vars:
+            V = V[:]
+            for k, v in zip(self.arg_var_pos, arg_vars):
+                V[k] = v
+        _op.ensure_warning_filter()
+        steps = self.steps
+        i = 0
+        n = len(steps)
+        while i < n:
+            try:
+                while i < n:
+                    steps[i](r, V)
+                    i += 1
+            except RuntimeWarning:         # a user filter turned NumPy's warning into an error: as the dispatch
+                c = self.code[i]
+                vals = [r[s] for s in c[2]]
+                o = _op._quiet(c[1], _b.xp, vals, c[4])
+                _store(r, c[3], o)
+                i += 1
+            except (ValueError, TypeError, IndexError) as e:
+                c = self.code[i]
+                if c[0] != "op":
+                    raise
+                _op._reraise(c[1], e, [r[s] for s in c[2]], c[4])
+        out = []
+        for kind, x in self.outs:
+            if kind == "s":
+                out.append(_wrap(r[x]))
+            elif kind == "v":
+                out.append(V[x])
+            else:
+                out.append(x)
+        return out
+
+    def describe(self):
+        return (f"{self.n_ops} ops, {self.n_calls} recorded calls, {len(self.vars)} variables"
+                f"{f', {self.n_dropped} unused ops dropped' if self.n_dropped else ''}")
+
+
+def _store(r, outs, o):
+    if type(outs) is tuple:
+        for s, v in zip(outs, o):
+            r[s] = v
+    else:
+        r[outs] = o
+
+
+def _prune(code, outs):
+    """Drop ops whose results nothing uses (loads likewise); calls always stay."""
+    live = {x for k, x in outs if k == "s"}
+    kept = []
+    for c in reversed(code):
+        if c[0] == "op":
+            o = c[3]
+            if not (any(s in live for s in o) if type(o) is tuple else o in live):
+                continue
+            live.update(c[2])
+        elif c[0] == "load":
+            if c[2] not in live:
+                continue
+        else:
+            _slots_of(c[2], live)
+            _slots_of(c[3], live)
+        kept.append(c)
+    kept.reverse()
+    return kept
+
+
+def _slots_of(t, acc):
+    k = t[0]
+    if k == "s":
+        acc.add(t[1])
+    elif k in ("l", "t"):
+        for e in t[1]:
+            _slots_of(e, acc)
+    elif k == "nt":
+        for e in t[2]:
+            _slots_of(e, acc)
+    elif k == "d":
+        for _, e in t[2]:
+            _slots_of(e, acc)
+
+
+def _build(t, r, V):
+    k = t[0]
+    if k == "s":
+        return _wrap(r[t[1]])
+    if k == "v":
+        return V[t[1]]
+    if k == "c":
+        return t[1]
+    if k == "l":
+        return [_build(e, r, V) for e in t[1]]
+    if k == "t":
+        return tuple(_build(e, r, V) for e in t[1])
+    if k == "nt":
+        return t[1](*[_build(e, r, V) for e in t[2]])
+    return t[1]((kk, _build(e, r, V)) for kk, e in t[2])
+
+
+def _bind(t, out, r):
+    k = t[0]
+    if k == "s":
+        r[t[1]] = out._v
+    elif k == "a":
+        r[t[1]] = out
+    elif k in ("l", "t"):
+        for e, o in zip(t[1], out):
+            _bind(e, o, r)
+
+
+def _compile(c):
+    kind = c[0]
+    if kind == "load":
+        _, k, s = c
+
+        def load(r, V):
+            r[s] = V[k]._v
+        return load
+    if kind == "call":
+        _, fn, t_args, t_kw, t_out = c
+
+        def call(r, V):
+            out = fn(*_build(t_args, r, V), **_build(t_kw, r, V))
+            _bind(t_out, out, r)
+        return call
+    _, op, ins, outs, params, var_args = c
+    xp = _b.xp if _b.xp is not None else _b.get_xp()
+    if op._plain:
+        f = op._ufn
+        if f is not None:
+            if len(ins) == 2:
+                a, b = ins
+
+                def uf2(r, V):
+                    r[outs] = f(r[a], r[b])
+                return uf2
+            if len(ins) == 1:
+                (a,) = ins
+
+                def uf1(r, V):
+                    r[outs] = f(r[a])
+                return uf1
+        fwd = op.fwd
+        if len(ins) == 2 and not params:
+            a, b = ins
+
+            def fw2(r, V):
+                r[outs] = fwd(xp, r[a], r[b])
+            return fw2
+        if len(ins) == 1 and not params:
+            (a,) = ins
+
+            def fw1(r, V):
+                r[outs] = fwd(xp, r[a])
+            return fw1
+
+        def fwn(r, V):
+            r[outs] = fwd(xp, *[r[s] for s in ins], **params)
+        return fwn
+    # the dispatch's _full: checks, CUDA kernel, aliasing, several outputs
+    check, cuda, fwd, aliases = op.check, op.cuda, op.fwd, op.aliases
+    gpu = _b.name == "cupy"
+
+    def full(r, V):
+        vals = [r[s] for s in ins]
+        if check is not None:
+            check(*vals, **params)
+        o = None
+        if cuda is not None and gpu:
+            o = cuda(xp, *vals, **params)
+        if o is None:
+            o = fwd(xp, *vals, **params)
+        if aliases and var_args:
+            for i in var_args:
+                if xp.may_share_memory(o, vals[i]):
+                    o = o.copy()
+                    break
+        _store(r, outs, o)
+    return full
+
+
+def _register():
+    from . import tensor as _t
+    _t._note_variable[0] = note_variable
+
+
+_register()
