@@ -620,3 +620,21 @@ cupy.cuda.runtime = types.SimpleNamespace(
     runtimeGetVersion=lambda: 0,
     driverGetVersion=lambda: 0)
 cupy.__version__ = "0+standin"
+
+
+# ---- CUDA does not survive fork (test_checkpoint's SIGKILL test on the H200)
+# A process forked after CUDA was initialised cannot use it: the H200 child's first array raised
+# ``CUDARuntimeError: cudaErrorInitializationError``.  Here: once a stand-in array exists, a forked
+# child's first new stand-in array raises the same (as RuntimeError).
+
+_made_in_pid = []        # the pid that made the first stand-in array ("initialised CUDA")
+_dev_first = _dev
+
+
+def _dev(a):     # noqa: F811  (the functions above look ``_dev`` up when called)
+    if not _made_in_pid:
+        _made_in_pid.append(os.getpid())
+    elif _made_in_pid[0] != os.getpid():
+        raise RuntimeError("cudaErrorInitializationError: initialization error (the CuPy stand-in: CUDA was "
+                           "initialised before this process was forked; a forked child cannot use it)")
+    return _dev_first(a)
