@@ -638,3 +638,22 @@ def _dev(a):     # noqa: F811  (the functions above look ``_dev`` up when called
         raise RuntimeError("cudaErrorInitializationError: initialization error (the CuPy stand-in: CUDA was "
                            "initialised before this process was forked; a forked child cannot use it)")
     return _dev_first(a)
+
+
+# ---- functions that return several arrays (cupy.nonzero, cupy.meshgrid...) return CuPy arrays
+# ``full_api``'s wrapper converted a single array result only: ``nonzero``'s tuple came back as NumPy
+# arrays, which the stand-in's ``stack`` then refused (test_silent_shape's tf.where of a list).
+
+_wrap_np_first = _wrap_np
+
+
+def _wrap_np(fn):     # noqa: F811  (``_fallback`` looks ``_wrap_np`` up when called)
+    f = _wrap_np_first(fn)
+
+    def g(*args, **kw):
+        r = f(*args, **kw)
+        if type(r) in (tuple, list) and r and all(isinstance(x, np.ndarray) for x in r):
+            return type(r)(x if isinstance(x, StandinArray) else _dev(x) for x in r)
+        return r
+    g.__name__ = f.__name__
+    return g
