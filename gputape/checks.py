@@ -90,8 +90,9 @@ def check_indices(idx, limit, op, arg="indices"):
     if limit == 0:
         # every index is out of range, known without the device's flag: raise at the op on every backend
         # (a deferred check would outlive the op's own error for the empty axis)
-        host = _b.to_host(idx)
-        _raise_bad_index(np.ones(host.shape, bool), host, limit, op, arg, "")
+        first = _b.to_host(idx).reshape(-1)[0]
+        where = f"[{','.join('0' * idx.ndim)}]" if idx.ndim else ""
+        raise InvalidArgumentError(f"{op}: {arg}{where} = {int(first)} is not in [0, 0)")
     if type(idx) is not np.ndarray and _b.is_cupy_array(idx):
         _pending.append((((idx < 0) | (idx >= limit)).any(), idx, limit, op, arg))
         if len(_pending) >= _PENDING_MAX:
