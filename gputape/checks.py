@@ -88,6 +88,12 @@ def check_indices(idx, limit, op, arg="indices", lo=0):
     """
     if idx.size == 0:
         return
+    if limit == 0:
+        # every index is out of range, known without the device's flag: raise at the op on every backend
+        # (a deferred check would outlive the op's own error for the empty axis)
+        first = _b.to_host(idx).reshape(-1)[0]
+        where = f"[{','.join('0' * idx.ndim)}]" if idx.ndim else ""
+        raise InvalidArgumentError(f"{op}: {arg}{where} = {int(first)} is not in [0, 0)")
     if type(idx) is not np.ndarray and _b.is_cupy_array(idx):
         _pending.append((((idx < lo) | (idx >= limit)).any(), idx, (lo, limit), op, arg))
         if len(_pending) >= _PENDING_MAX:

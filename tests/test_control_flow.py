@@ -234,10 +234,20 @@ def test_string_dtype_is_a_type_error_naming_it():
 
 
 def test_device_scope_on_numpy_is_a_no_op():
-    with tf.device("/GPU:3"):
-        x = tf.ones([2]) * 2.0
+    """A GPU device scope does nothing on NumPy; on CuPy a GPU it does not see is ValueError (TF would
+    fall back silently: gputape.device's docstring) and a CPU scope does nothing."""
+    gpus = len(tf.config.list_physical_devices("GPU"))
+    if tf.backend_name() == "numpy":
+        assert gpus == 0
+        with tf.device("/GPU:3"):
+            x = tf.ones([2]) * 2.0
+    else:
+        assert gpus >= 1
+        with pytest.raises(ValueError, match=f"there is no GPU {gpus}; gputape sees {gpus} CUDA device"):
+            tf.device(f"/GPU:{gpus}")
+        with tf.device("/CPU:0"):
+            x = tf.ones([2]) * 2.0
     np.testing.assert_array_equal(x.numpy(), [2.0, 2.0])
-    assert tf.config.list_physical_devices("GPU") == [] or tf.backend_name() == "cupy"
 
 
 def test_config_memory_growth():

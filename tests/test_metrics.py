@@ -74,8 +74,9 @@ def test_update_state_adds_in_place_and_reads_nothing_back(monkeypatch):
     """No host synchronisation in update_state: Tensor.numpy/__float__ and the backend's to_host are
     never called (on CuPy these would be device-to-host copies); the state buffers are updated in place."""
     from gputape import backend as _b
-    calls = []
-    monkeypatch.setattr(_b, "to_host", lambda a: calls.append("to_host") or np.asarray(a))
+    calls, to_host = [], _b.to_host
+    # the real to_host after counting: np.asarray of a CuPy array is TypeError (no implicit conversion)
+    monkeypatch.setattr(_b, "to_host", lambda a: calls.append("to_host") or to_host(a))
     ms = [keras.metrics.Mean(), keras.metrics.SparseCategoricalAccuracy(), keras.metrics.AUC(),
           keras.metrics.Precision(top_k=2), keras.metrics.Recall(thresholds=[0.2, 0.7]),
           keras.metrics.RootMeanSquaredError(), keras.metrics.SparseTopKCategoricalAccuracy(k=2)]

@@ -34,7 +34,20 @@ def test_recorded_from_tf_2_21_and_complete():
 @pytest.mark.parametrize("dtype", opt_cases.DTYPES)
 @pytest.mark.parametrize("name", list(opt_cases.OPTIMIZERS))
 def test_bit_equal_to_tensorflow(name, dtype, flat):
-    assert opt_cases.run(tf, name, dtype, flat=flat) == RECORDED["results"][f"{name}/{dtype}"]
+    got, want = opt_cases.run(tf, name, dtype, flat=flat), RECORDED["results"][f"{name}/{dtype}"]
+    if tf.backend_name() == "cupy" and name in CUDA_POW:
+        # CUDA's pow is a few ulps from the correctly rounded result (NumPy's, which the recorded TF values
+        # match here): on CuPy these are promised within float rounding, not bit-equal (H200: 4e-16 in float64)
+        np.testing.assert_allclose(got, want, rtol=CUDA_POW_RTOL[dtype], atol=0)
+    else:
+        assert got == want
+
+
+# the cases whose step calls pow with an exponent other than 0.5 on the variable's values (Ftrl's
+# ``learning_rate_power`` other than -0.5; -0.5 is computed with sqrt, IEEE-exact on CUDA too)
+CUDA_POW = {n for n, (cls, kw) in opt_cases.OPTIMIZERS.items()
+            if cls == "Ftrl" and kw.get("learning_rate_power", -0.5) != -0.5}
+CUDA_POW_RTOL = {"float64": 1e-13, "float32": 1e-5, "float16": 2e-3}
 
 
 @pytest.mark.parametrize("name", [n for n in cases.CASES if n.startswith("opt_")])
@@ -102,8 +115,8 @@ def test_nadam_u_product_is_tracked_and_restarts_per_optimizer():
 def test_lion_and_adamax_have_no_host_reads_in_update(monkeypatch):
     """The update rules read nothing back: Tensor.numpy/.item on device values are never called."""
     from gputape import backend as _b
-    calls = []
-    monkeypatch.setattr(_b, "to_host", lambda a: calls.append(1) or np.asarray(a))
+    calls, to_host = [], _b.to_host
+    monkeypatch.setattr(_b, "to_host", lambda a: calls.append(1) or to_host(a))     # np.asarray: not on CuPy
     v = tf.Variable(np.ones((3, 2), np.float32))
     for cls in (keras.optimizers.Lion, keras.optimizers.Adamax, keras.optimizers.Nadam, keras.optimizers.Ftrl,
                 keras.optimizers.Adadelta, keras.optimizers.AdamW):
