@@ -8,6 +8,7 @@ optimizer then assigns ``constraint(variable)`` after its update, as Keras 3's `
 """
 from .. import ops as _ops
 from ..tensor import _Base, convert_to_tensor
+from ._registry import Registry
 
 _EPSILON = 1e-7          # keras.backend.epsilon()
 
@@ -98,14 +99,12 @@ _BY_CLASS = {c.__name__: c for c in _BY_NAME.values()}
 _BY_NAME.update(_BY_CLASS)
 
 
+_REGISTRY = Registry("constraint", "keras.constraints", _BY_CLASS, _BY_NAME)
+
+
 def serialize(constraint):
     """Keras 3's serialized form of a built-in constraint (None for None)."""
-    if constraint is None:
-        return None
-    if type(constraint).__name__ not in _BY_CLASS:
-        raise NotImplementedError(f"serialize of a custom constraint {constraint!r} is not implemented in gputape")
-    return {"module": "keras.constraints", "class_name": type(constraint).__name__,
-            "config": constraint.get_config(), "registered_name": None}
+    return _REGISTRY.serialize(constraint)
 
 
 def deserialize(config):
@@ -115,12 +114,4 @@ def deserialize(config):
 def get(identifier):
     """None, a constraint or callable, a name ('max_norm', 'non_neg', 'unit_norm', 'min_max_norm')
     or ``serialize``'s dict (Keras 3's ``get``); ValueError otherwise."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict) and identifier.get("class_name") in _BY_CLASS:
-        return _BY_CLASS[identifier["class_name"]].from_config(dict(identifier.get("config") or {}))
-    if isinstance(identifier, str) and identifier in _BY_NAME:
-        return _BY_NAME[identifier]()
-    if callable(identifier) and not isinstance(identifier, str):
-        return identifier
-    raise ValueError(f"Could not interpret constraint identifier: {identifier}")
+    return _REGISTRY.get(identifier)

@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import ops as _ops
 from ..tensor import _Base, convert_to_tensor
+from ._registry import Registry
 
 
 def _validate(value, name):
@@ -102,14 +103,12 @@ _BY_NAME = {"l1": L1, "l2": L2, "l1l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2} 
 _BY_CLASS = {"L1": L1, "L2": L2, "L1L2": L1L2}
 
 
+_REGISTRY = Registry("regularizer", "keras.regularizers", _BY_CLASS, _BY_NAME)
+
+
 def serialize(regularizer):
     """Keras 3's serialized form of a built-in regularizer (None for None)."""
-    if regularizer is None:
-        return None
-    if type(regularizer).__name__ not in _BY_CLASS:
-        raise NotImplementedError(f"serialize of a custom regularizer {regularizer!r} is not implemented in gputape")
-    return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
-            "config": regularizer.get_config(), "registered_name": None}
+    return _REGISTRY.serialize(regularizer)
 
 
 def deserialize(config):
@@ -119,12 +118,4 @@ def deserialize(config):
 def get(identifier):
     """None, a regularizer or callable, a name ('l1', 'l2', 'l1l2' or the class name) or ``serialize``'s dict
     (Keras 3's ``get``); ValueError otherwise."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict) and identifier.get("class_name") in _BY_CLASS:
-        return _BY_CLASS[identifier["class_name"]].from_config(dict(identifier.get("config") or {}))
-    if isinstance(identifier, str) and identifier in _BY_NAME:
-        return _BY_NAME[identifier]()
-    if callable(identifier) and not isinstance(identifier, str):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier}")
+    return _REGISTRY.get(identifier)
