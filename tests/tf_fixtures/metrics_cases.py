@@ -538,30 +538,7 @@ SIGNATURES = [
 ]
 
 
-def resolve(keras, dotted):
-    obj = keras
-    for part in dotted.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
-def signature_of(obj):
-    """[[name, kind, default], ...] of a class's __init__ or a function, JSON-safe."""
-    import inspect
-    sig = inspect.signature(obj.__init__ if isinstance(obj, type) else obj)
-    out = []
-    for p in sig.parameters.values():
-        if p.name == "self":
-            continue
-        d = p.default
-        if d is inspect.Parameter.empty:
-            d = "<required>"
-        elif isinstance(d, tuple):
-            d = list(d)
-        elif not (d is None or isinstance(d, (bool, int, float, str))):
-            d = repr(d)
-        out.append([p.name, p.kind.name, d])
-    return out
+from keras_cases import resolve, signature_of  # noqa: E402,F401  (one definition, shared)
 
 
 def code_and_rtol(case):
