@@ -87,14 +87,14 @@ def check_indices(idx, limit, op, arg="indices"):
     """
     if idx.size == 0:
         return
-    if type(idx) is not np.ndarray and _b.is_cupy_array(idx):
+    if limit > 0 and type(idx) is not np.ndarray and _b.is_cupy_array(idx):    # limit 0: every index is bad
         _pending.append((((idx < 0) | (idx >= limit)).any(), idx, limit, op, arg))
         if len(_pending) >= _PENDING_MAX:
             flush_device_checks()
         return
     bad = (idx < 0) | (idx >= limit)
     if bool(bad.any()):
-        _raise_bad_index(np.asarray(bad), np.asarray(idx), limit, op, arg, "")
+        _raise_bad_index(_b.to_host(bad), _b.to_host(idx), limit, op, arg, "")
 
 
 def _raise_bad_index(bad, idx, limit, op, arg, note):

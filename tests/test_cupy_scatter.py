@@ -173,3 +173,13 @@ def test_bad_gather_index_raises_at_the_read(dev):
     with pytest.raises(errors.InvalidArgumentError, match=r"indices\[0,1\] = 3 is not in \[0, 3\)"):
         r.numpy()
     np.testing.assert_array_equal(tf.gather_nd(tf.reshape(tf.range(6.0), [2, 3]), [[1, 2], [0, 0]]).numpy(), [5, 0])
+
+
+def test_gather_from_an_empty_axis_raises_at_the_op_and_leaves_nothing_pending(dev):
+    """Every index is out of [0, 0): raised at once with TF's message (no deferred check left to fire at
+    an unrelated later read, as one did on the H200 run)."""
+    from gputape import checks
+    with pytest.raises(errors.InvalidArgumentError, match=r"indices\[0\] = 0 is not in \[0, 0\)"):
+        tf.gather(tf.ones([0]), [0])
+    assert not checks._pending
+    np.testing.assert_array_equal(tf.range(0, 3, 1).numpy(), [0, 1, 2])

@@ -221,7 +221,7 @@ def test_errors_as_tf():
     with pytest.raises(ValueError, match="must have the same shape"):
         tf.nn.weighted_cross_entropy_with_logits(tf.ones([2]), tf.ones([3]), 1.0)
     with pytest.raises(tf.errors.InvalidArgumentError):
-        tf.nn.embedding_lookup(tf.ones([3, 2]), [3])
+        tf.nn.embedding_lookup(tf.ones([3, 2]), [3]).numpy()      # on CuPy the index check raises at the read
     with pytest.raises(NotImplementedError, match="sharded"):
         tf.nn.embedding_lookup([tf.ones([3, 2]), tf.ones([3, 2])], [0])
     with pytest.raises(tf.errors.InvalidArgumentError, match="depth"):
