@@ -183,3 +183,11 @@ def test_gather_from_an_empty_axis_raises_at_the_op_and_leaves_nothing_pending(d
         tf.gather(tf.ones([0]), [0])
     assert not checks._pending
     np.testing.assert_array_equal(tf.range(0, 3, 1).numpy(), [0, 1, 2])
+
+
+def test_unique_keeps_every_nan_apart(dev):
+    """TF 2.21: each NaN is its own value; CuPy's unique collapses NaNs unless told equal_nan=False."""
+    y, idx, cnt = tf.unique_with_counts(tf.constant([np.nan, 1.0, np.nan, 1.0]))
+    np.testing.assert_array_equal(y.numpy(), [np.nan, 1.0, np.nan])
+    np.testing.assert_array_equal(idx.numpy(), [0, 1, 2, 1])
+    np.testing.assert_array_equal(cnt.numpy(), [1, 2, 1])

@@ -728,7 +728,7 @@ def _tensor_scatter(mode, tensor, indices, updates):
 
 def tensor_scatter_nd_update(tensor, indices, updates, name=None):
     """``tensor`` with the entries at ``indices`` replaced by ``updates`` (TF 2.21; with repeated
-    indices the last update wins on NumPy, as TF's CPU kernel; CuPy picks one).  Gradient as TF's:
+    indices the last update wins, as TF's CPU kernel, on CuPy too).  Gradient as TF's:
     zero for the replaced entries of ``tensor``, ``gather_nd(g, indices)`` for every update."""
     return _tensor_scatter("update", tensor, indices, updates)
 
@@ -814,11 +814,8 @@ UniqueWithCounts = collections.namedtuple("UniqueWithCounts", ["y", "idx", "coun
 
 
 def _unique_fwd(xp, x, out_idx):
-    if xp is np:
-        u, first, inv, cnt = np.unique(x, return_index=True, return_inverse=True, return_counts=True,
-                                       equal_nan=False)
-    else:
-        u, first, inv, cnt = xp.unique(x, return_index=True, return_inverse=True, return_counts=True)
+    # equal_nan=False on both: every NaN its own value, as TF (CuPy's default, like NumPy's, collapses them)
+    u, first, inv, cnt = xp.unique(x, return_index=True, return_inverse=True, return_counts=True, equal_nan=False)
     order = xp.argsort(first, kind="stable")
     rank = xp.empty_like(order)
     rank[order] = xp.arange(order.size)
