@@ -956,3 +956,123 @@ def _wrap_np(fn):     # noqa: F811  (``_fallback`` looks ``_wrap_np`` up when ca
         return r
     g.__name__ = f.__name__
     return g
+# ==================================================================== h-fixidx: CuPy 14's scatter rules
+# (added 2026-11-29 after the H200 run of 189535aa; facts from CuPy's source: cupy/_core/_kernel.pyx
+# ``ufunc.at``, cupy/_core/_routines_indexing.pyx ``_scatter_op_single``, cupy/_core/include/cupy/atomics.cuh,
+# and the "Duplicate values in indices" section of CuPy's "Differences between CuPy and NumPy")
+#
+# - ``cupy.add.at`` / ``cupyx.scatter_add`` cast the values to the target's dtype and accept only int32, int64,
+#   float16, float32, float64, uint32, uint64 (TypeError "cupy.add.at only supports ..." otherwise: no int8,
+#   int16, uint8, bool, complex); ``maximum.at`` / ``minimum.at`` / ``cupyx.scatter_max/min`` the same without
+#   float16; ``multiply.at`` (and every other ufunc's ``at``) is a NotImplementedError;
+# - ``maximum.at`` / ``minimum.at`` of floats run CuPy's ``atomicMax/atomicMin``, which call ``fmaxf/fminf``:
+#   NaN is ignored (the other operand wins), and for float64 both operands are rounded to float32, so every
+#   element the scatter touches comes back rounded to float32 (float64's max becomes inf);
+# - ``a[int_array] = v`` with a repeated index stores an undefined one of the values (NumPy: the last); the
+#   stand-in stores the FIRST, so code relying on NumPy's last-wins fails here as it may on a GPU (a key
+#   that is one integer array; other keys keep NumPy's order);
+# - ``cupy.nonzero`` gives a tuple of device arrays;
+# - ``cupy.logaddexp`` is NaN where both operands are -inf (or both +inf): NumPy gives -inf (inf).
+
+_AT_ADD = ("int32", "int64", "float16", "float32", "float64", "uint32", "uint64")
+_AT_MINMAX = ("int32", "int64", "float32", "float64", "uint32", "uint64")
+
+
+class _ScatterUfunc:
+    """NumPy's ufunc ``uf`` as the stand-in's ``cupy.<name>``: calls and every attribute are NumPy's, except
+    ``at``, which follows CuPy's scatter (the rules above)."""
+
+    def __init__(self, uf, types):
+        self._uf, self._types = uf, types
+        self.__name__ = uf.__name__
+
+    def __call__(self, *args, **kw):
+        return self._uf(*args, **kw)
+
+    def __getattr__(self, name):
+        return getattr(self._uf, name)
+
+    def at(self, a, indices, b=None):
+        name = self._uf.__name__
+        _need_dev(f"cupy.{name}.at", a)
+        if self._types is None:
+            raise NotImplementedError(f"`cupy_{name}.at` is not supported yet")
+        dt = a.dtype
+        if dt.name not in self._types:
+            raise TypeError(f"cupy.{name}.at only supports {', '.join(self._types)} as data type")
+        v = np.asarray(b).astype(dt)                       # CuPy: value.astype(a.dtype)
+        base = a.view(np.ndarray)
+        if name in ("maximum", "minimum") and dt.kind == "f":
+            f = np.fmax if name == "maximum" else np.fmin      # fmaxf/fminf: NaN ignored
+            if dt == np.float64:                               # fmaxf(double, double): float32 arithmetic
+                with np.errstate(over="ignore"):
+                    t = base.astype(np.float32)
+                    f.at(t, indices, v.astype(np.float32))
+                touched = np.zeros(base.shape, bool)
+                touched[indices] = True
+                base[touched] = t[touched]
+            else:
+                f.at(base, indices, v)
+            return
+        self._uf.at(base, indices, v)
+
+
+cupy.add = _ScatterUfunc(np.add, _AT_ADD)
+cupy.maximum = _ScatterUfunc(np.maximum, _AT_MINMAX)
+cupy.minimum = _ScatterUfunc(np.minimum, _AT_MINMAX)
+cupy.multiply = _ScatterUfunc(np.multiply, None)
+
+_scatter_add_numpy = scatter_add
+
+
+def _scatter_add_checked(a, slices, value):
+    """cupyx.scatter_add: CuPy's dtype rule for ``add.at``, then the accumulation (recorded in ``calls``)."""
+    if a.dtype.name not in _AT_ADD:
+        raise TypeError(f"cupy.add.at only supports {', '.join(_AT_ADD)} as data type")
+    _scatter_add_numpy(a, slices, np.asarray(value).astype(a.dtype))
+
+
+def _scatter_minmax(which):
+    def fn(a, slices, value):
+        calls.append((f"scatter_{which}", a.dtype))
+        (cupy.maximum if which == "max" else cupy.minimum).at(a, slices, value)
+    fn.__name__ = f"scatter_{which}"
+    return fn
+
+
+cupyx.scatter_add = _scatter_add_checked
+cupyx.scatter_max = _scatter_minmax("max")
+cupyx.scatter_min = _scatter_minmax("min")
+
+
+def _setitem(self, key, value):
+    """``a[key] = value``; with one integer array as ``key``, the first of repeated indices wins."""
+    if isinstance(key, np.ndarray) and key.dtype.kind in "iu" and key.size > 1:
+        rest = self.shape[1:]
+        v = np.broadcast_to(np.asarray(value).astype(self.dtype, copy=False), key.shape + rest)
+        np.ndarray.__setitem__(self, key.reshape(-1)[::-1], v.reshape((key.size,) + rest)[::-1])
+        return
+    np.ndarray.__setitem__(self, key, value)
+
+
+StandinArray.__setitem__ = _setitem
+
+
+def nonzero(a):
+    _need_dev("nonzero", a)
+    return tuple(_dev(i) for i in np.nonzero(a))
+
+
+cupy.nonzero = nonzero
+
+
+def logaddexp(a, b):
+    """cupy.logaddexp: ``fmax(a, b) + log1p(exp(-fabs(a - b)))`` (CuPy's kernel), so NaN where both are -inf
+    or both +inf (NumPy: -inf, inf)."""
+    _need_dev("logaddexp", a)
+    with np.errstate(invalid="ignore"):
+        return _dev(np.fmax(a, b) + np.log1p(np.exp(-np.abs(np.subtract(a, b)))))
+
+
+cupy.logaddexp = logaddexp
+# ==================================================================== end of h-fixidx's block

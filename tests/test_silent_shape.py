@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st, HealthCheck
 
 import gputape as tf
 from gputape import errors
-from tf_fixture import load, raises_as_tf
+from tf_fixture import load, raises_as_tf, _read_back
 
 CASES = load("shape")
 
@@ -38,16 +38,6 @@ def _run(code):
     ns = {"tf": tf, "np": np}
     exec(PRELUDE, ns)
     return eval(code, ns)
-
-
-def _read_back(got):
-    """``got`` after reading its values to the host (``Tensor.numpy()``, each of a list's).  On CuPy
-    gather's index check is deferred to the first host read after the op (checks.check_indices), so a
-    check that expects TF's error reads the result inside its raise block."""
-    for t in got if isinstance(got, (list, tuple)) else [got]:
-        if hasattr(t, "numpy"):
-            t.numpy()
-    return got
 
 
 @pytest.fixture(autouse=True)

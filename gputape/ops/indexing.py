@@ -414,28 +414,82 @@ def _np_at(z, flat, u, ufunc):
 _UFUNC = {"add": np.add, "max": np.maximum, "min": np.minimum, "mul": np.multiply}
 
 
+# CuPy 14's ufunc.at (cupyx.scatter_*): the dtypes its atomics take; anything else is a TypeError there.
+# Its float maximum/minimum go through fmaxf/fminf (float64 rounded to float32, NaN dropped), so only
+# integers use them directly; other dtypes scatter order-preserving integer keys (exact, NaN wins as NumPy's).
+_DEV_ADD = frozenset(np.dtype(d) for d in ("int32", "int64", "uint32", "uint64", "float16", "float32", "float64"))
+_DEV_MINMAX = frozenset(np.dtype(d) for d in ("int32", "int64", "uint32", "uint64"))
+_KEY_INT = {2: np.int16, 4: np.int32, 8: np.int64}
+
+
+def _order_key(xp, a, mode):
+    """Integers whose order is ``a``'s (float bits with the negatives' magnitude bits flipped; NaN the
+    largest key for max, the smallest for min, so it wins as in np.maximum/minimum), in a dtype CuPy's
+    maximum.at/minimum.at take exactly (int32 or int64)."""
+    dt = a.dtype
+    if dt.kind != "f":
+        return a.astype(np.int32)               # bool, int8/16, uint8/16 (the others go to ufunc.at as they are)
+    it = _KEY_INT[dt.itemsize]
+    info = np.iinfo(it)
+    bits = xp.ascontiguousarray(a).view(it)
+    key = xp.where(bits < 0, bits ^ it(info.max), bits)
+    key = xp.where(xp.isnan(a), it(info.max if mode == "max" else info.min), key)
+    return key.astype(np.int32) if dt.itemsize == 2 else key
+
+
+def _from_key(xp, key, dt):
+    """``_order_key``'s inverse (a NaN key gives a NaN)."""
+    if dt.kind != "f":
+        return key.astype(dt)
+    it = _KEY_INT[dt.itemsize]
+    k = key.astype(it)
+    return xp.where(k < 0, k ^ it(np.iinfo(it).max), k).view(dt)
+
+
+def _device_at(xp, z, flat, u, mode):
+    """z[flat] op= u (add/max/min) on CuPy, repeated rows combined, exact for every dtype: CuPy's ufunc.at
+    where it is exact, else through a wider or integer-key copy (no host round trip)."""
+    dt = z.dtype
+    if mode == "add":
+        if dt in _DEV_ADD:
+            xp.add.at(z, flat, u)
+        else:
+            # int8/int16/uint8/uint16 wrap as they would in place: the sum in 32 bits, cut back; bool is "or"
+            wide = z.astype(np.uint32 if dt.kind == "u" else np.int32)
+            xp.add.at(wide, flat, u.astype(wide.dtype))
+            z[...] = (wide != 0) if dt.kind == "b" else wide.astype(dt)
+        return
+    uf = xp.maximum if mode == "max" else xp.minimum
+    if dt in _DEV_MINMAX:
+        uf.at(z, flat, u.astype(dt, copy=False))
+        return
+    key = _order_key(xp, z, mode)
+    uf.at(key, flat, _order_key(xp, u, mode))
+    z[...] = _from_key(xp, key, dt)
+
+
 def _scatter_at(xp, z, flat, u, mode):
     """z[flat] op= u along z's first axis, repeated rows combined (add/min/max/mul); ``flat`` 1-D."""
     if _b.is_cupy_array(z):
-        uf = {"add": xp.add, "max": xp.maximum, "min": xp.minimum, "mul": xp.multiply}[mode]
-        try:                            # CuPy 13+: ufunc.at for add/subtract/maximum/minimum
-            uf.at(z, flat, u)
+        if mode != "mul":
+            _device_at(xp, z, flat, xp.broadcast_to(u, flat.shape + z.shape[1:]), mode)
             return
-        except (NotImplementedError, AttributeError, TypeError):
-            pass
-        cx = _b._cupyx_module()
-        if mode == "add":
-            cx.scatter_add(z, flat, u)
-        elif mode == "max":
-            cx.scatter_max(z, flat, u)
-        elif mode == "min":
-            cx.scatter_min(z, flat, u)
-        else:       # no cupyx scatter-multiply: on the host (documented in segment_prod)
-            h = _b.to_host(z)
-            np.multiply.at(h, _b.to_host(flat), _b.to_host(u))
-            z[...] = xp.asarray(h)
+        # no multiplying scatter in CuPy: on the host (documented in segment_prod)
+        h = _b.to_host(z)
+        np.multiply.at(h, _b.to_host(flat), _b.to_host(u))
+        z[...] = xp.asarray(h)
         return
     _np_at(z, flat, u, _UFUNC[mode])
+
+
+def _last_wins(xp, flat, n):
+    """For each position j of ``flat`` (values in [0, n)): the last position holding flat[j]'s value, so that
+    ``z[flat] = u[_last_wins(...)]`` stores NumPy's (and TF's CPU kernel's) last update on a device too,
+    where a repeated index in an assignment stores an undefined one of the values (CuPy's documented
+    difference): every repeat then writes the same row."""
+    last = xp.full((n,), -1, np.int64)
+    xp.maximum.at(last, flat, xp.arange(flat.size, dtype=np.int64))
+    return last[flat]
 
 
 def _scatter_nd_into(xp, z, idx, u, nb, mode):
@@ -448,7 +502,7 @@ def _scatter_nd_into(xp, z, idx, u, nb, mode):
         z2 = xp.moveaxis(z2, nb, 0)
         u2 = None if u is None else xp.moveaxis(u2, nb, 0)
     if mode == "update":
-        z2[flat] = u2
+        z2[flat] = xp.take(u2, _last_wins(xp, flat, z2.shape[0]), axis=0) if _b.is_cupy_array(z2) else u2
     elif mode == "zero":
         z2[flat] = 0
     else:
@@ -674,7 +728,7 @@ def _tensor_scatter(mode, tensor, indices, updates):
 
 def tensor_scatter_nd_update(tensor, indices, updates, name=None):
     """``tensor`` with the entries at ``indices`` replaced by ``updates`` (TF 2.21; with repeated
-    indices the last update wins on NumPy, as TF's CPU kernel; CuPy picks one).  Gradient as TF's:
+    indices the last update wins, as TF's CPU kernel, on CuPy too).  Gradient as TF's:
     zero for the replaced entries of ``tensor``, ``gather_nd(g, indices)`` for every update."""
     return _tensor_scatter("update", tensor, indices, updates)
 
@@ -760,11 +814,8 @@ UniqueWithCounts = collections.namedtuple("UniqueWithCounts", ["y", "idx", "coun
 
 
 def _unique_fwd(xp, x, out_idx):
-    if xp is np:
-        u, first, inv, cnt = np.unique(x, return_index=True, return_inverse=True, return_counts=True,
-                                       equal_nan=False)
-    else:
-        u, first, inv, cnt = xp.unique(x, return_index=True, return_inverse=True, return_counts=True)
+    # equal_nan=False on both: every NaN its own value, as TF (CuPy's default, like NumPy's, collapses them)
+    u, first, inv, cnt = xp.unique(x, return_index=True, return_inverse=True, return_counts=True, equal_nan=False)
     order = xp.argsort(first, kind="stable")
     rank = xp.empty_like(order)
     rank[order] = xp.arange(order.size)

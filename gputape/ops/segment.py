@@ -441,12 +441,34 @@ def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
 
 
 # ================================================================ cumulative_logsumexp
+def _logaddexp(xp, a, b):
+    """log(exp(a) + exp(b)) elementwise, -inf/inf where both are (CuPy's logaddexp, ``fmax(a, b) +
+    log1p(exp(-fabs(a - b)))``, gives NaN there)."""
+    d = xp.where(a == b, a.dtype.type(0), -xp.abs(a - b))
+    return xp.maximum(a, b) + xp.log1p(xp.exp(d))
+
+
 def _clse_fwd(xp, x, axis):
     if xp is np:
         return np.logaddexp.accumulate(x, axis=axis, dtype=x.dtype)
-    m = xp.max(x, axis=axis, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, 0)
-    return (xp.log(xp.cumsum(xp.exp(x - m), axis=axis)) + m).astype(x.dtype)
+    y = xp.moveaxis(x, axis, 0)
+    n = y.shape[0]
+    if x.dtype == np.float16:
+        # as NumPy's and TF's float16 scan: each step in float32, rounded to float16 (one launch a step)
+        out = xp.empty(y.shape, np.float16)
+        prev = None
+        for k in range(n):
+            yk = y[k].astype(np.float32)
+            prev = yk if prev is None else _logaddexp(xp, prev, yk).astype(np.float16).astype(np.float32)
+            out[k] = prev
+        return xp.moveaxis(out, 0, axis)
+    # a log-domain prefix scan (Hillis-Steele: ceil(log2 n) elementwise steps), never exp of a difference
+    # to one shared maximum, which underflows to -inf for prefixes far below it ([-1000, 0] -> [-inf, 0])
+    s = 1
+    while s < n:
+        y = xp.concatenate([y[:s], _logaddexp(xp, y[s:], y[:n - s])], axis=0)
+        s *= 2
+    return xp.ascontiguousarray(xp.moveaxis(y, 0, axis))
 
 
 _clse = defop("cumulative_logsumexp", _clse_fwd)
@@ -472,7 +494,8 @@ _clse.def_vjp(_clse_vjp)
 
 def cumulative_logsumexp(x, axis=0, exclusive=False, reverse=False, name=None):
     """``log(cumsum(exp(x)))`` along ``axis`` without overflow (TF 2.21's ``math.cumulative_logsumexp``,
-    float dtypes; exclusive starts at -inf).  On CuPy the forward shifts by the axis maximum."""
+    float dtypes; exclusive starts at -inf).  On CuPy the forward is a log-domain prefix scan (float32/64,
+    within a few ulps of TF's sequential scan) or, for float16, TF's sequential scan step by step."""
     from .shape import reverse as _rev
     x = _tensor(x, "cumulative_logsumexp", "x")
     _rules.check("cumulative_logsumexp", x)
