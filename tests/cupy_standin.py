@@ -908,6 +908,12 @@ class Device:
     def __exit__(self, *exc):
         return False
 
+    def use(self):
+        """Make this device current (cupy.cuda.Device.use).  A multi-process test (tests/dist_worker.py)
+        stands for one GPU per process, each at its local rank: any ordinal is accepted here."""
+        if self.id < 0:
+            raise RuntimeError(f"cudaErrorInvalidDevice: invalid device ordinal {self.id}")
+
 
 import os  # noqa: E402
 
