@@ -275,8 +275,10 @@ class Optimizer:
         clipping is linear in the gradient, and for any other optimizer a repeated index is
         NotImplementedError (one host read of the indices per IndexedSlices gradient)."""
         if not hasattr(type(g), "__tf_tensor__"):
+            if isinstance(g, _Base) and not self._linear_in_gradient():
+                self._refuse_repeated_gather(g, v)
             return g
-        if not (type(self) is SGD and not (self.clipnorm or self.global_clipnorm or self.clipvalue)):
+        if not self._linear_in_gradient():
             idx = np.asarray(_b.to_host(g.indices._v)).reshape(-1)
             if len(np.unique(idx)) != idx.size:
                 raise NotImplementedError(
@@ -285,6 +287,28 @@ class Optimizer:
                     f"clipping), gputape sums first. Sum the repeated rows first (unique indices) or pass the "
                     f"dense gradient (convert_to_tensor)")
         return g.__tf_tensor__()
+
+    def _linear_in_gradient(self):
+        """Plain SGD without clipping: the only update for which a sum of slices equals the slices."""
+        return type(self) is SGD and not (self.clipnorm or self.global_clipnorm or self.clipvalue)
+
+    def _refuse_repeated_gather(self, g, v):
+        """A dense gradient that a gather along axis 0 made (``Embedding``, ``tf.gather(v, ids)``) is, in
+        TensorFlow, an IndexedSlices that Keras squares slice by slice: with a repeated id Adam/RMSprop/
+        Adagrad/clipping give other numbers than on the summed rows.  Refuse rather than differ silently
+        (one host read of the ids on CuPy, only for such gradients)."""
+        from .ops.shape import gathered_rows
+        ids = gathered_rows(g)
+        if ids is None:
+            return
+        idx = np.asarray(_b.to_host(ids._v)).reshape(-1)
+        if len(np.unique(idx)) != idx.size:
+            raise NotImplementedError(
+                f"apply_gradients: the gradient of variable '{v.name}' comes from a gather (e.g. Embedding) with a "
+                f"repeated index; TensorFlow passes it as IndexedSlices and Keras squares each slice before "
+                f"summing ({type(self).__name__}'s second moments or clipping), gputape's gradient is the summed "
+                f"dense one. Use unique ids per batch or SGD, or pass tf.identity(gradient) to apply the dense "
+                f"gradient's numbers")
 
     @staticmethod
     def _grad_array(g, v):

@@ -396,6 +396,7 @@ CACHE_ALLOW = {
     ("keras/layers.py", "_training_default"): "lru_cache over a layer's call signature: no arrays",
     ("kernels.py", "_dummies"): "keyed by (xp.__name__, dtype): the array module is in the key",
     ("kernels.py", "_workspaces"): "keyed by (xp.__name__, dtype): the array module is in the key",
+    ("ops/shape.py", "_GATHERED"): "id(gradient tensor) -> (weakref, indices tensor): a tag, never used as an array",
     ("kernels.py", "_modules"): "file -> compiled CUDA module: CuPy's only, nothing of NumPy's",
     ("kernels.py", "_sources"): "file -> kernel source text: host strings",
     ("kernels.py", "launch_counts"): "kernel name -> launch count: host integers",

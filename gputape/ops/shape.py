@@ -7,6 +7,7 @@ indices in range, and the size of every output they allocate (``checks.check_siz
 other internal callers pass tuples of ints, which take a fast path through the same wrappers.
 """
 import math
+import weakref
 
 import numpy as np
 
@@ -517,8 +518,28 @@ def _gather_fwd(xp, params, indices, axis):
 
 
 _gather = defop("gather", _gather_fwd)
-_gather.def_vjp(lambda g, out, p, idx, axis: gather_grad(g, idx, shape=tuple(p._v.shape), axis=axis,
-                                                          nb=_nb(g, out)), None)
+# gradients made by a gather along axis 0 (what TF hands an optimizer as IndexedSlices), with their indices:
+# id(gradient) -> (weakref to it, indices Tensor).  Optimizers whose update is not linear in the gradient
+# read it (``gathered_rows``) to refuse a repeated index rather than differ silently from Keras.
+_GATHERED = {}
+
+
+def _gather_vjp(g, out, p, idx, axis):
+    nb = _nb(g, out)
+    r = gather_grad(g, idx, shape=tuple(p._v.shape), axis=axis, nb=nb)
+    if axis == 0 and nb == 0:
+        key = id(r)
+        _GATHERED[key] = (weakref.ref(r, lambda _, k=key: _GATHERED.pop(k, None)), idx)
+    return r
+
+
+def gathered_rows(t):
+    """The indices of the gather whose gradient ``t`` is (axis 0, no batch axes), else None."""
+    e = _GATHERED.get(id(t))
+    return e[1] if e is not None and e[0]() is t else None
+
+
+_gather.def_vjp(_gather_vjp, None)
 
 
 def _gather_grad_fwd(xp, g, idx, shape, axis, nb):
