@@ -288,6 +288,46 @@ class Optimizer:
                     f"dense gradient (convert_to_tensor)")
         return g.__tf_tensor__()
 
+    _CONFIG_BASE = ("weight_decay", "clipnorm", "global_clipnorm", "clipvalue", "use_ema", "ema_momentum",
+                    "ema_overwrite_frequency", "loss_scale_factor", "gradient_accumulation_steps")
+
+    def get_config(self):
+        """Keras 3's optimizer config: ``name``, ``learning_rate`` (a float rate as the float32 value Keras
+        returns, e.g. 0.0010000000474974513), the base options, then the optimizer's own arguments in its
+        signature's order; ``flat`` only where it is True (gputape's own argument).  A schedule or callable
+        learning rate raises NotImplementedError (gputape's schedules have no config yet)."""
+        import inspect
+        lr = self._learning_rate
+        if isinstance(lr, Variable):
+            lr = float(np.asarray(_b.to_host(lr._v)))          # a config is read on the host, not per step
+        else:
+            raise NotImplementedError(f"{type(self).__name__}.get_config with a learning-rate schedule or callable "
+                                      f"({lr!r}) is not implemented in gputape")
+        cfg = {"name": self.name, "learning_rate": lr}
+        cfg.update((k, getattr(self, k)) for k in self._CONFIG_BASE)
+        base = set(inspect.signature(Optimizer.__init__).parameters)
+        for p in inspect.signature(type(self).__init__).parameters.values():
+            if p.name in base or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+                continue
+            if not hasattr(self, p.name):
+                raise NotImplementedError(f"{type(self).__name__}.get_config: argument {p.name!r} is not kept "
+                                          f"by gputape's optimizer")
+            cfg[p.name] = getattr(self, p.name)
+        if self.flat:
+            cfg["flat"] = True
+        return cfg
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """The optimizer ``get_config`` describes (Keras 3's ``from_config``)."""
+        if custom_objects:
+            raise NotImplementedError("from_config(custom_objects=...) is not implemented in gputape")
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            raise NotImplementedError(f"{cls.__name__}.from_config with a serialized learning-rate schedule is not "
+                                      f"implemented in gputape")
+        return cls(**config)
+
     def _linear_in_gradient(self):
         """Plain SGD without clipping: the only update for which a sum of slices equals the slices."""
         return type(self) is SGD and not (self.clipnorm or self.global_clipnorm or self.clipvalue)
