@@ -288,6 +288,23 @@ class Sequential(Model):
             model.build(tuple(build_shape))
         return model
 
+    @property
+    def input_shape(self):
+        """The batch input shape (``None`` for unknown dims), once known (Keras 3: AttributeError before)."""
+        if self._input_spec_shape is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined input shape yet.")
+        return tuple(self._input_spec_shape)
+
+    @property
+    def output_shape(self):
+        """The batch output shape once the model is built with a known input shape (shapes from forward
+        passes over zeros, as ``summary``); Keras 3's AttributeError before."""
+        if not self.built or self._input_spec_shape is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined output shape yet.")
+        if not self._seq_layers:
+            return tuple(self._input_spec_shape)
+        return self._summary_rows()[-1][1]
+
     def _summary_rows(self):
         """(layer, output shape or None) for each layer; shapes by two forward passes over zeros
         (unknown dims 1, then 2: a dimension that follows is unknown, None)."""
