@@ -976,10 +976,6 @@ class _Batch(_Unary):
         return None if s is None else self._batched_spec(s)
 
 
-def _dims_str(dims):
-    return _shape_str(dims)
-
-
 class _PaddedBatch(_Batch):
     def __init__(self, ds, n, padded_shapes, padding_values, drop):
         super().__init__(ds, n, drop)
@@ -1015,8 +1011,8 @@ class _PaddedBatch(_Batch):
                              else _int_arg(d, "padded_batch", "padded_shapes") for d in dims)
                 if s._dims is not None and (len(dims) != len(s._dims) or any(
                         d is not None and k is not None and d < k for d, k in zip(dims, s._dims))):
-                    raise ValueError(f"The padded shape {_dims_str(dims)} is not compatible with the shape "
-                                     f"{_dims_str(s._dims)} of the corresponding input component.")
+                    raise ValueError(f"The padded shape {_shape_str(dims)} is not compatible with the shape "
+                                     f"{_shape_str(s._dims)} of the corresponding input component.")
                 shapes.append(dims)
         if self._values_arg is None:
             values = [np.zeros((), s.dtype.np) for s in flat_spec]
@@ -1060,7 +1056,7 @@ class _PaddedBatch(_Batch):
         ranks = {a.ndim for a in arrays}
         if len(ranks) != 1 or arrays[0].ndim != len(dims):
             raise InvalidArgumentError(f"padded_batch: component {component} has ranks {sorted(ranks)} in one batch; "
-                                       f"the padded shape {_dims_str(dims)} needs rank {len(dims)}")
+                                       f"the padded shape {_shape_str(dims)} needs rank {len(dims)}")
         target = tuple(max(a.shape[i] for a in arrays) if d is None else d for i, d in enumerate(dims))
         for a in arrays:
             if any(s > t for s, t in zip(a.shape, target)):
@@ -1071,17 +1067,10 @@ class _PaddedBatch(_Batch):
             out[(i,) + tuple(slice(0, s) for s in a.shape)] = a
         return out
 
-    def _padded_spec(self, spec):
+    def _batched_spec(self, spec):        # _Batch's _spec/_static_spec call it: the padded shapes
         shapes = self._make_plan(spec)[0]
         lead = self._n if self._drop else None
         return _pack(spec, [TensorSpec((lead,) + d, s.dtype) for d, s in zip(shapes, _flatten(spec))])
-
-    def _spec(self):
-        return self._padded_spec(self._input._spec())
-
-    def _static_spec(self):
-        s = self._input._static_spec()
-        return None if s is None else self._padded_spec(s)
 
 
 class _Unbatch(_Unary):

@@ -49,6 +49,16 @@ def load(area):
     return cases
 
 
+def clean_tf_message(msg):
+    """A TF error message as the fixtures keep it: its first line, without TF's ``{{function_node ...}}``
+    prefix and ``[Op:...]`` suffix (for the gen_<area>.py scripts)."""
+    import re
+    msg = msg.split("\n")[0]
+    msg = re.sub(r"^\{\{function_node [^}]*\}\}\s*", "", msg)
+    msg = re.sub(r"\s*\[Op:[^\]]*\].*$", "", msg)
+    return msg.strip()
+
+
 def encode(v):
     """For generator scripts: a JSON-safe nested list with non-finite floats as strings."""
     if isinstance(v, list):

@@ -615,6 +615,22 @@ class SimpleRNN(RNN):
         return cfg
 
 
+def _use_cudnn(value):
+    """LSTM's and GRU's ``use_cudnn``: 'auto', True or False (Keras 3's ValueError otherwise); gputape has
+    no cuDNN path, so the value changes nothing but the config."""
+    if value not in ("auto", True, False):
+        raise ValueError("Invalid valid received for argument `use_cudnn`. Expected one of {'auto', True, False}. "
+                         f"Received: use_cudnn={value}")
+    return value
+
+
+def _cudnn_config(layer):
+    """LSTM's and GRU's config: SimpleRNN's (the cell's arguments flattened in) plus ``use_cudnn``."""
+    cfg = SimpleRNN.get_config(layer)
+    cfg["use_cudnn"] = layer.use_cudnn
+    return cfg
+
+
 class LSTM(RNN):
     """Keras 3 ``LSTM``: an ``RNN`` of an ``LSTMCell`` (named ``lstm_cell``); ``return_state`` gives
     ``[output, h, c]``.  ``use_cudnn`` must be 'auto', True or False (ValueError as Keras 3); gputape
@@ -644,15 +660,10 @@ class LSTM(RNN):
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
-        if use_cudnn not in ("auto", True, False):
-            raise ValueError("Invalid valid received for argument `use_cudnn`. Expected one of {'auto', True, False}. "
-                             f"Received: use_cudnn={use_cudnn}")
-        self.use_cudnn = use_cudnn
+        self.use_cudnn = _use_cudnn(use_cudnn)
 
     def get_config(self):
-        cfg = SimpleRNN.get_config(self)
-        cfg["use_cudnn"] = self.use_cudnn
-        return cfg
+        return _cudnn_config(self)
 
 
 class GRU(RNN):
@@ -677,15 +688,10 @@ class GRU(RNN):
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
-        if use_cudnn not in ("auto", True, False):
-            raise ValueError("Invalid valid received for argument `use_cudnn`. Expected one of {'auto', True, False}. "
-                             f"Received: use_cudnn={use_cudnn}")
-        self.use_cudnn = use_cudnn
+        self.use_cudnn = _use_cudnn(use_cudnn)
 
     def get_config(self):
-        cfg = SimpleRNN.get_config(self)
-        cfg["use_cudnn"] = self.use_cudnn
-        return cfg
+        return _cudnn_config(self)
 
 
 # ---------------------------------------------------------------- Bidirectional

@@ -7,22 +7,17 @@ Python value, or "error"/"message"}, plus the case's options ("gputape", "match"
 import json
 import os
 import pathlib
-import re
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
-from tf_fixture import encode  # noqa: E402
+from tf_fixture import clean_tf_message, encode  # noqa: E402
 from review_cases import CASES, PRELUDE  # noqa: E402
 
 
-def _clean(msg):
-    msg = msg.split("\n")[0]
-    msg = re.sub(r"^\{\{function_node [^}]*\}\}\s*", "", msg)
-    msg = re.sub(r"\s*\[Op:[^\]]*\].*$", "", msg)
-    return msg.strip()
+_clean = clean_tf_message
 
 
 def main():

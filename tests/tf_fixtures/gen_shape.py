@@ -19,7 +19,6 @@ plus, optionally,
 import json
 import os
 import pathlib
-import re
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -27,7 +26,7 @@ import numpy as np           # noqa: E402
 import tensorflow as tf      # noqa: E402
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from tf_fixture import encode  # noqa: E402
+from tf_fixture import clean_tf_message, encode  # noqa: E402
 
 PRELUDE = """
 a = tf.constant([[1., 2.]])
@@ -393,11 +392,7 @@ CASES = [
 ]
 
 
-def _clean(msg):
-    msg = msg.split("\n")[0]
-    msg = re.sub(r"^\{\{function_node [^}]*\}\}\s*", "", msg)
-    msg = re.sub(r"\s*\[Op:[^\]]*\].*$", "", msg)
-    return msg.strip()
+_clean = clean_tf_message
 
 
 def _result(t):
