@@ -24,7 +24,9 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     else:
         x = _ops.relu(x)
     if clip_max:
-        x = _ops.clip_by_value(x, _ops.cast(0.0, x.dtype), _ops.cast(max_value, x.dtype))
+        # Python bounds take x's dtype in the op and are checked on the host (no device read on CuPy)
+        hi = float(max_value) if isinstance(max_value, (int, float)) else _ops.cast(max_value, x.dtype)
+        x = _ops.clip_by_value(x, 0.0, hi)
     if negative_slope != 0.0:
         x = _ops.subtract(x, _ops.multiply(negative_part, negative_slope))
     return x
