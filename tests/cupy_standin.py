@@ -152,6 +152,11 @@ class _MemoryPointer:
 def _h2d(a):
     if not isinstance(a, StandinArray):
         copies.append((type(a).__name__, _site()))
+        if capturing and isinstance(a, np.ndarray) and a.ndim:
+            # CUDA would record the copy from CuPy's pinned staging buffer, which is reused after the
+            # capture: every launch would copy whatever that buffer then holds (a silent wrong value)
+            raise RuntimeError(f"cudaErrorStreamCaptureUnsupported (stand-in): a host->device copy of a "
+                               f"{a.dtype}{list(a.shape)} array while a stream is being captured")
 
 
 def asarray(a, dtype=None):

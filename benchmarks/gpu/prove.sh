@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The device proof of gputape's CuPy path: one command, run from the repo root on a machine with an
-# NVIDIA GPU and CuPy; every stage is time-boxed, so the whole run ends inside ~7.5 minutes.
+# NVIDIA GPU and CuPy; every stage is time-boxed, so the whole run ends inside ~9 minutes.
 #
 #   bash benchmarks/gpu/prove.sh [--out DIR]        # default DIR: benchmarks/results/gpu-<date>-<commit>
 #   bash benchmarks/gpu/prove.sh --standin --out DIR   # dry run without a GPU: stages 2 and 5 on the
 #                                                      # CuPy stand-in (tests/cupy_standin.py), NOT a GPU
 #
-# Stages (each writes its log to DIR; summary.md collects the verdict lines; 9 files in all):
+# Stages (each writes its log to DIR; summary.md collects the verdict lines; 10 files in all: the
+# device tool brings back 8, so pack DIR with tar there):
 #   0 environment   driver, runtime, NVRTC, device, SMs, CuPy, commit                    (20 s)
 #   1 compile       every kernel<float|double|__half> through NVRTC, registers/local mem   (45 s)
 #   2 kernels       the gpu-marked tests: kernel vs NumPy twin, f16/f32/f64, odd sizes     (75 s)
@@ -16,6 +17,9 @@
 #   6 timings       fused kernels vs CuPy composites, dispatch cost, MLP step vs PyTorch   (60 s)
 #   7 nccl          a 1-rank CuPy NCCL communicator allreduce (10M floats) and gputape.distribute's
 #                   NCCL path (needs mpi4py); one GPU per rank under mpiexec with 2+ GPUs     (40 s)
+#   8 graphs        issue 12: 100 training steps under gputape.function (CUDA-graph replay) bit-equal
+#                   to eager for 6 optimizer set-ups, the graphs' nodes, cuBLAS vs a tiled GEMM
+#                   inside a graph (graph_probe.py)                                        (90 s)
 #
 # PROVE_SKIP="4 6" skips those stages (a short lease); PROVE_SUITE_CAP sets stage 5's cap in seconds.
 #
@@ -31,7 +35,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
     --standin) standin=1; shift ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "prove.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -122,7 +126,7 @@ fi
 if [[ "$skip" == *" 6 "* ]]; then
   echo "SKIP stage 6 timings: PROVE_SKIP" >"$out/s6_timings.log"; stage 6 timings 5 "$out/s6_timings.log" true
 else
-  stage 6 timings 60 "$out/s6_timings.log" $py $here/timings.py --json "$out/timings.json"
+  stage 6 timings 90 "$out/s6_timings.log" $py $here/timings.py --json "$out/timings.json"
 fi
 if [[ "$skip" == *" 7 "* ]]; then
   echo "SKIP stage 7 nccl: PROVE_SKIP" >"$out/s7_nccl.log"; stage 7 nccl 5 "$out/s7_nccl.log" true
@@ -133,6 +137,13 @@ else
   else
     stage 7 nccl 40 "$out/s7_nccl.log" $py $here/nccl_probe.py      # SKIP lines without a device
   fi
+fi
+if [[ "$skip" == *" 8 "* ]]; then
+  echo "SKIP stage 8 graphs: PROVE_SKIP" >"$out/s8_graphs.log"; stage 8 graphs 5 "$out/s8_graphs.log" true
+elif [ "$gpu" -ge 1 ] 2>/dev/null; then
+  stage 8 graphs 90 "$out/s8_graphs.log" $py $here/graph_probe.py
+else
+  stage 8 graphs-numpy 90 "$out/s8_graphs.log" $py $here/graph_probe.py --standin --steps 20
 fi
 echo "total: $(( $(date +%s) - t_start )) s" | tee -a "$summary"
 echo "verdicts: $(grep -c '^    PASS' "$summary") PASS, $(grep -c '^    FAIL' "$summary") FAIL, $(grep -c '^    SKIP' "$summary") SKIP" | tee -a "$summary"
