@@ -22,9 +22,22 @@ capturable segment of two or more ops:
 Anything that goes wrong while capturing (an op that synchronises, an allocation the pool refuses, a
 CuPy without ``Stream.begin_capture``) gives a one-time warning and plain replay for that signature.
 
-What is left to the device proof (benchmarks/gpu/prove.sh, stage 6): the timing, and the choice between
-cuBLAS inside the graph (with its workspace preset with ``cublasSetWorkspace``, which stream capture
-needs) and a project GEMM kernel.  ``capture`` below sets nothing for cuBLAS.
+Ordering: the runner's stream first waits on an event recorded on the caller's stream, so arrays the
+caller produced asynchronously (an input converted from NumPy by an async host->device copy, a
+Variable assigned eagerly) are complete before the static copies and launches read them; the caller's
+stream then waits on the runner's last event.  Neither wait blocks the host.
+
+**Ops that cannot be captured run between graphs.**  CuPy refuses every cuBLAS call while a stream is
+captured (``NotImplementedError: calling cuBLAS API during stream capture is currently unsupported``,
+seen on an H200 with CuPy 14.2; benchmarks/results/gpu-2026-11-30-*), so matmuls run as plain CuPy
+calls on the runner's stream, between graphs, and keep eager's cuBLAS results bit for bit.  The
+ops known to call cuBLAS or cuSOLVER (``_NOT_CAPTURABLE``) start out that way; any other op whose
+capture raises is learned: the capture is abandoned (nothing ran), the op is moved out of the graphs,
+and the program is segmented and captured again (at most once per op).  The alternative the issue
+asked to measure, a project GEMM kernel inside the graph, was measured on the H200 by
+benchmarks/gpu/graph_probe.py: a plain tiled SGEMM took 85 us of device time for the MLP's three
+forward matmuls, several times cuBLAS's, and its summation order would break bit-equality with
+eager; so matmuls stay on cuBLAS.
 """
 import threading
 import warnings
@@ -33,12 +46,19 @@ from . import backend as _b
 
 MIN_OPS = 2           # a segment of fewer ops is not worth a graph
 
+# ops whose CuPy forward calls cuBLAS or cuSOLVER, which CuPy refuses while capturing
+_NOT_CAPTURABLE = frozenset((
+    "matmul", "batch_matmul", "tensordot", "einsum", "matvec", "outer", "linalg_solve", "linalg_inv",
+    "cholesky", "qr", "svd", "eigh", "lstsq", "triangular_solve", "cholesky_solve", "det", "slogdet",
+    "matrix_inverse", "matrix_solve", "matrix_determinant", "log_matrix_determinant", "expm", "logm",
+))
 
-def _capturable(c):
+
+def _capturable(c, refused=()):
     kind = c[0]
     if kind == "load":
         return True
-    if kind != "op":
+    if kind != "op" or c[1].name in _NOT_CAPTURABLE or c[1].name in refused:
         return False
     return all(_plain_param(v) for v in c[4].values())
 
@@ -52,11 +72,11 @@ def _plain_param(v):
     return isinstance(v, (np.dtype, np.generic, type))
 
 
-def segments(code):
-    """[(capturable, [indices])] in program order."""
+def segments(code, refused=()):
+    """[(capturable, [indices])] in program order (``refused``: op names learned not capturable)."""
     out = []
     for i, c in enumerate(code):
-        cap = _capturable(c)
+        cap = _capturable(c, refused)
         if out and out[-1][0] == cap and cap:
             out[-1][1].append(i)
         else:
@@ -78,13 +98,46 @@ def _writes(c):
     return ()
 
 
+class _Refused(Exception):
+    """An op raised while being captured (its name, or None for a non-op step)."""
+
+    def __init__(self, name):
+        super().__init__(name)
+        self.name = name
+
+
+def _copy_into(dst, src, stream):
+    """``dst[...] = src`` on ``stream``: one cudaMemcpyAsync for same-layout contiguous arrays (about a
+    quarter of an elementwise copy kernel's host cost), else CuPy's copy kernel."""
+    xp = _b.xp
+    rt = getattr(getattr(xp, "cuda", None), "runtime", None)
+    if (hasattr(rt, "memcpyAsync") and src.dtype == dst.dtype and src.shape == dst.shape and src.flags.c_contiguous
+            and dst.flags.c_contiguous and getattr(src, "device", None) == getattr(dst, "device", None)):
+        if dst.nbytes:
+            rt.memcpyAsync(dst.data.ptr, src.data.ptr, dst.nbytes, rt.memcpyDeviceToDevice, stream.ptr)
+        return
+    dst[...] = src
+
+
 class GraphRunner:
     """Runs a replay.Program with its capturable segments as CUDA graphs (see the module docstring)."""
 
     def __init__(self, prog):
         self.prog = prog
+        self.refused = set()    # op names whose capture raised: run between graphs
+        self._segment()
+        self.r = None
+        self.stream = self.pool = None
+        self.var_bufs = None
+        self.failed = None
+        self.launches = 0
+        self.captures = 0
+        self._lock = threading.Lock()
+
+    def _segment(self):
+        prog = self.prog
         self.segs = []
-        for cap, idx in segments(prog.code):
+        for cap, idx in segments(prog.code, self.refused):
             made = set()
             ext = []
             for i in idx:
@@ -94,13 +147,6 @@ class GraphRunner:
                 made.update(_writes(prog.code[i]))
             loads = [(prog.code[i][1]) for i in idx if prog.code[i][0] == "load"]
             self.segs.append({"cap": cap, "idx": idx, "ext": ext, "loads": loads, "graph": None, "static": {}})
-        self.r = None
-        self.stream = self.pool = None
-        self.var_bufs = None
-        self.failed = None
-        self.launches = 0
-        self.captures = 0
-        self._lock = threading.Lock()
 
     @property
     def n_graphs(self):
@@ -119,22 +165,22 @@ class GraphRunner:
         bufs = [v._v for v in prog.vars]
         if self.r is None or any(a is not b for a, b in zip(bufs, self.var_bufs)):
             try:
-                return self._capture(in_arrays, bufs)
-            except Exception as e:       # noqa: BLE001  (any capture failure: plain replay, said once)
-                self.failed = f"{type(e).__name__}: {e}"
-                warnings.warn(f"gputape.function: this signature's program could not be captured as a CUDA graph "
-                              f"({self.failed}); it replays op by op", RuntimeWarning, stacklevel=4)
-                return prog.run(in_arrays, arg_vars)
+                self._prepare()
+            except Exception as e:         # noqa: BLE001  (no stream or pool here: plain replay, said once)
+                return self._give_up(e, in_arrays, arg_vars)
+            return self._capture(in_arrays, bufs)
         r = self.r
         for s, a in zip(prog.in_slots, in_arrays):
             r[s] = a
         V = prog.vars
-        with self.stream:
+        stream = self.stream
+        stream.wait_event(xp.cuda.get_current_stream().record())   # the caller's pending work first (no host wait)
+        with stream:
             for seg in self.segs:
                 if seg["graph"] is not None:
                     for s, st in seg["static"].items():
-                        st[...] = r[s]
-                    seg["graph"].launch(self.stream)       # writes into the captured buffers, which r holds
+                        _copy_into(st, r[s], stream)
+                    seg["graph"].launch(stream)       # writes into the captured buffers, which r holds
                     self.launches += 1
                 else:
                     for i in seg["idx"]:
@@ -156,21 +202,41 @@ class GraphRunner:
                 out.append(x)
         return out
 
+    def _give_up(self, err, in_arrays=None, arg_vars=None):
+        self.failed = f"{type(err).__name__}: {err}"
+        warnings.warn(f"gputape.function: this signature's program could not be captured as a CUDA graph "
+                      f"({self.failed}); it replays op by op", RuntimeWarning, stacklevel=5)
+        return None if in_arrays is None else self.prog.run(in_arrays, arg_vars)
+
+    def _prepare(self):
+        cuda = _b.xp.cuda
+        if self.stream is None:
+            self.stream = cuda.Stream(non_blocking=True)
+            self.pool = cuda.MemoryPool()
+        self.stream.wait_event(cuda.get_current_stream().record())
+
     def _capture(self, in_arrays, bufs):
+        """Run this call, capturing each capturable segment first (then launching it).
+
+        A segment whose capture raises is run op by op for this call (the capture ran nothing), after
+        the steps before it ran exactly once: nothing is ever run twice.  If the op that raised is new
+        to ``refused``, the program is segmented again without it and captured on the next call;
+        otherwise the signature gives up graphs (one warning) and replays op by op from then on."""
         prog = self.prog
         xp = _b.xp
         cuda = xp.cuda
-        self.stream = cuda.Stream(non_blocking=True)
-        self.pool = cuda.MemoryPool()
+        for seg in self.segs:
+            seg["graph"], seg["static"] = None, {}
         r = [None] * prog.nslots
         for s, a in prog.consts.items():
             r[s] = a
         for s, a in zip(prog.in_slots, in_arrays):
             r[s] = a
         V = prog.vars
+        learned = fatal = None
         with self.stream:
             for seg in self.segs:
-                if not seg["cap"]:
+                if not seg["cap"] or learned or fatal:
                     for i in seg["idx"]:
                         prog.steps[i](r, V)
                     continue
@@ -181,30 +247,61 @@ class GraphRunner:
                     static[s] = st
                     r[s] = st
                 steps = [prog.steps[i] for i in seg["idx"]]
+                ops = [prog.code[i] for i in seg["idx"]]
 
-                def body(steps=steps, r=r, V=V, static=static):
+                def body(steps=steps, r=r, V=V, static=static, ops=ops):
                     for s, st in static.items():     # (Python references only: no device work)
                         r[s] = st
-                    for f in steps:
-                        f(r, V)
-                # only the captured work allocates from the private pool: a block it frees is never handed
-                # to other code, which the graph would overwrite on its next launch
-                with cuda.using_allocator(self.pool.malloc):
-                    self.stream.begin_capture()
-                    try:
-                        body()
-                    finally:
-                        graph = self.stream.end_capture()
+                    for f, c in zip(steps, ops):
+                        try:
+                            f(r, V)
+                        except Exception as e:        # noqa: BLE001  (named, then the caller decides)
+                            raise _Refused(c[1].name if c[0] == "op" else None) from e
                 try:
-                    graph._gputape_body = body     # the CuPy stand-in replays this (it cannot record kernels)
-                except AttributeError:
-                    pass
+                    graph = self._capture_one(body)
+                except Exception as e:                # noqa: BLE001  (see the docstring)
+                    name = e.name if isinstance(e, _Refused) else None
+                    if name is not None and name not in self.refused:
+                        learned = name
+                    else:
+                        fatal = e.__cause__ if isinstance(e, _Refused) and e.__cause__ is not None else e
+                    for i in seg["idx"]:              # this call: the segment op by op (its inputs are in r)
+                        prog.steps[i](r, V)
+                    continue
                 seg["graph"], seg["static"] = graph, static
                 graph.launch(self.stream)          # capturing ran nothing: run it now
                 self.launches += 1
                 self.captures += 1
             out = self._outputs(r, xp)
             ev = self.stream.record()
-        xp.cuda.get_current_stream().wait_event(ev)
-        self.r, self.var_bufs = r, bufs
+        cuda.get_current_stream().wait_event(ev)
+        if fatal is not None:
+            self._give_up(fatal)
+        elif learned is not None:
+            self.refused.add(learned)
+            self._segment()
+            self.r = None                          # capture again on the next call
+        else:
+            self.r, self.var_bufs = r, bufs
         return out
+
+    def _capture_one(self, body):
+        cuda = _b.xp.cuda
+        # only the captured work allocates from the private pool: a block it frees is never handed
+        # to other code, which the graph would overwrite on its next launch
+        with cuda.using_allocator(self.pool.malloc):
+            self.stream.begin_capture()
+            try:
+                body()
+            except BaseException:
+                try:
+                    self.stream.end_capture()     # abandoned: the partial graph is dropped
+                except Exception:                 # noqa: BLE001  (an invalidated capture)
+                    pass
+                raise
+            graph = self.stream.end_capture()
+        try:
+            graph._gputape_body = body     # the CuPy stand-in replays this (it cannot record kernels)
+        except AttributeError:
+            pass
+        return graph

@@ -60,7 +60,10 @@ def note_variable(v):
 
 
 def _live_variables():
-    return [v for v in (r() for r in list(_ALL_VARIABLES.values())) if v is not None]
+    """Live Variables whose buffers are arrays of the current backend (a test process may keep Variables
+    of another backend alive: the CuPy stand-in's in a real-CuPy run, seen on the H200)."""
+    arr = _b.get_xp().ndarray
+    return [v for v in (r() for r in list(_ALL_VARIABLES.values())) if v is not None and isinstance(v._v, arr)]
 
 
 class NonReplayable(Exception):

@@ -1087,3 +1087,26 @@ def logaddexp(a, b):
 
 cupy.logaddexp = logaddexp
 # ==================================================================== end of h-fixidx's block
+
+
+# ---- CuPy refuses cuBLAS while a stream is captured (issue 12, seen on the H200 with CuPy 14.2)
+# ``cupy.matmul`` inside ``Stream.begin_capture``/``end_capture`` raised ``NotImplementedError: calling
+# cuBLAS API during stream capture is currently unsupported`` before calling cuBLAS.  The stand-in's
+# matmul family raises the same while ``capturing``.
+
+_CUBLAS_REFUSED = "calling cuBLAS API during stream capture is currently unsupported"
+
+
+def _refuse_cublas_while_capturing(fn):
+    def f(*args, **kw):
+        if capturing:
+            raise NotImplementedError(_CUBLAS_REFUSED)
+        return fn(*args, **kw)
+    f.__name__ = getattr(fn, "__name__", "f")
+    return f
+
+
+for _name in ("matmul", "dot", "tensordot", "einsum", "inner", "vdot"):
+    setattr(cupy, _name, _refuse_cublas_while_capturing(_wrap_np(getattr(np, _name))))
+StandinArray.__matmul__ = _refuse_cublas_while_capturing(np.ndarray.__matmul__)
+StandinArray.dot = _refuse_cublas_while_capturing(np.ndarray.dot)

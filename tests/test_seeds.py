@@ -69,7 +69,23 @@ def test_seed_prints_what_tensorflow_printed(seed, shim):
     assert r.returncode == 0, f"{seed.name} failed under gputape:\n{r.stderr[-3000:]}"
     want = (seed.parent / "expected" / f"{seed.stem}.txt").read_text()
     norm = NORMALISE.get(seed.stem, lambda t: t)
-    assert norm(r.stdout) == norm(want)
+    got, want = norm(r.stdout), norm(want)
+    if got != want and os.environ.get("GPUTAPE_BACKEND") == "cupy":
+        _same_within_float32(got, want)     # README "What is promised on CuPy": cuBLAS sums in its own order
+    else:
+        assert got == want
+
+
+_NUMBER = re.compile(r"-?\d+\.\d+(?:e[-+]?\d+)?")
+
+
+def _same_within_float32(got, want):
+    """On CuPy: the same text with every decimal number within float32 tolerance (rtol 1e-5, atol 1e-6;
+    the guides print 6 decimals, so a cuBLAS sum order shows as one last digit)."""
+    assert _NUMBER.sub("#", got) == _NUMBER.sub("#", want)
+    g, w = [float(x) for x in _NUMBER.findall(got)], [float(x) for x in _NUMBER.findall(want)]
+    bad = [(a, b) for a, b in zip(g, w) if abs(a - b) > 1e-6 + 1e-5 * abs(b)]
+    assert not bad, f"numbers beyond float32 tolerance (got, TF): {bad[:5]}"
 
 
 def test_seed_004_list_and_dict_gradients_agree(shim):
