@@ -234,6 +234,7 @@ class GraphRunner:
             r[s] = a
         V = prog.vars
         learned = fatal = None
+        fixed = set()           # slots a captured graph writes: fixed buffers, rewritten by each launch
         with self.stream:
             for seg in self.segs:
                 if not seg["cap"] or learned or fatal:
@@ -242,6 +243,8 @@ class GraphRunner:
                     continue
                 static = {}
                 for s in seg["ext"]:
+                    if s in fixed:      # an earlier graph's result: read in place (a copy would be taken once
+                        continue        # and go stale, while that graph rewrites the original on each launch)
                     st = xp.empty_like(r[s])
                     st[...] = r[s]
                     static[s] = st
@@ -268,6 +271,12 @@ class GraphRunner:
                     for i in seg["idx"]:              # this call: the segment op by op (its inputs are in r)
                         prog.steps[i](r, V)
                     continue
+                written = {w for i in seg["idx"] for w in _writes(prog.code[i])}
+                fixed.update(written)
+                try:
+                    graph._gputape_body = _launch_model(body, r, written)   # the stand-in's launch
+                except AttributeError:         # real CuPy's Graph takes no attributes (and needs none)
+                    pass
                 seg["graph"], seg["static"] = graph, static
                 graph.launch(self.stream)          # capturing ran nothing: run it now
                 self.launches += 1
@@ -299,9 +308,22 @@ class GraphRunner:
                 except Exception:                 # noqa: BLE001  (an invalidated capture)
                     pass
                 raise
-            graph = self.stream.end_capture()
-        try:
-            graph._gputape_body = body     # the CuPy stand-in replays this (it cannot record kernels)
-        except AttributeError:
-            pass
-        return graph
+            return self.stream.end_capture()
+
+
+def _launch_model(body, r, written):
+    """What the CuPy stand-in runs for ``Graph.launch`` (it cannot record kernels): the segment's Python
+    body again, with CUDA's semantics kept: the results land in the arrays the capture made (copied
+    into them) and the register file ``r`` is left exactly as it was, so code that kept a stale copy of
+    a graph's result reads that stale copy here too.  Real CuPy never calls it."""
+    made = {s: r[s] for s in written}
+
+    def launch():
+        saved = r[:]
+        body()
+        for s, arr in made.items():
+            new = r[s]
+            if new is not arr and arr is not None and arr.flags.writeable:
+                arr[...] = new
+        r[:] = saved
+    return launch
