@@ -247,6 +247,30 @@ def gemm_decision(cp):
         say("PASS", "3 MLP matmuls by cuBLAS, not captured",
             f"{np.median(ts):.1f} us device (events around the 3 calls, median of 200), {host_us:.1f} us per 3 calls "
             f"back to back; capture inside a graph: {refused}")
+    with item("host cost of the ways CuPy reaches cuBLAS"):
+        # a replayed step is host-bound and its 8 matmuls were its largest part (profile above): which
+        # CuPy entry point costs least on the host, and which give cupy.matmul's bits (the eager op's)
+        x, W = a0, Ws[0]
+        gT = cp.asarray(rng.normal(size=(128, 512)).astype(np.float32))
+        cases = {"matmul": lambda: cp.matmul(x, W), "ndarray.dot": lambda: x.dot(W),
+                 "matmul x^T g": lambda: cp.matmul(x.T, gT), "dot x^T g": lambda: x.T.dot(gT)}
+        try:
+            from cupy import cublas as _cb
+            cases["cupy.cublas.gemm"] = lambda: _cb.gemm("N", "N", x, W)
+            cases["cupy.cublas.gemm x^T g"] = lambda: _cb.gemm("T", "N", x, gT)
+        except Exception:       # noqa: BLE001
+            pass
+        ref = {"": cp.matmul(x, W).get(), "T": cp.matmul(x.T, gT).get()}
+        for label, fn in cases.items():
+            out = fn().get()
+            same = np.array_equal(out, ref["T" if "^T" in label else ""])
+            cp.cuda.get_current_stream().synchronize()
+            t0 = time.perf_counter()
+            for _ in range(300):
+                fn()
+            host = (time.perf_counter() - t0) / 300 * 1e6
+            cp.cuda.get_current_stream().synchronize()
+            say("PASS", f"cuBLAS entry {label}", f"{host:.1f} us host per call; bits equal to cupy.matmul's: {same}")
     for label, mm in (("tiled SGEMM kernel", tiled),):
         with item(f"GEMM in a graph: {label}"):
             stream = cp.cuda.Stream(non_blocking=True)
