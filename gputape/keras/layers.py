@@ -42,6 +42,15 @@ def _layer_dtype(dtype, owner):
 
 
 _MISSING = object()
+_DTYPE_NAMES = {}
+
+
+def _dtype_name(d):
+    """``d.name`` of a NumPy dtype, remembered (NumPy computes the name in Python on every read)."""
+    n = _DTYPE_NAMES.get(d)
+    if n is None:
+        n = _DTYPE_NAMES[d] = d.name
+    return n
 
 
 def _call_signature(cls):
@@ -544,6 +553,10 @@ class Layer(_Module):
         ``weights`` in tracking order (a held ``gputape.Module``: its ``variables``), each Variable
         once at its first place -- Keras 3's recursion exactly (a layer reachable both directly and
         through a sub-layer is listed where the first of them puts it).  A cycle of layers stops."""
+        t = self.__dict__.get("_tracker")
+        if t is not None and not t.layers:
+            # no sub-layers: the own Variables, tracked once each (the tracker's ids), nothing to recurse into
+            return t.trainable_vars + t.non_trainable_vars
         busy = _naming._state.__dict__.setdefault("weights_busy", set())
         if id(self) in busy:
             return []
@@ -778,7 +791,7 @@ class Layer(_Module):
             x = convert_to_tensor(x)            # an array keeps its dtype (Keras 3: no dtype hint)
         if self.autocast:
             d = x._v.dtype                      # x.dtype.is_floating / .name, without the DType object
-            if d.kind == "f" and d.name != self.dtype:
+            if d.kind == "f" and _dtype_name(d) != self.dtype:
                 x = _ops.cast(x, self.dtype)
         return x
 
