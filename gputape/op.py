@@ -204,6 +204,8 @@ class Op:
                             else:
                                 tape._record(self, args, out, params, st.stack, 0)
                         return out
+                    _record_lone(tape, self, args, vals, out, params)
+                    return out
                 _hooks(self, args, vals, out, params, st)
         return out
 
@@ -521,6 +523,24 @@ def _record(op, args, vals, out, params, stack):
     inputs = tuple(inputs)
     for k, rec in enumerate(stack):
         rec._record(op, inputs, out, params, stack, k)
+
+
+def _record_lone(tape, op, args, vals, out, params):
+    """``_hooks`` for one GradientTape and nothing else listening (``state.fast_tape``), with a
+    Variable or non-tensor among ``args``: ``_record`` with the reads made on that tape directly."""
+    ensure_warning_filter()
+    inputs = list(args)
+    for i, a in enumerate(args):
+        ta = type(a)
+        if ta is Tensor:
+            continue
+        if ta is Variable:
+            snap = a._snapshot()
+            tape._read(a, snap, None, 0)
+            inputs[i] = snap
+        else:
+            inputs[i] = _wrap(vals[i])
+    tape._record(op, tuple(inputs), out, params, None, 0)
 
 
 def _read_variable(var, stack):

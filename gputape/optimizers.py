@@ -30,7 +30,7 @@ import numpy as np
 from . import backend as _b
 from . import flat as _flat
 from . import module as _module
-from .tensor import Variable, _Base
+from .tensor import Tensor, Variable, _Base
 
 _LR_MESSAGE = ("Argument `learning_rate` should be float, or an instance of LearningRateSchedule, or a callable "
                "(that takes in the current iteration value and returns the corresponding learning rate value). "
@@ -233,6 +233,16 @@ class Optimizer:
             s._detach_reads()
         return s._v
 
+    def _slot_pair(self, v, a, b):
+        """``(_slot(v, a), _slot(v, b))`` with one index lookup."""
+        i = self._index[v._uid]
+        sa, sb = self._slot_lists[a][i], self._slot_lists[b][i]
+        if sa._reads:
+            sa._detach_reads()
+        if sb._reads:
+            sb._detach_reads()
+        return sa._v, sb._v
+
     # ---------------------------------------------------------------- one step
     def _pairs(self, grads_and_vars):
         pairs = list(grads_and_vars)
@@ -337,8 +347,8 @@ class Optimizer:
         TensorFlow, an IndexedSlices that Keras squares slice by slice: with a repeated id Adam/RMSprop/
         Adagrad/clipping give other numbers than on the summed rows.  Refuse rather than differ silently
         (one host read of the ids on CuPy, only for such gradients)."""
-        from .ops.shape import gathered_rows
-        ids = gathered_rows(g)
+        e = _gathered().get(id(g))
+        ids = e[1] if e is not None and e[0]() is g else None      # ops.shape.gathered_rows
         if ids is None:
             return
         idx = np.asarray(_b.to_host(ids._v)).reshape(-1)
@@ -349,6 +359,29 @@ class Optimizer:
                 f"summing ({type(self).__name__}'s second moments or clipping), gputape's gradient is the summed "
                 f"dense one. Use unique ids per batch or SGD, or pass tf.identity(gradient) to apply the dense "
                 f"gradient's numbers")
+
+    def _grad_arrays(self, pairs):
+        """``(array, variable)`` for each ``(gradient, variable)``: ``_grad_array(_dense_gradient(g, v), v)``,
+        with the usual gradient -- a dense float tensor of the variable's shape -- passed straight through
+        (the same checks, in the same order, without the calls)."""
+        out = []
+        gathered = _gathered()
+        lin = None
+        for g, v in pairs:
+            if type(g) is Tensor:
+                if gathered:
+                    if lin is None:
+                        lin = self._linear_in_gradient()
+                    if not lin:
+                        self._refuse_repeated_gather(g, v)
+                gv = g._v
+                if gv.dtype.kind == "f" and gv.shape == v._v.shape:
+                    out.append((gv, v))
+                    continue
+                out.append((self._grad_array(g, v), v))
+                continue
+            out.append((self._grad_array(self._dense_gradient(g, v), v), v))
+        return out
 
     @staticmethod
     def _grad_array(g, v):
@@ -378,7 +411,7 @@ class Optimizer:
         if not self.built:
             self.build(variables)
         self._check_known(variables)
-        pairs = [(self._grad_array(self._dense_gradient(g, v), v), v) for g, v in self._filter_empty(pairs)]
+        pairs = self._grad_arrays(self._filter_empty(pairs))
         if self.loss_scale_factor is not None:
             pairs = [(g / g.dtype.type(self.loss_scale_factor) if g.dtype.kind == "f" else g / self.loss_scale_factor,
                       v) for g, v in pairs]
@@ -548,6 +581,17 @@ class Optimizer:
             self._flat = _flat.FlatState(self, self._trainable_variables)
 
 
+_GATHERED = []
+
+
+def _gathered():
+    """``ops.shape``'s registry of gather gradients (id -> (weakref, indices)), bound on first use."""
+    if not _GATHERED:
+        from .ops.shape import _GATHERED as registry
+        _GATHERED.append(registry)
+    return _GATHERED[0]
+
+
 def _in_dtype(lr, d):
     """The learning rate in the variable dtype ``d``, as Keras's ``ops.cast(learning_rate, dtype)``."""
     if isinstance(lr, (float, int, np.generic)):
@@ -637,13 +681,17 @@ class Adam(Optimizer):
         return self._cached[1]
 
     _cached = None
+    _step_consts = None
 
     def _update(self, w, g, var, lr, t):
-        xp = _b.get_xp()
-        s2, q1, c1, c2, eps = self._scalars(w.dtype, t)
-        alpha = lr * s2 / q1                 # Keras: lr * sqrt(1 - b2^t) / (1 - b1^t)
-        m = self._slot(var, "momentum")
-        v = self._slot(var, "velocity")
+        xp = _b.xp
+        k = self._step_consts
+        if k is None or k[0] is not lr or k[1] != t or k[2] != w.dtype:
+            # once per step and dtype (``lr`` is the step's learning rate in that dtype, one object)
+            s2, q1, c1, c2, eps = self._scalars(w.dtype, t)
+            k = self._step_consts = (lr, t, w.dtype, c1, c2, eps, lr * s2 / q1)   # Keras: lr * sqrt(1 - b2^t) / (1 - b1^t)
+        c1, c2, eps, alpha = k[3:]
+        m, v = self._slot_pair(var, "momentum", "velocity")
         tmp = g - m
         tmp *= c1
         m += tmp

@@ -186,6 +186,27 @@ def _sweep_entries(path, seeds, source_ids, dep):
                     i += 1
                 continue
         needs = [i in dep for i in ids]
+        if op.vjp_all is not None and not slow:
+            # _vjp_call's shared-rule case, inlined (unbroadcast only where it would change something)
+            try:
+                grads = op.vjp_all(gs, out, inputs, needs, **params)
+            except FloatingPointError as e:
+                if "while computing the gradient of" in str(e):
+                    raise
+                raise type(e)(f"{e}, while computing the gradient of {op.name} recorded at {site}") from None
+            nb = None
+            for iid, gi, x in zip(ids, grads, inputs):
+                if gi is None or iid not in dep:
+                    continue
+                if not isinstance(gi, _Base):
+                    gi = ops.convert_to_tensor(gi, dtype=x.dtype)
+                if nb is None:
+                    nb = _batch_axes(gs, out)
+                if nb or gi._v.shape != x._v.shape:
+                    gi = unbroadcast(gi, x._v.shape, nb)
+                prev = cot.get(iid)
+                cot[iid] = gi if prev is None else add(prev, gi)
+            continue
         try:
             grads = _vjp_call(op, gs, out, inputs, params, needs, site)
         except FloatingPointError as e:       # check_numerics inside a rule: name the forward op too

@@ -13,7 +13,8 @@ import weakref
 import numpy as np
 
 from .. import ops as _ops
-from ..tensor import Variable, _Base, convert_to_tensor
+from ..tensor import Tensor, Variable, _Base, convert_to_tensor
+from ..ops.linalg import _matmul
 from . import activations as _act, initializers as _init, naming as _naming
 from .. import module as _module
 from ..module import Module as _Module
@@ -41,6 +42,15 @@ def _layer_dtype(dtype, owner):
 
 
 _MISSING = object()
+_DTYPE_NAMES = {}
+
+
+def _dtype_name(d):
+    """``d.name`` of a NumPy dtype, remembered (NumPy computes the name in Python on every read)."""
+    n = _DTYPE_NAMES.get(d)
+    if n is None:
+        n = _DTYPE_NAMES[d] = d.name
+    return n
 
 
 def _call_signature(cls):
@@ -543,6 +553,10 @@ class Layer(_Module):
         ``weights`` in tracking order (a held ``gputape.Module``: its ``variables``), each Variable
         once at its first place -- Keras 3's recursion exactly (a layer reachable both directly and
         through a sub-layer is listed where the first of them puts it).  A cycle of layers stops."""
+        t = self.__dict__.get("_tracker")
+        if t is not None and not t.layers:
+            # no sub-layers: the own Variables, tracked once each (the tracker's ids), nothing to recurse into
+            return t.trainable_vars + t.non_trainable_vars
         busy = _naming._state.__dict__.setdefault("weights_busy", set())
         if id(self) in busy:
             return []
@@ -775,8 +789,10 @@ class Layer(_Module):
     def _convert(self, x):
         if not isinstance(x, _Base):
             x = convert_to_tensor(x)            # an array keeps its dtype (Keras 3: no dtype hint)
-        if self.autocast and x.dtype.is_floating and x.dtype.name != self.dtype:
-            x = _ops.cast(x, self.dtype)
+        if self.autocast:
+            d = x._v.dtype                      # x.dtype.is_floating / .name, without the DType object
+            if d.kind == "f" and _dtype_name(d) != self.dtype:
+                x = _ops.cast(x, self.dtype)
         return x
 
     def _convert_nested(self, x):
@@ -916,6 +932,17 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
+        kernel, bias = self.kernel, self.bias
+        if type(inputs) is Tensor and type(kernel) is Variable:
+            # the usual call: a 2-D input of the kernel's dtype and width (the checks below, on the arrays)
+            xv, kv = inputs._v, kernel._v
+            if xv.ndim == 2 and xv.shape[-1] == kv.shape[0] and xv.dtype == kv.dtype:
+                z = _matmul(inputs, kernel, ta=False, tb=False)
+                if self.use_bias and self._fused is not None:
+                    return _ops.bias_act(z, bias, activation=self._fused)
+                if self.use_bias:
+                    z = _ops.bias_act(z, bias, activation="linear")
+                return self.activation(z)
         if inputs.shape[-1] != self.kernel.shape[0]:
             raise ValueError(f"Input 0 of layer \"{self.name}\" is incompatible with the layer: expected axis -1 "
                              f"of input shape to have value {self.kernel.shape[0]}, but received input with shape "

@@ -14,6 +14,7 @@ from ..tensor import _Base, convert_to_tensor
 from ..errors import InvalidArgumentError
 from ..checks import normalize_axis
 from .. import dtype_rules as _rules
+from .. import backend as _b
 from .math import (multiply, add, subtract, negative, where, greater, greater_equal, exp, log, log1p, abs,
                    maximum, sigmoid, tanh, softplus, tanh_grad, sigmoid_grad, select_grad, cast, erf,
                    square, divide, _sigmoid, _k, zeros_like, stop_gradient, squared_difference, ones_like_)
@@ -323,7 +324,6 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
         raise InvalidArgumentError(f"sparse_softmax_cross_entropy_with_logits: logits and labels must have "
                                    f"the same first dimension, got logits shape {tuple(logits._v.shape)} and "
                                    f"labels shape {tuple(labels._v.shape)}")
-    from .. import backend as _b
     if _b.get_xp() is np and labels._v.size:
         n = logits._v.shape[-1]
         lv = labels._v
@@ -347,7 +347,10 @@ def _sparse_xent_fwd(xp, labels, logits):
     z = _ureduce(xp, "add", e, (-1,), True)
     idx = labels[..., None].astype(np.intp)
     if xp is np:
-        picked = xp.take_along_axis(s, idx, axis=-1)[..., 0]
+        if s.ndim == 2:                                 # the same gather, without take_along_axis's index build
+            picked = s[xp.arange(s.shape[0]), labels]
+        else:
+            picked = xp.take_along_axis(s, idx, axis=-1)[..., 0]
         return xp.log(z[..., 0]) - picked, e / z
     n = logits.shape[-1]
     bad = (idx < 0) | (idx >= n)                        # [..., 1]
@@ -467,7 +470,7 @@ def _act_bias_grad_fwd(xp, y, g, activation):
         dz = g
     nb = g.ndim - y.ndim
     axes = tuple(range(nb, g.ndim - 1))
-    return dz, xp.sum(dz, axis=axes)
+    return dz, _ureduce(xp, "add", dz, axes, False)
 
 
 act_bias_grad = defop("act_bias_grad", _act_bias_grad_fwd, nout=2, cuda=kernel("nn.cu", "act_bias_grad"))

@@ -126,7 +126,7 @@ def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
 
 
 def _mean_fwd(xp, x, axes, keepdims):
-    n = int(np.prod([x.shape[a] for a in axes])) if axes else 1
+    n = _count(x.shape, axes)
     if x.dtype.kind in "iu":       # TF: the exact mean truncated toward 0 (no wrap in the sum); empty: 0
         wide = np.dtype(np.int64 if x.dtype.kind == "i" else np.uint64)
         s = _ureduce(xp, "add", x, axes, keepdims, dtype=wide)
@@ -146,9 +146,17 @@ def _mean_fwd(xp, x, axes, keepdims):
 _mean = defop("reduce_mean", _mean_fwd, linear=True)
 
 
+def _count(shape, axes):
+    """How many elements a reduction over ``axes`` of ``shape`` combines (a Python int)."""
+    n = 1
+    for a in axes:
+        n *= shape[a]
+    return n
+
+
 def mean_vjp(g, out, x, axes, keepdims):
     """dx = broadcast(g) / N"""
-    n = int(np.prod([x._v.shape[a] for a in axes])) if axes else 1
+    n = _count(x._v.shape, axes)
     return divide(sum_grad(g, shape=tuple(x._v.shape), kept=_kept(x, axes), nb=_nb(g, out)), float(n))
 
 

@@ -192,7 +192,7 @@ def _bcast_check(x, shape):
 
 
 def _broadcast_to_fwd(xp, x, shape):
-    if xp is np and len(shape) and int(np.prod(shape)) <= 4096:
+    if xp is np and len(shape) and math.prod(shape) <= 4096:
         out = np.empty(shape, dtype=x.dtype)    # small: a copy is cheaper than numpy's view machinery
         np.copyto(out, x)
         return out
