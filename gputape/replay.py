@@ -79,6 +79,7 @@ class Recorder:
         self.ops = self.host_reads = 0
         self.slot = {}          # id(array) -> slot
         self.kind = []          # slot -> kind
+        self.arrays = []        # slot -> the array it held during the trace (shapes, dtypes, aliasing)
         self.keep = []          # arrays seen (kept alive so ids stay unique during the trace)
         self.const = {}         # slot -> constant array
         self.code = []          # instructions (tuples, compiled by Program)
@@ -98,6 +99,7 @@ class Recorder:
     def _new_slot(self, arr, kind):
         s = len(self.kind)
         self.kind.append(kind)
+        self.arrays.append(arr)
         self.slot[id(arr)] = s
         self.keep.append(arr)
         return s
@@ -137,6 +139,7 @@ class Recorder:
             k = self._var(x)
             s = len(self.kind)
             self.kind.append(_VAR)
+            self.arrays.append(x._v)
             self.slot[id(x._v)] = s
             self.keep.append(x._v)
             self.var_slots.setdefault(k, []).append(s)
@@ -244,6 +247,12 @@ class Recorder:
         """The structure of an opaque call's argument with tensors as slot references."""
         if type(x) is Tensor:
             s = self.operand(x, "a recorded call")
+            ids = _gathered_ids(x)
+            if ids is not None and s is not None:
+                # a gather's gradient keeps its mark on replay: an optimizer refuses a repeated index there too
+                si = self.operand(ids, "a recorded call")
+                if si is not None:
+                    return ("g", s, si)
             return ("s", s)
         if isinstance(x, Variable):
             return ("v", self._var(x))
@@ -398,6 +407,7 @@ def _no_writes(args, kwargs):
 
 
 _installed = [False]
+_APPLY = [None]       # Optimizer.apply_gradients itself (install() wraps it)
 
 
 def install():
@@ -412,6 +422,7 @@ def install():
     from .ops import creation as _cr
     for name in ("assign", "assign_add", "assign_sub"):
         setattr(Variable, name, _opaque(getattr(Variable, name), _assign_writes))
+    _APPLY[0] = _optm.Optimizer.apply_gradients
     _optm.Optimizer.apply_gradients = _opaque(_optm.Optimizer.apply_gradients, _optimizer_writes)
     for name in ("uniform", "normal", "truncated_normal"):
         setattr(_cr._Random, name, _opaque(getattr(_cr._Random, name), _no_writes))
@@ -459,7 +470,8 @@ class Program:
         self.code = code
         self.consts = dict(rec.const)
         self.outs = outs
-        self.steps = [_compile(c) for c in code]
+        self.steps = [_compile(c, rec) for c in code]
+        self.n_fast_calls = sum(1 for f in self.steps if isinstance(f, _OptimizerStep))
         self._template = [None] * self.nslots      # the register file with the constants in place
         for s, a in self.consts.items():
             self._template[s] = a
@@ -506,7 +518,9 @@ class Program:
         return out
 
     def describe(self):
-        return (f"{self.n_ops} ops, {self.n_calls} recorded calls, {len(self.vars)} variables"
+        fast = f" ({self.n_fast_calls} optimizer step{'s' if self.n_fast_calls > 1 else ''} replayed without its " \
+               f"wrapper)" if self.n_fast_calls else ""
+        return (f"{self.n_ops} ops, {self.n_calls} recorded calls{fast}, {len(self.vars)} variables"
                 f"{f', {self.n_dropped} unused ops dropped' if self.n_dropped else ''}")
 
 
@@ -543,6 +557,9 @@ def _slots_of(t, acc):
     k = t[0]
     if k == "s":
         acc.add(t[1])
+    elif k == "g":
+        acc.add(t[1])
+        acc.add(t[2])
     elif k in ("l", "t"):
         for e in t[1]:
             _slots_of(e, acc)
@@ -562,6 +579,10 @@ def _build(t, r, V):
         return V[t[1]]
     if k == "c":
         return t[1]
+    if k == "g":
+        x = _wrap(r[t[1]])
+        _mark_gathered(x, _wrap(r[t[2]]))
+        return x
     if k == "l":
         return [_build(e, r, V) for e in t[1]]
     if k == "t":
@@ -582,7 +603,7 @@ def _bind(t, out, r):
             _bind(e, o, r)
 
 
-def _compile(c):
+def _compile(c, rec):
     kind = c[0]
     if kind == "load":
         _, k, s = c
@@ -596,6 +617,10 @@ def _compile(c):
         def call(r, V):
             out = fn(*_build(t_args, r, V), **_build(t_kw, r, V))
             _bind(t_out, out, r)
+        if fn is _APPLY[0] and fn is not None:
+            fast = _OptimizerStep.make(t_args, t_kw, t_out, rec, call)
+            if fast is not None:
+                return fast
         return call
     _, op, ins, outs, params, var_args = c
     xp = _b.xp if _b.xp is not None else _b.get_xp()
@@ -651,6 +676,119 @@ def _compile(c):
                     break
         _store(r, outs, o)
     return full
+
+
+def _gathered_ids(t):
+    from .ops.shape import gathered_rows
+    return gathered_rows(t)
+
+
+def _mark_gathered(t, ids):
+    """``t`` is a gather's gradient with indices ``ids``, as ``ops.shape._gather_vjp`` marks it."""
+    _sh = sys.modules["gputape.ops.shape"]      # (``gputape.ops.shape`` the attribute is the shape op)
+    key = id(t)
+    _sh._GATHERED[key] = (weakref.ref(t, lambda _, k=key: _sh._GATHERED.pop(k, None)), ids)
+
+
+# ---------------------------------------------------------------- the optimizer step, replayed without its wrapper
+# What ``Optimizer.apply_gradients`` does on a step with no clipping, weight decay, loss scaling, gradient
+# accumulation, EMA, flat update or constraint, every gradient a dense float array of its variable's dtype
+# and shape, none a gather's: per variable ``_update(w, g, var, lr, t + 1)`` in order (read snapshots
+# detached first), then ``_t += 1`` and ``iterations += 1``.  ``_OptimizerStep`` does exactly this, calling
+# the optimizer's own ``_lr_now``, ``_update`` and ``optimizers._in_dtype``; any other case (checked on
+# every call) runs the whole ``apply_gradients``.  The flow it mirrors is pinned by the hash of these
+# methods' source: if they change, the shortcut is off (and tests/test_function_replay.py says so) until
+# someone checks the mirror again and updates ``_OPT_FLOW_SHA1``.
+_OPT_FLOW = ("apply_gradients", "_step", "_dense_gradient", "_grad_array", "_clip_gradients", "_filter_empty",
+             "_pairs", "_check_known")
+_OPT_FLOW_SHA1 = "8febd169234c855368566a8844c82f05e6e7d3b2"
+_flow_ok = []
+
+
+def _optimizer_flow_unchanged():
+    if not _flow_ok:
+        import hashlib
+        import inspect
+        from . import optimizers as _optm
+        try:
+            src = "".join(inspect.getsource(_APPLY[0] if n == "apply_gradients" else getattr(_optm.Optimizer, n))
+                          for n in _OPT_FLOW)
+            _flow_ok.append(hashlib.sha1(src.encode()).hexdigest() == _OPT_FLOW_SHA1)
+        except (OSError, TypeError):
+            _flow_ok.append(False)
+    return _flow_ok[0]
+
+
+class _OptimizerStep:
+    """A recorded ``apply_gradients`` call replayed as the optimizer's per-variable updates (see above)."""
+    __slots__ = ("opt", "pairs", "generic", "shapes")
+
+    @classmethod
+    def make(cls, t_args, t_kw, t_out, rec, generic):
+        from . import optimizers as _optm
+        if t_kw != ("d", dict, []) or t_args[0] != "l" or len(t_args[1]) != 2 or t_args[1][0][0] != "c":
+            return None
+        opt = t_args[1][0][1]
+        pairs_t = t_args[1][1]
+        if not isinstance(opt, _optm.Optimizer) or pairs_t[0] not in ("l", "t") or not pairs_t[1]:
+            return None
+        base = _optm.Optimizer
+        for n in _OPT_FLOW:
+            if getattr(type(opt), n) is not getattr(base, n):
+                return None
+        if not _optimizer_flow_unchanged() or not cls._plain(opt):
+            return None
+        pairs, seen = [], set()
+        for p in pairs_t[1]:
+            if p[0] not in ("l", "t") or len(p[1]) != 2:
+                return None
+            (gk, gs), (vk, k) = p[1][0][:2], p[1][1][:2]
+            if gk != "s" or vk != "v" or k in seen:
+                return None
+            seen.add(k)
+            a, v = rec.arrays[gs], rec.vars[k]
+            if type(a) is not type(v._v) or a.dtype != v._v.dtype or a.dtype.kind != "f" or a.shape != v._v.shape:
+                return None
+            pairs.append((gs, k))
+        if t_out != ("v", rec.var_index.get(id(opt._iterations), -1)):
+            return None
+        self = cls()
+        self.opt, self.pairs, self.generic = opt, pairs, generic
+        self.shapes = [rec.arrays[gs].shape for gs, _ in pairs]
+        return self
+
+    @staticmethod
+    def _plain(opt):
+        return not (opt.clipnorm or opt.global_clipnorm or opt.clipvalue or opt.weight_decay is not None
+                    or opt.loss_scale_factor is not None or opt.gradient_accumulation_steps or opt.use_ema
+                    or opt._flat is not None or not opt.built)
+
+    def __call__(self, r, V):
+        opt = self.opt
+        if not self._plain(opt):
+            return self.generic(r, V)
+        work = []
+        for (gs, k), shape in zip(self.pairs, self.shapes):
+            v = V[k]
+            if v.constraint is not None or v._v.shape != shape:
+                return self.generic(r, V)
+            work.append((r[gs], v))
+        from .optimizers import _in_dtype
+        lr = opt._lr_now()
+        t = opt._t
+        update = opt._update
+        by_dtype = {}
+        for g, v in work:
+            if v._reads:
+                v._detach_reads()
+            w = v._v
+            d = w.dtype
+            lr_d = by_dtype.get(d)
+            if lr_d is None:
+                lr_d = by_dtype[d] = _in_dtype(lr, d)
+            update(w, g, v, lr_d, t + 1)
+        opt._t += 1
+        opt._iterations._v += 1
 
 
 def _register():
