@@ -464,13 +464,23 @@ class Program:
         self.arg_var_pos = rec.arg_vars[:]
         self.in_slots = rec.in_slots[:]
         code = _prune(rec.code, outs)
+        self.n_dropped = sum(1 for c in rec.code if c[0] == "op") - sum(1 for c in code if c[0] == "op")
+        self.consts = dict(rec.const)
+        code, self.n_folded = _fold(code, rec, outs, self.consts)
         self.n_ops = sum(1 for c in code if c[0] == "op")
-        self.n_dropped = sum(1 for c in rec.code if c[0] == "op") - self.n_ops
         self.n_calls = sum(1 for c in code if c[0] == "call")
         self.code = code
-        self.consts = dict(rec.const)
         self.outs = outs
-        self.steps = [_compile(c, rec) for c in code]
+        # ``checked``: every op as the dispatch runs it (checks included); ``steps``: on NumPy, the ops whose
+        # checks depend only on shapes, dtypes and parameters skip them when their inputs' shapes and dtypes
+        # are those of the trace (fixed by the signature; a Variable's are verified where it is loaded, and a
+        # change switches the rest of the call to ``checked``)
+        self.checked = [_compile(c, rec, None) for c in code]
+        if _b.name == "numpy":
+            stable = _stable_slots(code, rec, self.consts)
+            self.steps = [_compile(c, rec, stable) for c in code]
+        else:
+            self.steps = self.checked
         self.n_fast_calls = sum(1 for f in self.steps if isinstance(f, _OptimizerStep))
         self._template = [None] * self.nslots      # the register file with the constants in place
         for s, a in self.consts.items():
@@ -496,6 +506,8 @@ class Program:
                 while i < n:
                     steps[i](r, V)
                     i += 1
+            except _ShapeChanged:          # a Variable's shape or dtype is not the trace's: checks from here on
+                steps = self.checked
             except RuntimeWarning:         # a user filter turned NumPy's warning into an error: as the dispatch
                 c = self.code[i]
                 vals = [r[s] for s in c[2]]
@@ -521,7 +533,8 @@ class Program:
         fast = f" ({self.n_fast_calls} optimizer step{'s' if self.n_fast_calls > 1 else ''} replayed without its " \
                f"wrapper)" if self.n_fast_calls else ""
         return (f"{self.n_ops} ops, {self.n_calls} recorded calls{fast}, {len(self.vars)} variables"
-                f"{f', {self.n_dropped} unused ops dropped' if self.n_dropped else ''}")
+                f"{f', {self.n_dropped} unused ops dropped' if self.n_dropped else ''}"
+                f"{f', {self.n_folded} ops on constants folded' if self.n_folded else ''}")
 
 
 def _store(r, outs, o):
@@ -603,14 +616,96 @@ def _bind(t, out, r):
             _bind(e, o, r)
 
 
-def _compile(c, rec):
+def _fold(code, rec, outs, consts):
+    """Ops computed from constants only (the seed of a gradient broadcast to a shape, a count divided
+    into it): their traced results become constants, as the same computation gives the same bits.  Not
+    the function's results (each call returns new arrays, as eagerly), nor arrays of unknown origin."""
+    known = set(consts) - {rec.slot.get(id(a)) for a, _ in rec.externals}
+    results = {x for k, x in outs if k == "s"}
+    kept, n = [], 0
+    for c in code:
+        if c[0] == "op":
+            o = c[3] if type(c[3]) is tuple else (c[3],)
+            if all(s in known for s in c[2]) and not any(s in results for s in o) and \
+                    all(_plain_param(v) for v in c[4].values()):
+                for s in o:
+                    known.add(s)
+                    consts[s] = rec.arrays[s]
+                n += 1
+                continue
+        kept.append(c)
+    return kept, n
+
+
+def _plain_param(v):
+    if v is None or isinstance(v, (bool, int, float, str, complex, np.dtype, np.generic, type)):
+        return True
+    if isinstance(v, (tuple, list)):
+        return all(_plain_param(e) for e in v)
+    return False
+
+
+class _ShapeChanged(Exception):
+    pass
+
+
+def _stable_slots(code, rec, consts):
+    """Slots whose shape and dtype are the trace's on every replay that gets past the Variable loads'
+    checks: the inputs (the signature fixes them), constants, Variable loads (checked), and what ops make
+    from stable slots only.  Results of recorded calls are not counted."""
+    stable = set(rec.in_slots) | set(consts)
+    for c in code:
+        if c[0] == "load":
+            stable.add(c[2])
+        elif c[0] == "op" and all(s in stable for s in c[2]):
+            stable.update(c[3] if type(c[3]) is tuple else (c[3],))
+    return stable
+
+
+def _shape_only_checks():
+    """The op checks that read only shapes, dtypes and parameters (never values): on inputs of the traced
+    shapes and dtypes they pass again."""
+    if not _SHAPE_ONLY:
+        m = sys.modules
+        lin, nn = m["gputape.ops.linalg"], m["gputape.ops.nn"]
+        _SHAPE_ONLY.update(f for f in (getattr(lin, "_mm_check", None), getattr(lin, "_mv_check", None),
+                                       getattr(nn, "_bias_check", None), getattr(nn, "_sparse_check", None))
+                           if f is not None)
+    return _SHAPE_ONLY
+
+
+_SHAPE_ONLY = set()
+
+
+def _check_is_shape_only(check):
+    if check is None:
+        return True
+    safe = _shape_only_checks()
+    if check in safe:
+        return True
+    if getattr(check, "__qualname__", "") == "_arg_dtype_check.<locals>.check":     # op._arg_dtype_check
+        cells = dict(zip(check.__code__.co_freevars, check.__closure__ or ()))
+        inner = cells.get("inner")
+        return inner is not None and (inner.cell_contents is None or inner.cell_contents in safe)
+    return False
+
+
+def _compile(c, rec, stable):
     kind = c[0]
     if kind == "load":
         _, k, s = c
+        if stable is None:
+            def load(r, V):
+                r[s] = V[k]._v
+            return load
+        shape, dtype = rec.arrays[s].shape, rec.arrays[s].dtype
 
-        def load(r, V):
-            r[s] = V[k]._v
-        return load
+        def load_checked(r, V):
+            a = V[k]._v
+            if a.shape != shape or a.dtype != dtype:
+                raise _ShapeChanged
+            r[s] = a
+        return load_checked
     if kind == "call":
         _, fn, t_args, t_kw, t_out = c
 
@@ -659,6 +754,24 @@ def _compile(c, rec):
     # the dispatch's _full: checks, CUDA kernel, aliasing, several outputs
     check, cuda, fwd, aliases = op.check, op.cuda, op.fwd, op.aliases
     gpu = _b.name == "cupy"
+    if stable is not None and not gpu and not (aliases and var_args) and _check_is_shape_only(check) and \
+            (check is None or all(s in stable for s in ins)):
+        # NumPy, no aliasing to undo, a check that passed at the trace on these very shapes: the forward alone
+        if type(outs) is tuple:
+            def fwd_n(r, V):
+                for s, v in zip(outs, fwd(xp, *[r[s] for s in ins], **params)):
+                    r[s] = v
+            return fwd_n
+        if len(ins) == 2:
+            a, b = ins
+
+            def fwd_2(r, V):
+                r[outs] = fwd(xp, r[a], r[b], **params)
+            return fwd_2
+
+        def fwd_1(r, V):
+            r[outs] = fwd(xp, *[r[s] for s in ins], **params)
+        return fwd_1
 
     def full(r, V):
         vals = [r[s] for s in ins]

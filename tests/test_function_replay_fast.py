@@ -108,3 +108,38 @@ def test_a_gathered_gradient_with_a_repeated_id_is_refused_on_replay_as_eagerly(
     assert isinstance(_program(step), _replay.Program)
     with pytest.raises(NotImplementedError, match="repeated index"):
         step(tf.constant([1, 1]))
+
+
+def test_ops_on_constants_fold_but_results_stay_fresh_arrays():
+    w = tf.Variable(np.arange(6.0, dtype=np.float32).reshape(2, 3))
+
+    @tf.function
+    def f(x):
+        with tf.GradientTape() as t:
+            y = tf.reduce_mean(tf.tanh(tf.matmul(x, w)))
+        return t.gradient(y, w), tf.ones([3]) * 2.0
+    x = tf.constant(np.ones((4, 2), np.float32))
+    g1, c1 = f(x)
+    g2, c2 = f(x)
+    prog = _program(f)
+    assert prog.n_folded >= 2                     # the gradient's seed broadcast and its division by the count
+    assert g2._v is not g1._v and c2._v is not c1._v            # results: new arrays on every call
+    with tf.GradientTape() as t:
+        y = tf.reduce_mean(tf.tanh(tf.matmul(x, w)))
+    assert np.array_equal(t.gradient(y, w).numpy(), g2.numpy())
+    assert c2.numpy().tolist() == [2.0, 2.0, 2.0]
+
+
+def test_a_variable_buffer_of_another_shape_turns_the_checks_back_on():
+    """Ops whose shape checks passed at the trace skip them on replay; a Variable whose buffer no longer
+    has the traced shape (only reachable through internals) makes the rest of the call check again."""
+    v = tf.Variable(np.ones((2, 2), np.float32))
+    f = tf.function(lambda x: tf.matmul(x, v))
+    x = tf.constant(np.ones((1, 2), np.float32))
+    f(x)
+    assert f(x).numpy().tolist() == [[2.0, 2.0]]
+    v._v = np.ones((3, 3), np.float32)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Matrix size-incompatible"):
+        f(x)
+    v._v = np.ones((2, 3), np.float32)
+    assert f(x).numpy().tolist() == [[2.0, 2.0, 2.0]]
