@@ -63,11 +63,16 @@ def test_optimizer_step_replayed_without_its_wrapper_bit_equal(name):
             assert np.array_equal(a.numpy(), b.numpy()), i
     _same_state(v1, o1, v2, o2)
     assert int(o2.iterations.numpy()) == 30
-    fast = _program(f).n_fast_calls
+    prog = _program(f)
     # AdamW has a weight decay: its step runs the whole apply_gradients
-    assert fast == (0 if name == "adamw" else 1), (
+    assert prog.n_fast_calls == (0 if name == "adamw" else 1), (
         "the optimizer step is no longer replayed without its wrapper: if gputape/optimizers.py's "
         "apply_gradients flow changed, check replay._OptimizerStep against it and update _OPT_FLOW_SHA1")
+    if name in ("sgd", "adam"):
+        step, = [s for s in prog.steps if isinstance(s, _replay._OptimizerStep)]
+        assert step.twin is not None, (
+            f"{name}'s update no longer has its scratch-buffer twin: if gputape/optimizers.py's {name} _update "
+            f"changed, check replay._{'Adam' if name == 'adam' else 'SGD'}Twin against it and update its SHA1")
 
 
 def test_optimizer_settings_changed_after_the_trace_are_honoured():
