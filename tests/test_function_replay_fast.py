@@ -68,7 +68,7 @@ def test_optimizer_step_replayed_without_its_wrapper_bit_equal(name):
     assert prog.n_fast_calls == (0 if name == "adamw" else 1), (
         "the optimizer step is no longer replayed without its wrapper: if gputape/optimizers.py's "
         "apply_gradients flow changed, check replay._OptimizerStep against it and update _OPT_FLOW_SHA1")
-    if name in ("sgd", "adam"):
+    if name in ("sgd", "adam") and tf.backend_name() == "numpy":       # (the twins write NumPy scratch buffers)
         step, = [s for s in prog.steps if isinstance(s, _replay._OptimizerStep)]
         assert step.twin is not None, (
             f"{name}'s update no longer has its scratch-buffer twin: if gputape/optimizers.py's {name} _update "
