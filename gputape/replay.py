@@ -15,7 +15,10 @@ While a new input signature is traced, ``state.capture`` is a ``Recorder``.  It 
   ``reset_state``/``result`` (they compute on raw arrays);
 - constants: Python numbers and lists converted by the dispatch or by ``constant``/``convert_to_tensor``,
   NumPy arrays the user's code converts, cached scalar constants, ``ones``/``zeros``/``ones_like``;
-- host reads (``.numpy()``, ``float``/``int``/``bool``, ``backend.to_host``).
+- host reads (``.numpy()``, ``float``/``int``/``bool``, ``backend.to_host``);
+- value checks the ops' Python wrappers make on the host before an op (``checks.check_indices``,
+  gather_nd's and the unsorted segment ops' range checks, the sparse cross-entropy's label range): "guard"
+  calls that run again on every replay, so a replay raises what the eager call raises.
 
 Soundness rules (a replayed program must never differ from an eager call):
 
@@ -180,6 +183,12 @@ class Recorder:
         if op.name in _DATA_DEPENDENT:
             self.fail(f"{op.name} gives an output whose shape depends on input values")
             return
+        if op.name in _VALUE_CHECKED and _b.name == "numpy":
+            # the op's Python wrapper checked input values on the host before it: so does every replay
+            fn, which = _VALUE_CHECKED[op.name]
+            self.guard(fn, [a._v if i in which else a for i, a in enumerate(args)], {})
+            if self.bad is not None:
+                return
         ins = []
         for a in args:
             s = self.operand(a, op.name)
@@ -287,6 +296,38 @@ class Recorder:
         self.fail(f"a recorded call returned a {type(x).__name__}")
         return ("c", x)
 
+    def _raw(self, x):
+        """The template of a raw array a host check reads: its slot, a Variable's load, or a constant."""
+        s = self.slot.get(id(x))
+        if s is None:
+            for v in _live_variables():
+                if v._v is x:
+                    s = self.operand(v, "a host check")
+                    break
+            else:                   # a constant of the trace (a parameter, a converted Python value)
+                s = self._new_slot(x, _CONST)
+                self.const[s] = x
+        return ("a", s)
+
+    def _guard_template(self, x):
+        if isinstance(x, np.ndarray) or (_b.xp is not np and isinstance(x, _b.xp.ndarray)):
+            return self._raw(x)
+        if isinstance(x, (list, tuple)) and not hasattr(x, "_fields"):
+            return ("l" if isinstance(x, list) else "t", [self._guard_template(e) for e in x])
+        return self._template(x)
+
+    def guard(self, fn, args, kwargs):
+        """``fn`` checks input values on the host outside any op (an index range, a label range): it runs
+        again on every replay, before the ops that follow it, with the call's arrays."""
+        if self.parent is not None:
+            self.parent.guard(fn, args, kwargs)
+        if self.bad is not None:
+            return
+        t_args = self._guard_template(list(args))
+        t_kw = ("d", dict, [(k, self._guard_template(v)) for k, v in kwargs.items()])
+        if self.bad is None:
+            self.code.append(("call", fn, t_args, t_kw, ("c", None)))
+
     def opaque_begin(self, fn, args, kwargs, writes):
         if self.parent is not None:
             self.parent.opaque_begin(fn, args, kwargs, writes)
@@ -380,6 +421,33 @@ def _opaque(fn, writes_of=None):
     return wrapper
 
 
+def _guarded(fn):
+    """``fn``, a host-side value check outside an op, recorded while tracing so that replays check too."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        cap = _state.capture
+        if cap is not None:
+            cap.guard(fn, args, kwargs)
+        return fn(*args, **kwargs)
+    wrapper.__gputape_guard__ = fn
+    return wrapper
+
+
+def _sparse_labels_check(labels, logits):
+    """As ``nn.sparse_softmax_cross_entropy_with_logits`` checks its labels on NumPy before the op."""
+    from .errors import InvalidArgumentError
+    if labels.size:
+        n = logits.shape[-1]
+        hi, lo = int(labels.max()), int(labels.min())
+        if hi >= n or lo < 0:
+            raise InvalidArgumentError(f"Received a label value of {hi if hi >= n else lo} "
+                                       f"which is outside the valid range of [0, {n}).")
+
+
+# op -> (check, the argument positions it reads as raw arrays): value checks made by the op's wrapper
+_VALUE_CHECKED = {"sparse_softmax_cross_entropy_with_logits": (_sparse_labels_check, (0, 1))}
+
+
 def _is_iterator(a):
     return hasattr(a, "__next__") and not isinstance(a, (list, tuple, dict, _Base))
 
@@ -442,6 +510,13 @@ def install():
                         setattr(cls, name, _opaque(cls.__dict__[name], writes))
     except ImportError:       # pragma: no cover
         pass
+    # host-side value checks made outside ops (by the ops' Python wrappers), recorded as guards
+    from . import checks as _checks
+    _checks.check_indices = _guarded(_checks.check_indices)
+    for mod, name in (("gputape.ops.indexing", "_check_nd"), ("gputape.ops.segment", "_unsorted_args")):
+        m = sys.modules.get(mod)
+        if m is not None and hasattr(m, name):
+            setattr(m, name, _guarded(getattr(m, name)))
     real = _b.to_host
 
     def to_host(a):
@@ -569,7 +644,7 @@ def _prune(code, outs):
 
 def _slots_of(t, acc):
     k = t[0]
-    if k == "s":
+    if k in ("s", "a"):
         acc.add(t[1])
     elif k == "g":
         acc.add(t[1])
@@ -593,6 +668,8 @@ def _build(t, r, V):
         return V[t[1]]
     if k == "c":
         return t[1]
+    if k == "a":
+        return r[t[1]]
     if k == "g":
         x = _wrap(r[t[1]])
         _mark_gathered(x, _wrap(r[t[2]]))

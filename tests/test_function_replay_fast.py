@@ -148,3 +148,43 @@ def test_a_variable_buffer_of_another_shape_turns_the_checks_back_on():
         f(x)
     v._v = np.ones((2, 3), np.float32)
     assert f(x).numpy().tolist() == [[2.0, 2.0, 2.0]]
+
+
+def _eager_and_replayed(fn, good, bad):
+    """``fn`` under gputape.function: traced and replayed on ``good`` arguments, then ``bad`` ones raise on
+    replay what they raise eagerly (the check the op's wrapper makes on the host)."""
+    f = tf.function(fn)
+    for g in good:
+        assert np.array_equal(f(*g).numpy(), fn(*g).numpy())
+    assert isinstance(_program(f), _replay.Program)
+    with pytest.raises(Exception) as eager:
+        fn(*bad)
+    with pytest.raises(type(eager.value)) as replayed:
+        f(*bad)
+    assert str(replayed.value) == str(eager.value)
+    assert f.experimental_get_tracing_count() == 1
+
+
+def test_sparse_xent_label_range_is_checked_on_replay():
+    logits = tf.constant(np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32))
+    fn = lambda y: tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)  # noqa: E731
+    _eager_and_replayed(fn, [(tf.constant([0, 1, 2, 1]),), (tf.constant([2, 2, 0, 1]),)],
+                        (tf.constant([0, 1, 2, -1]),))
+    _eager_and_replayed(fn, [(tf.constant([0, 1, 2, 1]),), (tf.constant([1, 1, 2, 1]),)], (tf.constant([0, 3, 2, 1]),))
+
+
+@pytest.mark.parametrize("bad", [-1, 5])
+def test_gather_index_range_is_checked_on_replay(bad):
+    x = tf.constant(np.arange(10.0, dtype=np.float32).reshape(5, 2))
+    _eager_and_replayed(lambda i: tf.gather(x, i), [(tf.constant([0, 1]),), (tf.constant([4, 2]),)],
+                        (tf.constant([0, bad]),))
+    _eager_and_replayed(lambda i: tf.gather(x, i, axis=0, batch_dims=0) * 2.0, [(tf.constant([[0], [1]]),), (tf.constant([[3], [1]]),)],
+                        (tf.constant([[0], [bad]]),))
+    _eager_and_replayed(lambda i: tf.gather_nd(x, i), [(tf.constant([[0, 1], [4, 0]]),), (tf.constant([[1, 1], [2, 0]]),)],
+                        (tf.constant([[0, 1], [bad, 0]]),))
+
+
+def test_unsorted_segment_ids_are_checked_on_replay():
+    data = tf.constant(np.arange(4.0, dtype=np.float32))
+    _eager_and_replayed(lambda ids: tf.math.unsorted_segment_sum(data, ids, 3),
+                        [(tf.constant([0, 1, 2, 0]),), (tf.constant([2, -1, 2, 0]),)], (tf.constant([0, 1, 3, 0]),))
