@@ -157,11 +157,16 @@ def _eager_and_replayed(fn, good, bad):
     for g in good:
         assert np.array_equal(f(*g).numpy(), fn(*g).numpy())
     assert isinstance(_program(f), _replay.Program)
-    with pytest.raises(Exception) as eager:
-        fn(*bad)
-    with pytest.raises(type(eager.value)) as replayed:
-        f(*bad)
-    assert str(replayed.value) == str(eager.value)
+    def outcome(g):
+        try:          # (on CuPy an index check raises at the next read, and a bad label gives NaN, as TF's GPU)
+            return g(*bad).numpy()
+        except Exception as e:          # noqa: BLE001
+            return e
+    eager, replayed = outcome(fn), outcome(f)
+    if isinstance(eager, Exception):
+        assert type(replayed) is type(eager) and str(replayed) == str(eager)
+    else:
+        assert tf.backend_name() == "cupy" and np.array_equal(replayed, eager, equal_nan=True)
     assert f.experimental_get_tracing_count() == 1
 
 
