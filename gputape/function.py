@@ -315,6 +315,7 @@ class _TraceRecorder:
     fail = _forward("fail")
     opaque_begin = _forward("opaque_begin")
     opaque_end = _forward("opaque_end")
+    guard = _forward("guard")
     del _forward
 
 

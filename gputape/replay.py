@@ -15,7 +15,10 @@ While a new input signature is traced, ``state.capture`` is a ``Recorder``.  It 
   ``reset_state``/``result`` (they compute on raw arrays);
 - constants: Python numbers and lists converted by the dispatch or by ``constant``/``convert_to_tensor``,
   NumPy arrays the user's code converts, cached scalar constants, ``ones``/``zeros``/``ones_like``;
-- host reads (``.numpy()``, ``float``/``int``/``bool``, ``backend.to_host``).
+- host reads (``.numpy()``, ``float``/``int``/``bool``, ``backend.to_host``);
+- value checks the ops' Python wrappers make on the host before an op (``checks.check_indices``,
+  gather_nd's and the unsorted segment ops' range checks, the sparse cross-entropy's label range): "guard"
+  calls that run again on every replay, so a replay raises what the eager call raises.
 
 Soundness rules (a replayed program must never differ from an eager call):
 
@@ -36,6 +39,7 @@ the call then runs eagerly so that the outer recorders see its ops.
 """
 import functools
 import sys
+import threading
 import weakref
 
 import numpy as np
@@ -82,6 +86,7 @@ class Recorder:
         self.ops = self.host_reads = 0
         self.slot = {}          # id(array) -> slot
         self.kind = []          # slot -> kind
+        self.arrays = []        # slot -> the array it held during the trace (shapes, dtypes, aliasing)
         self.keep = []          # arrays seen (kept alive so ids stay unique during the trace)
         self.const = {}         # slot -> constant array
         self.code = []          # instructions (tuples, compiled by Program)
@@ -101,6 +106,7 @@ class Recorder:
     def _new_slot(self, arr, kind):
         s = len(self.kind)
         self.kind.append(kind)
+        self.arrays.append(arr)
         self.slot[id(arr)] = s
         self.keep.append(arr)
         return s
@@ -140,6 +146,7 @@ class Recorder:
             k = self._var(x)
             s = len(self.kind)
             self.kind.append(_VAR)
+            self.arrays.append(x._v)
             self.slot[id(x._v)] = s
             self.keep.append(x._v)
             self.var_slots.setdefault(k, []).append(s)
@@ -179,6 +186,12 @@ class Recorder:
         if op.name in _DATA_DEPENDENT:
             self.fail(f"{op.name} gives an output whose shape depends on input values")
             return
+        if op.name in _VALUE_CHECKED and _b.name == "numpy":
+            # the op's Python wrapper checked input values on the host before it: so does every replay
+            fn, which = _VALUE_CHECKED[op.name]
+            self.guard(fn, [a._v if i in which else a for i, a in enumerate(args)], {})
+            if self.bad is not None:
+                return
         ins = []
         for a in args:
             s = self.operand(a, op.name)
@@ -247,6 +260,12 @@ class Recorder:
         """The structure of an opaque call's argument with tensors as slot references."""
         if type(x) is Tensor:
             s = self.operand(x, "a recorded call")
+            ids = _gathered_ids(x)
+            if ids is not None and s is not None:
+                # a gather's gradient keeps its mark on replay: an optimizer refuses a repeated index there too
+                si = self.operand(ids, "a recorded call")
+                if si is not None:
+                    return ("g", s, si)
             return ("s", s)
         if isinstance(x, Variable):
             return ("v", self._var(x))
@@ -279,6 +298,38 @@ class Recorder:
             return ("a", self._out(x))
         self.fail(f"a recorded call returned a {type(x).__name__}")
         return ("c", x)
+
+    def _raw(self, x):
+        """The template of a raw array a host check reads: its slot, a Variable's load, or a constant."""
+        s = self.slot.get(id(x))
+        if s is None:
+            for v in _live_variables():
+                if v._v is x:
+                    s = self.operand(v, "a host check")
+                    break
+            else:                   # a constant of the trace (a parameter, a converted Python value)
+                s = self._new_slot(x, _CONST)
+                self.const[s] = x
+        return ("a", s)
+
+    def _guard_template(self, x):
+        if isinstance(x, np.ndarray) or (_b.xp is not np and isinstance(x, _b.xp.ndarray)):
+            return self._raw(x)
+        if isinstance(x, (list, tuple)) and not hasattr(x, "_fields"):
+            return ("l" if isinstance(x, list) else "t", [self._guard_template(e) for e in x])
+        return self._template(x)
+
+    def guard(self, fn, args, kwargs):
+        """``fn`` checks input values on the host outside any op (an index range, a label range): it runs
+        again on every replay, before the ops that follow it, with the call's arrays."""
+        if self.parent is not None:
+            self.parent.guard(fn, args, kwargs)
+        if self.bad is not None:
+            return
+        t_args = self._guard_template(list(args))
+        t_kw = ("d", dict, [(k, self._guard_template(v)) for k, v in kwargs.items()])
+        if self.bad is None:
+            self.code.append(("call", fn, t_args, t_kw, ("c", None)))
 
     def opaque_begin(self, fn, args, kwargs, writes):
         if self.parent is not None:
@@ -373,6 +424,33 @@ def _opaque(fn, writes_of=None):
     return wrapper
 
 
+def _guarded(fn):
+    """``fn``, a host-side value check outside an op, recorded while tracing so that replays check too."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        cap = _state.capture
+        if cap is not None:
+            cap.guard(fn, args, kwargs)
+        return fn(*args, **kwargs)
+    wrapper.__gputape_guard__ = fn
+    return wrapper
+
+
+def _sparse_labels_check(labels, logits):
+    """As ``nn.sparse_softmax_cross_entropy_with_logits`` checks its labels on NumPy before the op."""
+    from .errors import InvalidArgumentError
+    if labels.size:
+        n = logits.shape[-1]
+        hi, lo = int(labels.max()), int(labels.min())
+        if hi >= n or lo < 0:
+            raise InvalidArgumentError(f"Received a label value of {hi if hi >= n else lo} "
+                                       f"which is outside the valid range of [0, {n}).")
+
+
+# op -> (check, the argument positions it reads as raw arrays): value checks made by the op's wrapper
+_VALUE_CHECKED = {"sparse_softmax_cross_entropy_with_logits": (_sparse_labels_check, (0, 1))}
+
+
 def _is_iterator(a):
     return hasattr(a, "__next__") and not isinstance(a, (list, tuple, dict, _Base))
 
@@ -401,6 +479,7 @@ def _no_writes(args, kwargs):
 
 
 _installed = [False]
+_APPLY = [None]       # Optimizer.apply_gradients itself (install() wraps it)
 
 
 def install():
@@ -415,6 +494,7 @@ def install():
     from .ops import creation as _cr
     for name in ("assign", "assign_add", "assign_sub"):
         setattr(Variable, name, _opaque(getattr(Variable, name), _assign_writes))
+    _APPLY[0] = _optm.Optimizer.apply_gradients
     _optm.Optimizer.apply_gradients = _opaque(_optm.Optimizer.apply_gradients, _optimizer_writes)
     for name in ("uniform", "normal", "truncated_normal"):
         setattr(_cr._Random, name, _opaque(getattr(_cr._Random, name), _no_writes))
@@ -433,6 +513,13 @@ def install():
                         setattr(cls, name, _opaque(cls.__dict__[name], writes))
     except ImportError:       # pragma: no cover
         pass
+    # host-side value checks made outside ops (by the ops' Python wrappers), recorded as guards
+    from . import checks as _checks
+    _checks.check_indices = _guarded(_checks.check_indices)
+    for mod, name in (("gputape.ops.indexing", "_check_nd"), ("gputape.ops.segment", "_unsorted_args")):
+        m = sys.modules.get(mod)
+        if m is not None and hasattr(m, name):
+            setattr(m, name, _guarded(getattr(m, name)))
     real = _b.to_host
 
     def to_host(a):
@@ -456,13 +543,24 @@ class Program:
         self.arg_var_pos = rec.arg_vars[:]
         self.in_slots = rec.in_slots[:]
         code = _prune(rec.code, outs)
+        self.n_dropped = sum(1 for c in rec.code if c[0] == "op") - sum(1 for c in code if c[0] == "op")
+        self.consts = dict(rec.const)
+        code, self.n_folded = _fold(code, rec, outs, self.consts)
         self.n_ops = sum(1 for c in code if c[0] == "op")
-        self.n_dropped = sum(1 for c in rec.code if c[0] == "op") - self.n_ops
         self.n_calls = sum(1 for c in code if c[0] == "call")
         self.code = code
-        self.consts = dict(rec.const)
         self.outs = outs
-        self.steps = [_compile(c) for c in code]
+        # ``checked``: every op as the dispatch runs it (checks included); ``steps``: on NumPy, the ops whose
+        # checks depend only on shapes, dtypes and parameters skip them when their inputs' shapes and dtypes
+        # are those of the trace (fixed by the signature; a Variable's are verified where it is loaded, and a
+        # change switches the rest of the call to ``checked``)
+        self.checked = [_compile(c, rec, None) for c in code]
+        if _b.name == "numpy":
+            stable = _stable_slots(code, rec, self.consts)
+            self.steps = [_compile(c, rec, stable) for c in code]
+        else:
+            self.steps = self.checked
+        self.n_fast_calls = sum(1 for f in self.steps if isinstance(f, _OptimizerStep))
         self._template = [None] * self.nslots      # the register file with the constants in place
         for s, a in self.consts.items():
             self._template[s] = a
@@ -487,6 +585,8 @@ class Program:
                 while i < n:
                     steps[i](r, V)
                     i += 1
+            except _ShapeChanged:          # a Variable's shape or dtype is not the trace's: checks from here on
+                steps = self.checked
             except RuntimeWarning:         # a user filter turned NumPy's warning into an error: as the dispatch
                 c = self.code[i]
                 vals = [r[s] for s in c[2]]
@@ -509,8 +609,11 @@ class Program:
         return out
 
     def describe(self):
-        return (f"{self.n_ops} ops, {self.n_calls} recorded calls, {len(self.vars)} variables"
-                f"{f', {self.n_dropped} unused ops dropped' if self.n_dropped else ''}")
+        fast = f" ({self.n_fast_calls} optimizer step{'s' if self.n_fast_calls > 1 else ''} replayed without its " \
+               f"wrapper)" if self.n_fast_calls else ""
+        return (f"{self.n_ops} ops, {self.n_calls} recorded calls{fast}, {len(self.vars)} variables"
+                f"{f', {self.n_dropped} unused ops dropped' if self.n_dropped else ''}"
+                f"{f', {self.n_folded} ops on constants folded' if self.n_folded else ''}")
 
 
 def _store(r, outs, o):
@@ -544,8 +647,11 @@ def _prune(code, outs):
 
 def _slots_of(t, acc):
     k = t[0]
-    if k == "s":
+    if k in ("s", "a"):
         acc.add(t[1])
+    elif k == "g":
+        acc.add(t[1])
+        acc.add(t[2])
     elif k in ("l", "t"):
         for e in t[1]:
             _slots_of(e, acc)
@@ -565,6 +671,12 @@ def _build(t, r, V):
         return V[t[1]]
     if k == "c":
         return t[1]
+    if k == "a":
+        return r[t[1]]
+    if k == "g":
+        x = _wrap(r[t[1]])
+        _mark_gathered(x, _wrap(r[t[2]]))
+        return x
     if k == "l":
         return [_build(e, r, V) for e in t[1]]
     if k == "t":
@@ -585,20 +697,106 @@ def _bind(t, out, r):
             _bind(e, o, r)
 
 
-def _compile(c):
+def _fold(code, rec, outs, consts):
+    """Ops computed from constants only (the seed of a gradient broadcast to a shape, a count divided
+    into it): their traced results become constants, as the same computation gives the same bits.  Not
+    the function's results (each call returns new arrays, as eagerly), nor arrays of unknown origin."""
+    known = set(consts) - {rec.slot.get(id(a)) for a, _ in rec.externals}
+    results = {x for k, x in outs if k == "s"}
+    kept, n = [], 0
+    for c in code:
+        if c[0] == "op":
+            o = c[3] if type(c[3]) is tuple else (c[3],)
+            if all(s in known for s in c[2]) and not any(s in results for s in o) and \
+                    all(_plain_param(v) for v in c[4].values()):
+                for s in o:
+                    known.add(s)
+                    consts[s] = rec.arrays[s]
+                n += 1
+                continue
+        kept.append(c)
+    return kept, n
+
+
+def _plain_param(v):
+    if v is None or isinstance(v, (bool, int, float, str, complex, np.dtype, np.generic, type)):
+        return True
+    if isinstance(v, (tuple, list)):
+        return all(_plain_param(e) for e in v)
+    return False
+
+
+class _ShapeChanged(Exception):
+    pass
+
+
+def _stable_slots(code, rec, consts):
+    """Slots whose shape and dtype are the trace's on every replay that gets past the Variable loads'
+    checks: the inputs (the signature fixes them), constants, Variable loads (checked), and what ops make
+    from stable slots only.  Results of recorded calls are not counted."""
+    stable = set(rec.in_slots) | set(consts)
+    for c in code:
+        if c[0] == "load":
+            stable.add(c[2])
+        elif c[0] == "op" and all(s in stable for s in c[2]):
+            stable.update(c[3] if type(c[3]) is tuple else (c[3],))
+    return stable
+
+
+def _shape_only_checks():
+    """The op checks that read only shapes, dtypes and parameters (never values): on inputs of the traced
+    shapes and dtypes they pass again."""
+    if not _SHAPE_ONLY:
+        m = sys.modules
+        lin, nn = m["gputape.ops.linalg"], m["gputape.ops.nn"]
+        _SHAPE_ONLY.update(f for f in (getattr(lin, "_mm_check", None), getattr(lin, "_mv_check", None),
+                                       getattr(nn, "_bias_check", None), getattr(nn, "_sparse_check", None))
+                           if f is not None)
+    return _SHAPE_ONLY
+
+
+_SHAPE_ONLY = set()
+
+
+def _check_is_shape_only(check):
+    if check is None:
+        return True
+    safe = _shape_only_checks()
+    if check in safe:
+        return True
+    if getattr(check, "__qualname__", "") == "_arg_dtype_check.<locals>.check":     # op._arg_dtype_check
+        cells = dict(zip(check.__code__.co_freevars, check.__closure__ or ()))
+        inner = cells.get("inner")
+        return inner is not None and (inner.cell_contents is None or inner.cell_contents in safe)
+    return False
+
+
+def _compile(c, rec, stable):
     kind = c[0]
     if kind == "load":
         _, k, s = c
+        if stable is None:
+            def load(r, V):
+                r[s] = V[k]._v
+            return load
+        shape, dtype = rec.arrays[s].shape, rec.arrays[s].dtype
 
-        def load(r, V):
-            r[s] = V[k]._v
-        return load
+        def load_checked(r, V):
+            a = V[k]._v
+            if a.shape != shape or a.dtype != dtype:
+                raise _ShapeChanged
+            r[s] = a
+        return load_checked
     if kind == "call":
         _, fn, t_args, t_kw, t_out = c
 
         def call(r, V):
             out = fn(*_build(t_args, r, V), **_build(t_kw, r, V))
             _bind(t_out, out, r)
+        if fn is _APPLY[0] and fn is not None:
+            fast = _OptimizerStep.make(t_args, t_kw, t_out, rec, call)
+            if fast is not None:
+                return fast
         return call
     _, op, ins, outs, params, var_args = c
     xp = _b.xp if _b.xp is not None else _b.get_xp()
@@ -637,6 +835,24 @@ def _compile(c):
     # the dispatch's _full: checks, CUDA kernel, aliasing, several outputs
     check, cuda, fwd, aliases = op.check, op.cuda, op.fwd, op.aliases
     gpu = _b.name == "cupy"
+    if stable is not None and not gpu and not (aliases and var_args) and _check_is_shape_only(check) and \
+            (check is None or all(s in stable for s in ins)):
+        # NumPy, no aliasing to undo, a check that passed at the trace on these very shapes: the forward alone
+        if type(outs) is tuple:
+            def fwd_n(r, V):
+                for s, v in zip(outs, fwd(xp, *[r[s] for s in ins], **params)):
+                    r[s] = v
+            return fwd_n
+        if len(ins) == 2:
+            a, b = ins
+
+            def fwd_2(r, V):
+                r[outs] = fwd(xp, r[a], r[b], **params)
+            return fwd_2
+
+        def fwd_1(r, V):
+            r[outs] = fwd(xp, *[r[s] for s in ins], **params)
+        return fwd_1
 
     def full(r, V):
         vals = [r[s] for s in ins]
@@ -654,6 +870,242 @@ def _compile(c):
                     break
         _store(r, outs, o)
     return full
+
+
+def _gathered_ids(t):
+    from .ops.shape import gathered_rows
+    return gathered_rows(t)
+
+
+def _mark_gathered(t, ids):
+    """``t`` is a gather's gradient with indices ``ids``, as ``ops.shape._gather_vjp`` marks it."""
+    _sh = sys.modules["gputape.ops.shape"]      # (``gputape.ops.shape`` the attribute is the shape op)
+    key = id(t)
+    _sh._GATHERED[key] = (weakref.ref(t, lambda _, k=key: _sh._GATHERED.pop(k, None)), ids)
+
+
+# ---------------------------------------------------------------- the optimizer step, replayed without its wrapper
+# What ``Optimizer.apply_gradients`` does on a step with no clipping, weight decay, loss scaling, gradient
+# accumulation, EMA, flat update or constraint, every gradient a dense float array of its variable's dtype
+# and shape, none a gather's: per variable ``_update(w, g, var, lr, t + 1)`` in order (read snapshots
+# detached first), then ``_t += 1`` and ``iterations += 1``.  ``_OptimizerStep`` does exactly this, calling
+# the optimizer's own ``_lr_now``, ``_update`` and ``optimizers._in_dtype``; any other case (checked on
+# every call) runs the whole ``apply_gradients``.  The flow it mirrors is pinned by the hash of these
+# methods' source: if they change, the shortcut is off (and tests/test_function_replay.py says so) until
+# someone checks the mirror again and updates ``_OPT_FLOW_SHA1``.
+_OPT_FLOW = ("apply_gradients", "_step", "_dense_gradient", "_grad_array", "_clip_gradients", "_filter_empty",
+             "_pairs", "_check_known")
+_OPT_FLOW_SHA1 = "8febd169234c855368566a8844c82f05e6e7d3b2"
+_flow_ok = []
+
+
+def _optimizer_flow_unchanged():
+    if not _flow_ok:
+        import hashlib
+        import inspect
+        from . import optimizers as _optm
+        try:
+            src = "".join(inspect.getsource(_APPLY[0] if n == "apply_gradients" else getattr(_optm.Optimizer, n))
+                          for n in _OPT_FLOW)
+            _flow_ok.append(hashlib.sha1(src.encode()).hexdigest() == _OPT_FLOW_SHA1)
+        except (OSError, TypeError):
+            _flow_ok.append(False)
+    return _flow_ok[0]
+
+
+def _source_sha1(fns):
+    import hashlib
+    import inspect
+    try:
+        return hashlib.sha1("".join(inspect.getsource(f) for f in fns).encode()).hexdigest()
+    except (OSError, TypeError):
+        return None
+
+
+class _UpdateTwin:
+    """One step of the updates of a built-in optimizer's ``_update`` for every variable, as the very ufunc
+    calls of that method in its order, writing its temporaries into scratch buffers made once (``out=``)
+    instead of new arrays: the same operations on the same operands in the same dtypes, so the same bits
+    (only correctly rounded +, -, *, /, sqrt).  The step's scalars come from the optimizer's own code
+    (``_scalars``, ``_lr_now``) on every call.  Pinned by the hash of the mirrored methods' source
+    (``SOURCES``, ``SHA1``): another source turns the twin off (``_update`` runs), and
+    tests/test_function_replay_fast.py says so."""
+    SOURCES = ()
+    SHA1 = None
+    SLOTS = ()
+    N_SCRATCH = 1
+    _ok = None
+
+    @classmethod
+    def make(cls, opt, variables):
+        from . import optimizers as _optm
+        twin = {_optm.Adam: _AdamTwin, _optm.SGD: _SGDTwin}.get(type(opt))
+        if twin is None or _b.name != "numpy":
+            return None
+        if twin._ok is None:
+            twin._ok = _source_sha1([functools.reduce(getattr, n.split("."), _optm) for n in twin.SOURCES]) == twin.SHA1
+        if not twin._ok:
+            return None
+        self = twin()
+        self.lock = threading.Lock()       # one set of scratch buffers: one replay at a time
+        self.scratch = [[np.empty(v._v.shape, v._v.dtype) for _ in range(twin.N_SCRATCH)] for v in variables]
+        try:
+            self.slots = [[opt._slot_lists[n][opt._index[v._uid]] for v in variables] for n in twin.SLOTS]
+        except (AttributeError, KeyError, IndexError):
+            return None
+        return self
+
+    @staticmethod
+    def _slot_array(s):
+        if s._reads:             # as Optimizer._slot
+            s._detach_reads()
+        return s._v
+
+
+class _AdamTwin(_UpdateTwin):
+    SOURCES = ("Adam._update", "Adam._scalars", "Optimizer._slot")
+    SHA1 = "37f7b8e986efdb12fc9f4263bf236e2584ffa6fc"
+    SLOTS = ("momentum", "velocity")
+    N_SCRATCH = 2
+
+    @staticmethod
+    def usable(opt):
+        return not opt.amsgrad
+
+    def run(self, opt, work, lrs, t):
+        subtract, multiply, add, sqrt, divide = np.subtract, np.multiply, np.add, np.sqrt, np.true_divide
+        ms, vs = self.slots
+        slot = self._slot_array
+        consts = {}
+        for i, (g, var) in enumerate(work):
+            w = var._v
+            d = w.dtype
+            c = consts.get(d)
+            if c is None:
+                s2, q1, c1, c2, eps = opt._scalars(d, t)
+                c = consts[d] = (lrs[d] * s2 / q1, c1, c2, eps)        # alpha = lr * sqrt(1 - b2^t) / (1 - b1^t)
+            alpha, c1, c2, eps = c
+            m = slot(ms[i])
+            v = slot(vs[i])
+            tmp, den = self.scratch[i]
+            subtract(g, m, out=tmp)           # tmp = g - m
+            multiply(tmp, c1, out=tmp)        # tmp *= c1
+            add(m, tmp, out=m)                # m += tmp
+            multiply(g, g, out=tmp)           # tmp = g * g
+            subtract(tmp, v, out=tmp)         # tmp -= v
+            multiply(tmp, c2, out=tmp)        # tmp *= c2
+            add(v, tmp, out=v)                # v += tmp
+            sqrt(v, out=den)                  # den = sqrt(v)
+            add(den, eps, out=den)            # den += eps
+            multiply(m, alpha, out=tmp)       # tmp = m * alpha
+            divide(tmp, den, out=tmp)         # tmp /= den
+            subtract(w, tmp, out=w)           # w -= tmp
+
+
+class _SGDTwin(_UpdateTwin):
+    SOURCES = ("SGD._update", "Optimizer._slot")
+    SHA1 = "d63435c04e2a17cfbdd47e90698206a68f3751b6"
+
+    @staticmethod
+    def usable(opt):
+        return opt.momentum == 0
+
+    def run(self, opt, work, lrs, t):
+        multiply, subtract = np.multiply, np.subtract
+        for i, (g, var) in enumerate(work):
+            w = var._v
+            (tmp,) = self.scratch[i]
+            multiply(g, lrs[w.dtype], out=tmp)     # w -= g * lr
+            subtract(w, tmp, out=w)
+
+
+class _OptimizerStep:
+    """A recorded ``apply_gradients`` call replayed as the optimizer's per-variable updates (see above)."""
+    __slots__ = ("opt", "pairs", "generic", "shapes", "twin")
+
+    @classmethod
+    def make(cls, t_args, t_kw, t_out, rec, generic):
+        from . import optimizers as _optm
+        if t_kw != ("d", dict, []) or t_args[0] != "l" or len(t_args[1]) != 2 or t_args[1][0][0] != "c":
+            return None
+        opt = t_args[1][0][1]
+        pairs_t = t_args[1][1]
+        if not isinstance(opt, _optm.Optimizer) or pairs_t[0] not in ("l", "t") or not pairs_t[1]:
+            return None
+        base = _optm.Optimizer
+        for n in _OPT_FLOW:
+            if getattr(type(opt), n) is not getattr(base, n):
+                return None
+        if not _optimizer_flow_unchanged() or not cls._plain(opt):
+            return None
+        pairs, seen = [], set()
+        for p in pairs_t[1]:
+            if p[0] not in ("l", "t") or len(p[1]) != 2:
+                return None
+            (gk, gs), (vk, k) = p[1][0][:2], p[1][1][:2]
+            if gk != "s" or vk != "v" or k in seen:
+                return None
+            seen.add(k)
+            a, v = rec.arrays[gs], rec.vars[k]
+            if type(a) is not type(v._v) or a.dtype != v._v.dtype or a.dtype.kind != "f" or a.shape != v._v.shape:
+                return None
+            pairs.append((gs, k))
+        if t_out != ("v", rec.var_index.get(id(opt._iterations), -1)):
+            return None
+        self = cls()
+        self.opt, self.pairs, self.generic = opt, pairs, generic
+        self.shapes = [rec.arrays[gs].shape for gs, _ in pairs]
+        self.twin = _UpdateTwin.make(opt, [rec.vars[k] for _, k in pairs])
+        return self
+
+    @staticmethod
+    def _plain(opt):
+        return not (opt.clipnorm or opt.global_clipnorm or opt.clipvalue or opt.weight_decay is not None
+                    or opt.loss_scale_factor is not None or opt.gradient_accumulation_steps or opt.use_ema
+                    or opt._flat is not None or not opt.built)
+
+    def __call__(self, r, V):
+        opt = self.opt
+        if not self._plain(opt):
+            return self.generic(r, V)
+        work = []
+        for (gs, k), shape in zip(self.pairs, self.shapes):
+            v = V[k]
+            if v.constraint is not None or v._v.shape != shape:
+                return self.generic(r, V)
+            work.append((r[gs], v))
+        from .optimizers import _in_dtype
+        lr = opt._lr_now()
+        t = opt._t
+        twin = self.twin
+        if twin is not None and twin.usable(opt) and twin.lock.acquire(False):
+            try:
+                lrs = {}
+                for g, v in work:
+                    if v._reads:
+                        v._detach_reads()
+                    d = v._v.dtype
+                    if d not in lrs:
+                        lrs[d] = _in_dtype(lr, d)
+                twin.run(opt, work, lrs, t + 1)
+            finally:
+                twin.lock.release()
+            opt._t += 1
+            opt._iterations._v += 1
+            return
+        update = opt._update
+        by_dtype = {}
+        for g, v in work:
+            if v._reads:
+                v._detach_reads()
+            w = v._v
+            d = w.dtype
+            lr_d = by_dtype.get(d)
+            if lr_d is None:
+                lr_d = by_dtype[d] = _in_dtype(lr, d)
+            update(w, g, v, lr_d, t + 1)
+        opt._t += 1
+        opt._iterations._v += 1
 
 
 def _register():
