@@ -371,11 +371,16 @@ def test_standin_a_sync_while_capturing_falls_back_with_a_warning(standin, monke
     f(x)                                               # plain replay from then on, no second warning
 
 
+@pytest.mark.parametrize("capture_cublas", [False, True])
 @pytest.mark.parametrize("name,dropout", [("adam", False), ("sgd_momentum", False), ("rmsprop", True)])
-def test_standin_matmuls_run_between_graphs_as_cupy_refuses_cublas_while_capturing(standin, name, dropout):
-    """CuPy refuses cuBLAS inside a capture (H200, CuPy 14.2): matmuls run between the graphs, and 12
-    steps on new inputs stay bit-equal to eager.  (The stand-in's launch keeps CUDA's fixed result
-    buffers: a graph reading a stale copy of another graph's result, as on the H200, fails here.)"""
+def test_standin_matmuls_between_or_inside_graphs(standin, monkeypatch, name, dropout, capture_cublas):
+    """CuPy refuses cuBLAS inside a capture (H200, CuPy 14.2).  With ``CAPTURE_CUBLAS`` off, matmuls run
+    between the graphs; on, they are captured through cublasGemmEx (the stand-in's twin here) and the
+    forward and backward are one graph.  Either way 12 steps on new inputs stay bit-equal to eager.
+    (The stand-in's launch keeps CUDA's fixed result buffers: a graph reading a stale copy of another
+    graph's result, as on the H200, fails here.)"""
+    from gputape import cuda_graph
+    monkeypatch.setattr(cuda_graph, "CAPTURE_CUBLAS", capture_cublas)
     step, vs, opt = _model(_OPTS[name], dropout=dropout)
     eager, v_e, _ = _model(_OPTS[name], dropout=dropout)
     f = tf.function(step)
@@ -388,10 +393,13 @@ def test_standin_matmuls_run_between_graphs_as_cupy_refuses_cublas_while_capturi
             assert np.array_equal(np.asarray(eager(x, y)._v), np.asarray(f(x, y)._v))
     prog, = f._programs.values()
     runner = prog.graph
-    assert runner.failed is None and runner.n_graphs >= 2
     split = [prog.code[i][1].name for cap, idx in ((sg["cap"], sg["idx"]) for sg in runner.segs) if not cap
              for i in idx if prog.code[i][0] == "op"]
-    assert "matmul" in split
+    assert runner.failed is None and not runner.refused
+    if capture_cublas:
+        assert "matmul" not in split and runner.n_graphs == (2 if dropout else 1)
+    else:
+        assert "matmul" in split and runner.n_graphs >= 2
     assert all(np.array_equal(np.asarray(p._v), np.asarray(q._v)) for p, q in zip(vs, v_e))
 
 
@@ -401,6 +409,7 @@ def test_standin_an_op_refused_while_capturing_is_learned_and_nothing_runs_twice
     and the next call captures again; 8 steps stay bit-equal to eager."""
     from gputape import cuda_graph
     monkeypatch.setattr(cuda_graph, "_NOT_CAPTURABLE", frozenset())
+    monkeypatch.setattr(cuda_graph, "CAPTURE_CUBLAS", False)
     step, vs, opt = _model(_OPTS["sgd_momentum"])
     eager, v_e, opt_e = _model(_OPTS["sgd_momentum"])
     f = tf.function(step)

@@ -143,10 +143,12 @@ def test_a_variable_buffer_of_another_shape_turns_the_checks_back_on():
     x = tf.constant(np.ones((1, 2), np.float32))
     f(x)
     assert f(x).numpy().tolist() == [[2.0, 2.0]]
-    v._v = np.ones((3, 3), np.float32)
+    from gputape import backend
+    xp = backend.get_xp()                  # the backend's arrays (a CuPy run swaps in CuPy buffers)
+    v._v = xp.ones((3, 3), np.float32)
     with pytest.raises(tf.errors.InvalidArgumentError, match="Matrix size-incompatible"):
         f(x)
-    v._v = np.ones((2, 3), np.float32)
+    v._v = xp.ones((2, 3), np.float32)
     assert f(x).numpy().tolist() == [[2.0, 2.0, 2.0]]
 
 
