@@ -64,10 +64,69 @@ with the arguments CuPy's own ``matmul`` passes, so the captured product is CuPy
 proof's stage 8 checks 100 replayed training steps against eager).  False: matmuls run between graphs."""
 
 
+CAPTURE_OPTIMIZER = True
+"""Capture a flat optimizer's ``apply_gradients`` (``flat=True``: one update kernel per dtype reading the
+learning rate and step count from device memory) inside the graph; its one host effect, the step
+count ``_t`` that schedules read, is advanced by the runner at each launch.  See ``_flat_step_opt``."""
+
+
+def _flat_step_opt(c):
+    """The optimizer of a recorded ``apply_gradients`` call whose device work can be captured, or None.
+
+    Only the plain flat step qualifies: ``flat=True`` and built, a learning-rate Variable (a schedule or
+    callable computes on the host), no clipping, weight decay, EMA, gradient accumulation, loss scaling
+    or constraints.  Its other host work (checks, the flat buffers' bookkeeping) changes nothing a
+    launch would need; ``_opt_key`` below detects any buffer swapped since the capture."""
+    if c[0] != "call" or not CAPTURE_OPTIMIZER:
+        return None
+    from . import optimizers as _om
+    from .tensor import Variable
+    if c[1] is not getattr(_om.Optimizer.apply_gradients, "__gputape_opaque__", None):
+        return None
+    t_args = c[2]
+    if t_args[0] != "l" or not t_args[1] or t_args[1][0][0] != "c":
+        return None
+    opt = t_args[1][0][1]
+    ok = (isinstance(opt, _om.Optimizer) and opt.flat and opt._flat is not None
+          and isinstance(opt._learning_rate, Variable) and not (opt.clipnorm or opt.clipvalue or opt.global_clipnorm)
+          and opt.weight_decay is None and not opt.use_ema and not opt.gradient_accumulation_steps
+          and opt.loss_scale_factor is None
+          and all(v.constraint is None for g in opt._flat.groups for v in g.variables))
+    return opt if ok else None
+
+
+def _opt_key(opt):
+    """Everything a captured flat step reads by address: a change means capture again."""
+    if _flat_step_opt_config(opt) is False:
+        return None
+    key = [id(opt._learning_rate._v), id(opt._iterations._v)]
+    for g in opt._flat.groups:
+        key += [id(g.params), id(g.grads), id(g.lr)] + [id(a) for a in g.slots.values()]
+        key += [id(v._v) for v in g.variables]
+    return tuple(key)
+
+
+def _opt_arrays(opt):
+    """The device arrays a flat step writes in place (for the stand-in's model of capture)."""
+    out = [opt._iterations._v]
+    for g in opt._flat.groups:
+        out += [g.params, g.grads, g.lr] + list(g.slots.values())
+    return out
+
+
+def _flat_step_opt_config(opt):
+    from .tensor import Variable
+    return (opt.flat and opt._flat is not None and isinstance(opt._learning_rate, Variable)
+            and not (opt.clipnorm or opt.clipvalue or opt.global_clipnorm) and opt.weight_decay is None
+            and not opt.use_ema and not opt.gradient_accumulation_steps and opt.loss_scale_factor is None)
+
+
 def _capturable(c, refused=()):
     kind = c[0]
     if kind == "load":
         return True
+    if kind == "call":
+        return _flat_step_opt(c) is not None and ("call", id(c)) not in refused
     if kind != "op" or c[1].name in refused:
         return False
     if c[1].name in _NOT_CAPTURABLE and not (c[1].name == "matmul" and CAPTURE_CUBLAS):
@@ -272,6 +331,7 @@ class GraphRunner:
         self.r = None
         self.stream = self.pool = None
         self.var_bufs = None
+        self.opt_keys = None
         self.failed = None
         self.launches = 0
         self.captures = 0
@@ -289,7 +349,10 @@ class GraphRunner:
                         ext.append(s)
                 made.update(_writes(prog.code[i]))
             loads = [(prog.code[i][1]) for i in idx if prog.code[i][0] == "load"]
-            self.segs.append({"cap": cap, "idx": idx, "ext": ext, "loads": loads, "graph": None, "static": {}})
+            opts = [_flat_step_opt(prog.code[i]) for i in idx if prog.code[i][0] == "call"] if cap else []
+            self.segs.append({"cap": cap, "idx": idx, "ext": ext, "loads": loads, "graph": None, "static": {},
+                              "opts": opts})
+        self.opts = [o for seg in self.segs for o in seg["opts"]]
 
     @property
     def n_graphs(self):
@@ -306,7 +369,10 @@ class GraphRunner:
         prog = self.prog
         xp = _b.xp
         bufs = [v._v for v in prog.vars]
-        if self.r is None or any(a is not b for a, b in zip(bufs, self.var_bufs)):
+        if (self.r is None or any(a is not b for a, b in zip(bufs, self.var_bufs))
+                or [_opt_key(o) for o in self.opts] != self.opt_keys):
+            if self.r is not None:
+                self._segment()          # an optimizer's configuration may have changed what can be captured
             try:
                 self._prepare()
             except Exception as e:         # noqa: BLE001  (no stream or pool here: plain replay, said once)
@@ -325,6 +391,8 @@ class GraphRunner:
                         _copy_into(st, r[s], stream)
                     seg["graph"].launch(stream)       # writes into the captured buffers, which r holds
                     self.launches += 1
+                    for opt in seg["opts"]:            # a captured flat step's host effect (see _flat_step_opt)
+                        opt._t += 1
                 else:
                     for i in seg["idx"]:
                         prog.steps[i](r, V)
@@ -411,9 +479,10 @@ class GraphRunner:
                         try:
                             f(r, V)
                         except Exception as e:        # noqa: BLE001  (named, then the caller decides)
-                            raise _Refused(c[1].name if c[0] == "op" else None) from e
+                            raise _Refused(c[1].name if c[0] == "op" else ("call", id(c)) if c[0] == "call"
+                                           else None) from e
                 try:
-                    graph = self._capture_one(body)
+                    graph = self._capture_one(body, seg["opts"])
                 except Exception as e:                # noqa: BLE001  (see the docstring)
                     name = e.name if isinstance(e, _Refused) else None
                     if name is not None and name not in self.refused:
@@ -426,7 +495,7 @@ class GraphRunner:
                 written = {w for i in seg["idx"] for w in _writes(prog.code[i])}
                 fixed.update(written)
                 try:
-                    graph._gputape_body = _launch_model(body, r, written)   # the stand-in's launch
+                    graph._gputape_body = _launch_model(body, r, written, seg["opts"])   # the stand-in's launch
                 except AttributeError:         # real CuPy's Graph takes no attributes (and needs none)
                     pass
                 seg["graph"], seg["static"] = graph, static
@@ -443,11 +512,16 @@ class GraphRunner:
             self._segment()
             self.r = None                          # capture again on the next call
         else:
-            self.r, self.var_bufs = r, bufs
+            self.r, self.var_bufs = r, [v._v for v in prog.vars]
+            self.opt_keys = [_opt_key(o) for o in self.opts]
         return out
 
-    def _capture_one(self, body):
-        cuda = _b.xp.cuda
+    def _capture_one(self, body, opts=()):
+        xp = _b.xp
+        cuda = xp.cuda
+        # the CuPy stand-in runs what is captured at once (CUDA only records it): the in-place updates of a
+        # captured optimizer step are undone after its capture, so that its launch applies them once
+        undo = [(a, a.copy()) for o in opts for a in _opt_arrays(o)] if getattr(xp, "NOT_A_GPU", False) else []
         # only the captured work allocates from the private pool: a block it frees is never handed
         # to other code, which the graph would overwrite on its next launch
         with cuda.using_allocator(self.pool.malloc):
@@ -459,11 +533,16 @@ class GraphRunner:
                     self.stream.end_capture()     # abandoned: the partial graph is dropped
                 except Exception:                 # noqa: BLE001  (an invalidated capture)
                     pass
+                for a, old in undo:
+                    a[...] = old
                 raise
-            return self.stream.end_capture()
+            graph = self.stream.end_capture()
+        for a, old in undo:
+            a[...] = old
+        return graph
 
 
-def _launch_model(body, r, written):
+def _launch_model(body, r, written, opts=()):
     """What the CuPy stand-in runs for ``Graph.launch`` (it cannot record kernels): the segment's Python
     body again, with CUDA's semantics kept: the results land in the arrays the capture made (copied
     into them) and the register file ``r`` is left exactly as it was, so code that kept a stale copy of
@@ -472,7 +551,10 @@ def _launch_model(body, r, written):
 
     def launch():
         saved = r[:]
+        host = [(o, o._t) for o in opts]      # a captured step's host effect is the runner's, not the graph's
         body()
+        for o, t in host:
+            o._t = t
         for s, arr in made.items():
             new = r[s]
             if new is not arr and arr is not None and arr.flags.writeable:

@@ -403,6 +403,40 @@ def test_standin_matmuls_between_or_inside_graphs(standin, monkeypatch, name, dr
     assert all(np.array_equal(np.asarray(p._v), np.asarray(q._v)) for p, q in zip(vs, v_e))
 
 
+@pytest.mark.parametrize("opt_fn", [lambda: tf.optimizers.Adam(0.01, flat=True),
+                                    lambda: tf.optimizers.SGD(0.1, momentum=0.9, flat=True)], ids=["adam", "sgd"])
+def test_standin_a_flat_optimizer_step_is_captured_with_the_rest(standin, monkeypatch, opt_fn):
+    """A flat optimizer's step (learning rate and step count read from device memory) is captured in
+    the same graph as the forward and backward; the runner advances its host step count per launch.
+    Bit-equal to eager over 14 steps, across a learning-rate change (read on the device) and a switch to
+    clipping (not capturable: the step then runs as a recorded call between graphs)."""
+    from gputape import flat
+    monkeypatch.setattr(flat, "_run", lambda ref, twin, xp, arrays, params: twin(xp, *arrays, **params))
+    step, vs, opt = _model(opt_fn)
+    eager, v_e, opt_e = _model(opt_fn)
+    f = tf.function(step)
+    rng = np.random.default_rng(2)
+    graphs = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for i in range(14):
+            if i == 6:
+                opt.learning_rate = opt_e.learning_rate = 0.003
+            if i == 10:
+                opt.clipnorm = opt_e.clipnorm = 0.5
+            x = tf.constant(rng.standard_normal((32, 8)).astype(np.float32))
+            y = tf.constant(rng.integers(0, 3, 32))
+            assert np.array_equal(np.asarray(eager(x, y)._v), np.asarray(f(x, y)._v)), i
+            progs = [p for p in f._programs.values() if hasattr(p, "graph")]
+            runner = progs[0].graph if progs else None
+            if runner is not None and runner.r is not None:
+                graphs.append((i, runner.n_graphs, len(runner.opts)))
+    assert all(np.array_equal(np.asarray(p._v), np.asarray(q._v)) for p, q in zip(vs, v_e))
+    assert opt._t == opt_e._t == 14 and int(opt.iterations.numpy()) == 14
+    assert (5, 1, 1) in graphs               # the whole step, optimizer included, is one graph
+    assert graphs[-1][2] == 0                # with clipping the optimizer step is no longer captured
+
+
 def test_standin_an_op_refused_while_capturing_is_learned_and_nothing_runs_twice(standin, monkeypatch):
     """An op CuPy refuses to capture that gputape did not know of: that call finishes op by op (the
     optimizer step, already run before the refused segment... runs once), the op moves out of the graphs,
