@@ -80,19 +80,13 @@ def _flat_step_opt(c):
     if c[0] != "call" or not CAPTURE_OPTIMIZER:
         return None
     from . import optimizers as _om
-    from .tensor import Variable
     if c[1] is not getattr(_om.Optimizer.apply_gradients, "__gputape_opaque__", None):
         return None
     t_args = c[2]
     if t_args[0] != "l" or not t_args[1] or t_args[1][0][0] != "c":
         return None
     opt = t_args[1][0][1]
-    ok = (isinstance(opt, _om.Optimizer) and opt.flat and opt._flat is not None
-          and isinstance(opt._learning_rate, Variable) and not (opt.clipnorm or opt.clipvalue or opt.global_clipnorm)
-          and opt.weight_decay is None and not opt.use_ema and not opt.gradient_accumulation_steps
-          and opt.loss_scale_factor is None
-          and all(v.constraint is None for g in opt._flat.groups for v in g.variables))
-    return opt if ok else None
+    return opt if isinstance(opt, _om.Optimizer) and _flat_step_opt_config(opt) else None
 
 
 def _opt_key(opt):
@@ -118,7 +112,8 @@ def _flat_step_opt_config(opt):
     from .tensor import Variable
     return (opt.flat and opt._flat is not None and isinstance(opt._learning_rate, Variable)
             and not (opt.clipnorm or opt.clipvalue or opt.global_clipnorm) and opt.weight_decay is None
-            and not opt.use_ema and not opt.gradient_accumulation_steps and opt.loss_scale_factor is None)
+            and not opt.use_ema and not opt.gradient_accumulation_steps and opt.loss_scale_factor is None
+            and all(v.constraint is None for g in opt._flat.groups for v in g.variables))
 
 
 def _capturable(c, refused=()):

@@ -408,8 +408,8 @@ def test_standin_matmuls_between_or_inside_graphs(standin, monkeypatch, name, dr
 def test_standin_a_flat_optimizer_step_is_captured_with_the_rest(standin, monkeypatch, opt_fn):
     """A flat optimizer's step (learning rate and step count read from device memory) is captured in
     the same graph as the forward and backward; the runner advances its host step count per launch.
-    Bit-equal to eager over 14 steps, across a learning-rate change (read on the device) and a switch to
-    clipping (not capturable: the step then runs as a recorded call between graphs)."""
+    Bit-equal to eager over 14 steps, across a learning-rate change (read on the device), a constraint
+    and then clipping set later (not capturable: the step then runs as a recorded call between graphs)."""
     from gputape import flat
     monkeypatch.setattr(flat, "_run", lambda ref, twin, xp, arrays, params: twin(xp, *arrays, **params))
     step, vs, opt = _model(opt_fn)
@@ -422,6 +422,8 @@ def test_standin_a_flat_optimizer_step_is_captured_with_the_rest(standin, monkey
         for i in range(14):
             if i == 6:
                 opt.learning_rate = opt_e.learning_rate = 0.003
+            if i == 8:        # a constraint set later is honoured (the captured step had none)
+                vs[1].constraint = v_e[1].constraint = lambda b: tf.clip_by_value(b, -0.01, 0.01)
             if i == 10:
                 opt.clipnorm = opt_e.clipnorm = 0.5
             x = tf.constant(rng.standard_normal((32, 8)).astype(np.float32))
