@@ -423,7 +423,7 @@ def test_standin_a_flat_optimizer_step_is_captured_with_the_rest(standin, monkey
             if i == 6:
                 opt.learning_rate = opt_e.learning_rate = 0.003
             if i == 8:        # a constraint set later is honoured (the captured step had none)
-                vs[1].constraint = v_e[1].constraint = lambda b: tf.clip_by_value(b, -0.01, 0.01)
+                vs[0].constraint = v_e[0].constraint = lambda w: w * 0.5
             if i == 10:
                 opt.clipnorm = opt_e.clipnorm = 0.5
             x = tf.constant(rng.standard_normal((32, 8)).astype(np.float32))
@@ -436,7 +436,10 @@ def test_standin_a_flat_optimizer_step_is_captured_with_the_rest(standin, monkey
     assert all(np.array_equal(np.asarray(p._v), np.asarray(q._v)) for p, q in zip(vs, v_e))
     assert opt._t == opt_e._t == 14 and int(opt.iterations.numpy()) == 14
     assert (5, 1, 1) in graphs               # the whole step, optimizer included, is one graph
-    assert graphs[-1][2] == 0                # with clipping the optimizer step is no longer captured
+    # a constraint (i >= 8), then clipping (i >= 10): the optimizer step is no longer captured.  (The
+    # stand-in's launch re-runs the step's Python, constraint included, so the equality above cannot
+    # show a captured step that skips it: this checks the runner's decision itself.)
+    assert [n for i, g, n in graphs if i >= 8] == [0] * 6
 
 
 def test_standin_an_op_refused_while_capturing_is_learned_and_nothing_runs_twice(standin, monkeypatch):
