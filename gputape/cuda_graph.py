@@ -541,7 +541,10 @@ def _launch_model(body, r, written, opts=()):
     """What the CuPy stand-in runs for ``Graph.launch`` (it cannot record kernels): the segment's Python
     body again, with CUDA's semantics kept: the results land in the arrays the capture made (copied
     into them) and the register file ``r`` is left exactly as it was, so code that kept a stale copy of
-    a graph's result reads that stale copy here too.  Real CuPy never calls it."""
+    a graph's result reads that stale copy here too.  Real CuPy never calls it.  Not modelled: the body's
+    Python runs again, so a captured optimizer step that would branch otherwise at a later launch (a
+    constraint set since) looks right here; the runner re-checks those conditions per launch instead
+    (``_opt_key``), and tests check that decision directly."""
     made = {s: r[s] for s in written}
 
     def launch():
