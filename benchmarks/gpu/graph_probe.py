@@ -52,14 +52,12 @@ def make_opt(tf, name):
     }[name]()
 
 
-def run(tf, name, steps, use_function):
-    x, y, ws = mlp_setup()
-    xs, ys = tf.constant(x), tf.constant(y)
-    vs = [tf.Variable(w) for w in ws]
-    opt = make_opt(tf, name)
-    drop = tf.keras.layers.Dropout(0.2, seed=7) if name == "adam-dropout" else None
-
-    def step(xb, yb):
+def make_step(tf, vs, opt, drop=None, labels=None):
+    """The relu MLP's training step over Variables ``vs`` (W0, b0, W1, b1, W2, b2): forward, sparse
+    softmax cross-entropy, tape gradient, ``opt.apply_gradients``; returns the loss.  With ``labels``
+    the step takes the input batch alone."""
+    def step(xb, yb=None):
+        yb = labels if yb is None else yb
         with tf.GradientTape() as tape:
             h = tf.nn.relu(tf.matmul(xb, vs[0]) + vs[1])
             if drop is not None:
@@ -70,6 +68,16 @@ def run(tf, name, steps, use_function):
         grads = tape.gradient(loss, vs)
         opt.apply_gradients(zip(grads, vs))
         return loss
+    return step
+
+
+def run(tf, name, steps, use_function):
+    x, y, ws = mlp_setup()
+    xs, ys = tf.constant(x), tf.constant(y)
+    vs = [tf.Variable(w) for w in ws]
+    opt = make_opt(tf, name)
+    drop = tf.keras.layers.Dropout(0.2, seed=7) if name == "adam-dropout" else None
+    step = make_step(tf, vs, opt, drop)
     f = tf.function(step) if use_function else step
     losses = []
     for i in range(steps):
@@ -133,16 +141,7 @@ def profile(tf, cp, name, calls=200):
         vs = [tf.Variable(w) for w in ws]
         opt = make_opt(tf, name)
 
-        @tf.function
-        def step(xb, yb):
-            with tf.GradientTape() as tape:
-                h = tf.nn.relu(tf.matmul(xb, vs[0]) + vs[1])
-                h = tf.nn.relu(tf.matmul(h, vs[2]) + vs[3])
-                logits = tf.matmul(h, vs[4]) + vs[5]
-                loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=yb, logits=logits))
-            grads = tape.gradient(loss, vs)
-            opt.apply_gradients(zip(grads, vs))
-            return loss
+        step = tf.function(make_step(tf, vs, opt))
         for _ in range(10):
             step(xs, ys)
         cp.cuda.get_current_stream().synchronize()

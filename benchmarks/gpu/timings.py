@@ -130,15 +130,11 @@ def mlp_gputape(cp, flat, function=False):
     vs = [tf.Variable(w) for w in ws]
     opt = tf.keras.optimizers.Adam(1e-3, flat=flat) if flat else tf.keras.optimizers.Adam(1e-3)
 
+    from graph_probe import make_step
+    train_step = make_step(tf, vs, opt, labels=ys)
+
     def step():
-        with tf.GradientTape() as tape:
-            h = tf.nn.relu(tf.matmul(xs, vs[0]) + vs[1])
-            h = tf.nn.relu(tf.matmul(h, vs[2]) + vs[3])
-            logits = tf.matmul(h, vs[4]) + vs[5]
-            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=ys, logits=logits))
-        grads = tape.gradient(loss, vs)
-        opt.apply_gradients(zip(grads, vs))
-        return loss
+        return train_step(xs)
     if function:
         # issue 12: the step traced once, then replayed with its forward and backward ops captured as a
         # CUDA graph (gputape.cuda_graph); a capture or replay fallback (a RuntimeWarning) is a FAIL
