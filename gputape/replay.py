@@ -183,7 +183,7 @@ class Recorder:
         if op.name in _DATA_DEPENDENT:
             self.fail(f"{op.name} gives an output whose shape depends on input values")
             return
-        if op.name in _VALUE_CHECKED and _b.name == "numpy":
+        if op.name in _VALUE_CHECKED and _b.get_xp() is np:
             # the op's Python wrapper checked input values on the host before it: so does every replay
             fn, which = _VALUE_CHECKED[op.name]
             self.guard(fn, [a._v if i in which else a for i, a in enumerate(args)], {})
@@ -797,6 +797,12 @@ def _compile(c, rec, stable):
         return call
     _, op, ins, outs, params, var_args = c
     xp = _b.xp if _b.xp is not None else _b.get_xp()
+    if stable is not None and xp is np and all(s in stable for s in ins) and \
+            _check_is_shape_only(op.check) and not (op.aliases and var_args):
+        from .replay_twins import compile_op
+        twin = compile_op(op, ins, outs, params, [rec.arrays[s] for s in ins])
+        if twin is not None:
+            return twin
     if op._plain:
         f = op._ufn
         if f is not None:
@@ -937,7 +943,7 @@ class _UpdateTwin:
     def make(cls, opt, variables):
         from . import optimizers as _optm
         twin = {_optm.Adam: _AdamTwin, _optm.SGD: _SGDTwin}.get(type(opt))
-        if twin is None or _b.name != "numpy":
+        if twin is None or _b.get_xp() is not np:
             return None
         if twin._ok is None:
             twin._ok = _source_sha1([functools.reduce(getattr, n.split("."), _optm) for n in twin.SOURCES]) == twin.SHA1
@@ -1071,7 +1077,7 @@ class _OptimizerStep:
             if v.constraint is not None or v._v.shape != shape:
                 return self.generic(r, V)
             work.append((r[gs], v))
-        from .optimizers import _in_dtype
+        _in_dtype = sys.modules["gputape.optimizers"]._in_dtype
         lr = opt._lr_now()
         t = opt._t
         twin = self.twin

@@ -193,3 +193,56 @@ def test_unsorted_segment_ids_are_checked_on_replay():
     data = tf.constant(np.arange(4.0, dtype=np.float32))
     _eager_and_replayed(lambda ids: tf.math.unsorted_segment_sum(data, ids, 3),
                         [(tf.constant([0, 1, 2, 0]),), (tf.constant([2, -1, 2, 0]),)], (tf.constant([0, 1, 3, 0]),))
+
+
+def _twin_cases(rng):
+    import sys
+    L, N = sys.modules["gputape.ops.linalg"], sys.modules["gputape.ops.nn"]
+    f = lambda *s, dt=np.float32: rng.standard_normal(s).astype(dt)  # noqa: E731
+    odd = np.array([0.0, -0.0, 1e-38, -3.0, np.inf, -np.inf, np.nan, 88.0], np.float32)
+    for dt in (np.float32, np.float64):
+        for ta in (False, True):
+            for tb in (False, True):
+                a = f(5, 7, dt=dt) if not ta else f(7, 5, dt=dt)
+                b = f(7, 3, dt=dt) if not tb else f(3, 7, dt=dt)
+                yield "matmul", L._matmul, [a, b], {"ta": ta, "tb": tb}
+        for act in ("relu", "tanh", "linear"):
+            x = f(6, 8, dt=dt)
+            x[0] = odd.astype(dt)
+            yield "bias_act", N.bias_act, [x, f(8, dt=dt)], {"activation": act}
+        for act in ("relu", "tanh", "sigmoid", "linear"):
+            y = f(6, 8, dt=dt)
+            y[0] = odd.astype(dt)
+            yield "act_bias_grad", N.act_bias_grad, [y, f(6, 8, dt=dt)], {"activation": act}
+            yield "act_bias_grad", N.act_bias_grad, [y, f(2, 6, 8, dt=dt)], {"activation": act}   # batch axis
+        logits = f(9, 4, dt=dt)
+        logits[0] = [3.0, 3.0, -np.inf, 1.0]
+        logits[1] = [np.inf, 0.0, 0.0, 0.0]
+        labels = rng.integers(0, 4, 9)
+        for li in (labels, labels.astype(np.int32)):
+            yield "sparse_softmax_cross_entropy_with_logits", N.sparse_xent, [li, logits], {}
+        yield "sparse_xent_grad", N.sparse_xent_grad, [np.abs(f(9, 4, dt=dt)), labels, f(9, dt=dt)], {}
+
+
+def test_op_twins_are_pinned_and_bit_equal_to_the_forwards():
+    from gputape import replay_twins
+    seen = set()
+    for name, op, arrays, params in _twin_cases(np.random.default_rng(3)):
+        assert replay_twins.pinned(name), (
+            f"the forward that replay_twins' {name} twin mirrors changed: check the twin against it and "
+            f"update its sha1 in replay_twins._TWINS")
+        n = len(arrays)
+        outs = tuple(range(n, n + op.nout)) if op.nout > 1 else n
+        step = replay_twins.compile_op(op, tuple(range(n)), outs, params, arrays)
+        assert step is not None, (name, params)
+        r = list(arrays) + [None] * op.nout
+        with np.errstate(all="ignore"):
+            step(r, None)
+            want = op.fwd(np, *arrays, **params)
+        got = tuple(r[n:]) if op.nout > 1 else r[n]
+        for w, g in zip(want if op.nout > 1 else (want,), got if op.nout > 1 else (got,)):
+            assert w.dtype == g.dtype and w.shape == g.shape, (name, params)
+            assert np.array_equal(w, g, equal_nan=True) and np.array_equal(np.signbit(w), np.signbit(g)), \
+                (name, params)
+        seen.add(name)
+    assert seen == set(replay_twins._TWINS)
