@@ -794,6 +794,19 @@ def _compile(c, rec, stable):
             fast = _OptimizerStep.make(t_args, t_kw, t_out, rec, call)
             if fast is not None:
                 return fast
+        if t_out == ("c", None) and t_args[0] == "l" and not t_kw[2] and all(a[0] in ("a", "c") for a in t_args[1]):
+            # a guard (or any call) on raw arrays and constants: its arguments picked straight from the slots
+            picks = tuple((a[0] == "a", a[1]) for a in t_args[1])
+            if len(picks) == 2 and picks[0][0] and picks[1][0]:
+                x, y = picks[0][1], picks[1][1]
+
+                def call_aa(r, V):
+                    fn(r[x], r[y])
+                return call_aa
+
+            def call_flat(r, V):
+                fn(*[r[v] if slot else v for slot, v in picks])
+            return call_flat
         return call
     _, op, ins, outs, params, var_args = c
     xp = _b.xp if _b.xp is not None else _b.get_xp()
@@ -958,12 +971,6 @@ class _UpdateTwin:
             return None
         return self
 
-    @staticmethod
-    def _slot_array(s):
-        if s._reads:             # as Optimizer._slot
-            s._detach_reads()
-        return s._v
-
 
 class _AdamTwin(_UpdateTwin):
     SOURCES = ("Adam._update", "Adam._scalars", "Optimizer._slot")
@@ -978,7 +985,6 @@ class _AdamTwin(_UpdateTwin):
     def run(self, opt, work, lrs, t):
         subtract, multiply, add, sqrt, divide = np.subtract, np.multiply, np.add, np.sqrt, np.true_divide
         ms, vs = self.slots
-        slot = self._slot_array
         consts = {}
         for i, (g, var) in enumerate(work):
             w = var._v
@@ -988,8 +994,14 @@ class _AdamTwin(_UpdateTwin):
                 s2, q1, c1, c2, eps = opt._scalars(d, t)
                 c = consts[d] = (lrs[d] * s2 / q1, c1, c2, eps)        # alpha = lr * sqrt(1 - b2^t) / (1 - b1^t)
             alpha, c1, c2, eps = c
-            m = slot(ms[i])
-            v = slot(vs[i])
+            s = ms[i]
+            if s._reads:                      # as Optimizer._slot
+                s._detach_reads()
+            m = s._v
+            s = vs[i]
+            if s._reads:
+                s._detach_reads()
+            v = s._v
             tmp, den = self.scratch[i]
             subtract(g, m, out=tmp)           # tmp = g - m
             multiply(tmp, c1, out=tmp)        # tmp *= c1

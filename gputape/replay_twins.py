@@ -186,6 +186,27 @@ def _sparse_xent_grad(ins, outs, params, arrays):
     return sparse_xent_grad
 
 
+# ---------------------------------------------------------------- reduce_mean: reduce._mean_fwd of a float
+def _reduce_mean(ins, outs, params, arrays):
+    (x,) = arrays
+    if set(params) != {"axes", "keepdims"} or type(outs) is tuple:
+        return None
+    R = sys.modules["gputape.ops.reduce"]
+    axes, keepdims = params["axes"], params["keepdims"]
+    dt = x.dtype
+    w = R._PACKET.get(dt)
+    if w is None or (axes and w <= x.shape[axes[-1]] < 8 * w and axes[-1] == x.ndim - 1):
+        return None          # not float32/64, or _sum_fwd's Eigen-order branch: the op's own forward runs
+    n = dt.type(int(np.prod([x.shape[a] for a in axes])) if axes else 1)
+    xi, o = ins[0], outs
+    red, asarray = np.add.reduce, np.asarray
+
+    def reduce_mean(r, V):
+        # xp.asarray(_sum_fwd(...) / n, dtype) with _sum_fwd = _ureduce(np, "add", x, axes, keepdims, dtype)
+        r[o] = asarray(red(r[xi], axis=axes, dtype=dt, keepdims=keepdims) / n, dtype=dt)
+    return reduce_mean
+
+
 # op name -> (the forward the op must use, the sources mirrored, their sha1, maker)
 _TWINS = {
     "matmul": ("gputape.ops.linalg:_mm_fwd", ("gputape.ops.linalg:_mm_fwd",),
@@ -198,6 +219,9 @@ _TWINS = {
     "sparse_softmax_cross_entropy_with_logits": (
         "gputape.ops.nn:_sparse_xent_fwd", ("gputape.ops.nn:_sparse_xent_fwd", "gputape.ops.reduce:_ureduce"),
         "e6951b584532a2a62159aafb2c8b9bcb4131567b", _sparse_xent),
+    "reduce_mean": ("gputape.ops.reduce:_mean_fwd", ("gputape.ops.reduce:_mean_fwd", "gputape.ops.reduce:_sum_fwd",
+                                                      "gputape.ops.reduce:_ureduce"),
+                    "cf1e98c03e958f877e74f98c8bad883dd1c3ec73", _reduce_mean),
     "sparse_xent_grad": ("gputape.ops.nn:_sparse_xent_grad_fwd", ("gputape.ops.nn:_sparse_xent_grad_fwd",),
                          "d9f514912a5ddc11cfce2e57e5c80c6db4fbd9ce", _sparse_xent_grad),
 }

@@ -222,6 +222,14 @@ def _twin_cases(rng):
         for li in (labels, labels.astype(np.int32)):
             yield "sparse_softmax_cross_entropy_with_logits", N.sparse_xent, [li, logits], {}
         yield "sparse_xent_grad", N.sparse_xent_grad, [np.abs(f(9, 4, dt=dt)), labels, f(9, dt=dt)], {}
+        R = sys.modules["gputape.ops.reduce"]
+        for shape, axes in (((128,), (0,)), ((7,), (0,)), ((3, 100), (1,)), ((100, 3), (0,)), ((4, 5, 70), (0, 2)),
+                            ((6,), ()), ((0, 3), (0,))):
+            for kd in (False, True):
+                x = f(*shape, dt=dt)
+                if x.size:
+                    x.reshape(-1)[0] = 1e30
+                yield "reduce_mean", R._mean, [x], {"axes": axes, "keepdims": kd}
 
 
 def test_op_twins_are_pinned_and_bit_equal_to_the_forwards():
@@ -234,6 +242,8 @@ def test_op_twins_are_pinned_and_bit_equal_to_the_forwards():
         n = len(arrays)
         outs = tuple(range(n, n + op.nout)) if op.nout > 1 else n
         step = replay_twins.compile_op(op, tuple(range(n)), outs, params, arrays)
+        if step is None and name == "reduce_mean":
+            continue                    # (a shape for which the sum takes its Eigen-order path: no twin)
         assert step is not None, (name, params)
         r = list(arrays) + [None] * op.nout
         with np.errstate(all="ignore"):
