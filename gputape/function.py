@@ -564,9 +564,15 @@ class Function:
 
     def _replay(self, trace, prog, args, kwargs):
         """Run the recorded program of this exact signature on the new arguments' arrays."""
-        if not kwargs and all(type(a) is Tensor for a in args):
-            ins = [a._v for a in args]
-        else:
+        ins = []
+        if not kwargs:
+            for a in args:
+                if type(a) is not Tensor:
+                    break
+                ins.append(a._v)
+            else:
+                kwargs = None
+        if kwargs is not None:
             ins, arg_vars = [], []
             _array_leaves((args, kwargs), ins, arg_vars)
         if _b.name == "cupy" and CUDA_GRAPHS:       # the first replay captures CUDA graphs (cuda_graph.py)

@@ -435,11 +435,11 @@ def _guarded(fn):
 
 def _sparse_labels_check(labels, logits):
     """As ``nn.sparse_softmax_cross_entropy_with_logits`` checks its labels on NumPy before the op."""
-    from .errors import InvalidArgumentError
     if labels.size:
         n = logits.shape[-1]
         hi, lo = int(labels.max()), int(labels.min())
         if hi >= n or lo < 0:
+            from .errors import InvalidArgumentError
             raise InvalidArgumentError(f"Received a label value of {hi if hi >= n else lo} "
                                        f"which is outside the valid range of [0, {n}).")
 
