@@ -93,6 +93,7 @@ class Recorder:
         self.bad = None         # (reason, site): the first reason this trace cannot be replayed
         self.explained = set()  # ids of Variables written by recorded instructions
         self.consts_registered = {}   # id(array) -> array registered as constant
+        self.pure = set()       # ids of constants made from Python values or shapes (no user memory behind them)
         self.in_slots = []      # slots of the input arrays, in leaf order
         self.externals = []     # (array, op name): arrays of unknown origin, taken as captured constants
         self.arg_vars = []      # var indices of Variable arguments, in leaf order
@@ -235,12 +236,15 @@ class Recorder:
                                    and _caller_is_user(2)):
             self.consts_registered[id(t._v)] = t._v
             self.keep.append(t._v)
+            if _python_data(value):
+                self.pure.add(id(t._v))
 
     def shape_constant(self, t):
         """``t`` (ones/zeros/ones_like) depends only on a shape and dtype: a constant of this signature."""
         if self.parent is not None:
             self.parent.shape_constant(t)
         self.consts_registered[id(t._v)] = t._v
+        self.pure.add(id(t._v))
         self.keep.append(t._v)
 
     def converted(self, orig, args):
@@ -250,6 +254,7 @@ class Recorder:
         for o, a in zip(orig, args):
             if a is not o and isinstance(a, _Base) and _python_data(o):
                 self.consts_registered[id(a._v)] = a._v
+                self.pure.add(id(a._v))
                 self.keep.append(a._v)
 
     # -- opaque calls
@@ -696,9 +701,11 @@ def _bind(t, out, r):
 
 def _fold(code, rec, outs, consts):
     """Ops computed from constants only (the seed of a gradient broadcast to a shape, a count divided
-    into it): their traced results become constants, as the same computation gives the same bits.  Not
-    the function's results (each call returns new arrays, as eagerly), nor arrays of unknown origin."""
-    known = set(consts) - {rec.slot.get(id(a)) for a, _ in rec.externals}
+    into it): their traced results become constants, as the same computation gives the same bits.  Only
+    constants made from Python values, shapes or the ops' own constant caches count (a NumPy array the
+    user's code converted, or a tensor captured from outside, shares memory the user may write between
+    calls, which eager calls see); not the function's results (each call returns new arrays, as eagerly)."""
+    known = {s for s, a in consts.items() if id(a) in rec.pure or rec._cached_const(a)}
     results = {x for k, x in outs if k == "s"}
     kept, n = [], 0
     for c in code:

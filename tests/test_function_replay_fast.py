@@ -256,3 +256,18 @@ def test_op_twins_are_pinned_and_bit_equal_to_the_forwards():
                 (name, params)
         seen.add(name)
     assert seen == set(replay_twins._TWINS)
+
+
+def test_constants_over_user_memory_do_not_fold():
+    """A NumPy array the function converts (or a tensor captured from outside) shares the user's memory:
+    an eager call sees it written between calls, so an op on it is not folded into a constant."""
+    a = np.ones(3, np.float32)
+    b = np.ones(3, np.float32)
+    captured = tf.constant(b)
+    f = tf.function(lambda x: x * tf.exp(tf.constant(a)) + tf.sqrt(captured))
+    x = tf.constant(np.ones(3, np.float32))
+    for k in range(4):
+        a[:] = k
+        b[:] = k + 1.0
+        assert np.array_equal(f(x).numpy(), (x * tf.exp(tf.constant(a)) + tf.sqrt(captured)).numpy()), k
+    assert isinstance(_program(f), _replay.Program) and _program(f).n_folded == 0
