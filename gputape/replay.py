@@ -1071,6 +1071,8 @@ class _OptimizerStep:
             a, v = rec.arrays[gs], rec.vars[k]
             if type(a) is not type(v._v) or a.dtype != v._v.dtype or a.dtype.kind != "f" or a.shape != v._v.shape:
                 return None
+            if any(_b.get_xp().may_share_memory(a, u._v) for u in rec.vars):
+                return None       # a gradient that is (a view of) a Variable's buffer: eager detaches it first
             pairs.append((gs, k))
         if t_out != ("v", rec.var_index.get(id(opt._iterations), -1)):
             return None
