@@ -442,6 +442,10 @@ def _sparse_labels_check(labels, logits):
     """As ``nn.sparse_softmax_cross_entropy_with_logits`` checks its labels on NumPy before the op."""
     if labels.size:
         n = logits.shape[-1]
+        # one reduction finds both bounds: a negative label is a huge one seen as unsigned
+        if labels.dtype.kind == "i" and labels.dtype.itemsize in (4, 8):
+            if labels.view(f"u{labels.dtype.itemsize}").max() < n:
+                return
         hi, lo = int(labels.max()), int(labels.min())
         if hi >= n or lo < 0:
             from .errors import InvalidArgumentError
