@@ -588,13 +588,15 @@ class Program:
         n = len(steps)
         while i < n:
             try:
-                while i < n:
+                for i in range(i, n):
                     steps[i](r, V)
-                    i += 1
+                i = n
             except _ShapeChanged:          # a Variable's shape or dtype is not the trace's: checks from here on
                 steps = self.checked
             except RuntimeWarning:         # a user filter turned NumPy's warning into an error: as the dispatch
                 c = self.code[i]
+                if c[0] != "op":           # (a recorded call raises it, as eagerly)
+                    raise
                 vals = [r[s] for s in c[2]]
                 o = _op._quiet(c[1], _b.xp, vals, c[4])
                 _store(r, c[3], o)

@@ -271,3 +271,22 @@ def test_constants_over_user_memory_do_not_fold():
         b[:] = k + 1.0
         assert np.array_equal(f(x).numpy(), (x * tf.exp(tf.constant(a)) + tf.sqrt(captured)).numpy()), k
     assert isinstance(_program(f), _replay.Program) and _program(f).n_folded == 0
+
+
+def test_numpy_warnings_turned_into_errors_replay_as_eagerly():
+    """With RuntimeWarning made an error, the dispatch computes an op's inf/nan quietly; a replayed (or
+    twin) op does the same."""
+    w = tf.Variable(np.ones((3, 2), np.float32))
+
+    def fn(x, y):
+        h = tf.nn.relu(tf.matmul(x, w))
+        loss = tf.nn.sparse_softmax_cross_entropy_with_logits(y, h * 1e38)
+        return tf.reduce_mean(loss) + tf.reduce_sum(tf.math.log(x))
+    f = tf.function(fn)
+    x = tf.constant(np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 1.0]], np.float32))
+    y = tf.constant([0, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for _ in range(3):
+            assert np.array_equal(f(x, y).numpy(), fn(x, y).numpy(), equal_nan=True)
+    assert isinstance(_program(f), _replay.Program)
