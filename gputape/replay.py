@@ -33,6 +33,19 @@ Soundness rules (a replayed program must never differ from an eager call):
 - a read of a Variable's buffer after a recorded write to that Variable through an array captured
   before the write (a stale snapshot) makes it non-replayable.
 
+What a Program simplifies when it compiles the recording (each exact: the same NumPy calls on the same
+operands, so the same bits as eager; tests/test_function_replay_fast.py):
+
+- ops nothing uses are dropped; ops on constants made from Python values or shapes are folded;
+- on NumPy, an op whose check reads only shapes and dtypes skips it when its inputs have the traced
+  shapes (the signature fixes the inputs'; each Variable load verifies its own, and a change turns
+  the checks back on for the rest of the call);
+- on NumPy, a few hot ops run as twins of their forwards (``replay_twins``), pinned by source hash;
+- a recorded ``Optimizer.apply_gradients`` with nothing but per-variable updates to do runs as the
+  optimizer's own ``_update`` calls (``_OptimizerStep``), Adam's and plain SGD's as twins writing
+  their temporaries into scratch buffers; anything else (clipping, decay, EMA, constraints, ...)
+  is checked on every call and runs the whole method.
+
 A non-replayable signature runs eagerly on every call, with one warning naming the reason and line.
 Replay also never happens while a tape, accumulator or numerics check is active (``state.hooked``):
 the call then runs eagerly so that the outer recorders see its ops.
