@@ -44,6 +44,27 @@ def pinned(name):
     return ok
 
 
+def pins():
+    """{twin: (pinned sha1, sha1 of the sources now)} for every twin here and the optimizer shortcuts of
+    ``gputape.replay``: after the mirrored code changed, diff it, fix the twin, then copy the new sha1.
+    ``python -c "import gputape, pprint; from gputape import replay_twins as t; pprint.pprint(t.pins())"``"""
+    import functools
+    from . import replay as _r
+    from . import optimizers as _optm
+    out = {}
+    for name, (_, sources, sha1, _) in _TWINS.items():
+        fns = [_fn(p) for p in sources]
+        out[name] = (sha1, None if None in fns else hashlib.sha1(
+            "".join(inspect.getsource(f) for f in fns).encode()).hexdigest())
+    flow = [getattr(_optm.Optimizer, n) for n in _r._OPT_FLOW]
+    flow[0] = _r._APPLY[0] or flow[0]
+    out["optimizer apply_gradients flow"] = (_r._OPT_FLOW_SHA1, _r._source_sha1(flow))
+    for twin in (_r._AdamTwin, _r._SGDTwin):
+        out[twin.__name__] = (twin.SHA1, _r._source_sha1(
+            [functools.reduce(getattr, n.split("."), _optm) for n in twin.SOURCES]))
+    return out
+
+
 def compile_op(op, ins, outs, params, arrays):
     """A replay step ``(r, V) -> None`` equal to ``op.fwd`` on NumPy for inputs shaped like ``arrays``
     (the traced ones), or None."""

@@ -67,12 +67,14 @@ def test_optimizer_step_replayed_without_its_wrapper_bit_equal(name):
     # AdamW has a weight decay: its step runs the whole apply_gradients
     assert prog.n_fast_calls == (0 if name == "adamw" else 1), (
         "the optimizer step is no longer replayed without its wrapper: if gputape/optimizers.py's "
-        "apply_gradients flow changed, check replay._OptimizerStep against it and update _OPT_FLOW_SHA1")
+        "apply_gradients flow changed, check replay._OptimizerStep against it and update _OPT_FLOW_SHA1 "
+        "(gputape.replay_twins.pins() gives the new one)")
     if name in ("sgd", "adam") and tf.backend_name() == "numpy":       # (the twins write NumPy scratch buffers)
         step, = [s for s in prog.steps if isinstance(s, _replay._OptimizerStep)]
         assert step.twin is not None, (
             f"{name}'s update no longer has its scratch-buffer twin: if gputape/optimizers.py's {name} _update "
-            f"changed, check replay._{'Adam' if name == 'adam' else 'SGD'}Twin against it and update its SHA1")
+            f"changed, check replay._{'Adam' if name == 'adam' else 'SGD'}Twin against it and update its SHA1 "
+            f"(gputape.replay_twins.pins() gives the new one)")
 
 
 def test_optimizer_settings_changed_after_the_trace_are_honoured():
@@ -238,7 +240,7 @@ def test_op_twins_are_pinned_and_bit_equal_to_the_forwards():
     for name, op, arrays, params in _twin_cases(np.random.default_rng(3)):
         assert replay_twins.pinned(name), (
             f"the forward that replay_twins' {name} twin mirrors changed: check the twin against it and "
-            f"update its sha1 in replay_twins._TWINS")
+            f"update its sha1 in replay_twins._TWINS (replay_twins.pins() gives the new one)")
         n = len(arrays)
         outs = tuple(range(n, n + op.nout)) if op.nout > 1 else n
         step = replay_twins.compile_op(op, tuple(range(n)), outs, params, arrays)
@@ -290,3 +292,9 @@ def test_numpy_warnings_turned_into_errors_replay_as_eagerly():
         for _ in range(3):
             assert np.array_equal(f(x, y).numpy(), fn(x, y).numpy(), equal_nan=True)
     assert isinstance(_program(f), _replay.Program)
+
+
+def test_every_pin_matches():
+    from gputape import replay_twins
+    stale = {k: v for k, v in replay_twins.pins().items() if v[0] != v[1]}
+    assert not stale, f"code mirrored by the replay changed since it was pinned (pinned, now): {stale}"
