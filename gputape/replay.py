@@ -936,23 +936,14 @@ def _mark_gathered(t, ids):
 # methods' source: if they change, the shortcut is off (and tests/test_function_replay.py says so) until
 # someone checks the mirror again and updates ``_OPT_FLOW_SHA1``.
 _OPT_FLOW = ("apply_gradients", "_step", "_dense_gradient", "_grad_array", "_clip_gradients", "_filter_empty",
-             "_pairs", "_check_known")
-_OPT_FLOW_SHA1 = "8febd169234c855368566a8844c82f05e6e7d3b2"
+             "_pairs", "_check_known", "?_grad_arrays")        # ?: mirrored where it exists
+_OPT_FLOW_SHA1 = (
+    "8febd169234c855368566a8844c82f05e6e7d3b2",     # main at dd1b4ce
+    # h-eager at d16e008: apply_gradients takes its arrays from _grad_arrays, which passes the usual gradient
+    # (a dense float Tensor of the variable's shape, no gather's) straight through: the same arrays
+    "89deb0d8388dde9b7f774ffe38b5f8f46169e2c6",
+)
 _flow_ok = []
-
-
-def _optimizer_flow_unchanged():
-    if not _flow_ok:
-        import hashlib
-        import inspect
-        from . import optimizers as _optm
-        try:
-            src = "".join(inspect.getsource(_APPLY[0] if n == "apply_gradients" else getattr(_optm.Optimizer, n))
-                          for n in _OPT_FLOW)
-            _flow_ok.append(hashlib.sha1(src.encode()).hexdigest() == _OPT_FLOW_SHA1)
-        except (OSError, TypeError):
-            _flow_ok.append(False)
-    return _flow_ok[0]
 
 
 def _source_sha1(fns):
@@ -964,6 +955,44 @@ def _source_sha1(fns):
         return None
 
 
+def _resolve(names, get):
+    """The functions ``names`` name (``get(name)``; a name starting with ``?`` may be missing), or None."""
+    fns = []
+    for n in names:
+        f = get(n.lstrip("?"))
+        if f is None:
+            if n.startswith("?"):
+                continue
+            return None
+        fns.append(f)
+    return fns
+
+
+def _flow_sha1():
+    from . import optimizers as _optm
+    fns = _resolve(_OPT_FLOW, lambda n: _APPLY[0] if n == "apply_gradients" and _APPLY[0] is not None
+                   else getattr(_optm.Optimizer, n, None))
+    return None if fns is None else _source_sha1(fns)
+
+
+def _optimizer_flow_unchanged():
+    if not _flow_ok:
+        _flow_ok.append(_flow_sha1() in _OPT_FLOW_SHA1)
+    return _flow_ok[0]
+
+
+def _twin_sha1(twin):
+    from . import optimizers as _optm
+
+    def get(n):
+        try:
+            return functools.reduce(getattr, n.split("."), _optm)
+        except AttributeError:
+            return None
+    fns = _resolve(twin.SOURCES, get)
+    return None if fns is None else _source_sha1(fns)
+
+
 class _UpdateTwin:
     """One step of the updates of a built-in optimizer's ``_update`` for every variable, as the very ufunc
     calls of that method in its order, writing its temporaries into scratch buffers made once (``out=``)
@@ -973,7 +1002,7 @@ class _UpdateTwin:
     (``SOURCES``, ``SHA1``): another source turns the twin off (``_update`` runs), and
     tests/test_function_replay_fast.py says so."""
     SOURCES = ()
-    SHA1 = None
+    SHA1 = ()
     SLOTS = ()
     N_SCRATCH = 1
     _ok = None
@@ -985,7 +1014,7 @@ class _UpdateTwin:
         if twin is None or _b.get_xp() is not np:
             return None
         if twin._ok is None:
-            twin._ok = _source_sha1([functools.reduce(getattr, n.split("."), _optm) for n in twin.SOURCES]) == twin.SHA1
+            twin._ok = _twin_sha1(twin) in twin.SHA1
         if not twin._ok:
             return None
         self = twin()
@@ -999,8 +1028,11 @@ class _UpdateTwin:
 
 
 class _AdamTwin(_UpdateTwin):
-    SOURCES = ("Adam._update", "Adam._scalars", "Optimizer._slot")
-    SHA1 = "37f7b8e986efdb12fc9f4263bf236e2584ffa6fc"
+    SOURCES = ("Adam._update", "Adam._scalars", "Optimizer._slot", "?Optimizer._slot_pair")
+    SHA1 = ("37f7b8e986efdb12fc9f4263bf236e2584ffa6fc",     # main at dd1b4ce
+            # h-eager at d16e008: alpha, c1, c2, eps once per step and dtype (the same values), both slots
+            # through _slot_pair (each detached as by _slot)
+            "0447b4bc4a16f9cf506b8d07b1a75f573b6978b3")
     SLOTS = ("momentum", "velocity")
     N_SCRATCH = 2
 
@@ -1045,7 +1077,7 @@ class _AdamTwin(_UpdateTwin):
 
 class _SGDTwin(_UpdateTwin):
     SOURCES = ("SGD._update", "Optimizer._slot")
-    SHA1 = "d63435c04e2a17cfbdd47e90698206a68f3751b6"
+    SHA1 = ("d63435c04e2a17cfbdd47e90698206a68f3751b6",)
 
     @staticmethod
     def usable(opt):
@@ -1075,7 +1107,8 @@ class _OptimizerStep:
             return None
         base = _optm.Optimizer
         for n in _OPT_FLOW:
-            if getattr(type(opt), n) is not getattr(base, n):
+            n = n.lstrip("?")
+            if getattr(type(opt), n, None) is not getattr(base, n, None):
                 return None
         if not _optimizer_flow_unchanged() or not cls._plain(opt):
             return None

@@ -33,35 +33,35 @@ def pinned(name):
     """Whether the sources twin ``name`` mirrors are the ones it was written against."""
     ok = _ok.get(name)
     if ok is None:
-        fwd, sources, sha1, _ = _TWINS[name]
-        fns = [_fn(p) for p in sources]
-        try:
-            ok = None not in fns and hashlib.sha1("".join(inspect.getsource(f) for f in fns).encode()
-                                                  ).hexdigest() == sha1
-        except (OSError, TypeError):
-            ok = False
-        _ok[name] = ok
+        ok = _ok[name] = _sha1(name) in _TWINS[name][2]
     return ok
 
 
+def _sha1(name):
+    """The sha1 of the sources twin ``name`` mirrors as they are now (a ``?`` source may be missing)."""
+    fns = []
+    for p in _TWINS[name][1]:
+        f = _fn(p.lstrip("?"))
+        if f is None:
+            if p.startswith("?"):
+                continue
+            return None
+        fns.append(f)
+    try:
+        return hashlib.sha1("".join(inspect.getsource(f) for f in fns).encode()).hexdigest()
+    except (OSError, TypeError):
+        return None
+
+
 def pins():
-    """{twin: (pinned sha1, sha1 of the sources now)} for every twin here and the optimizer shortcuts of
-    ``gputape.replay``: after the mirrored code changed, diff it, fix the twin, then copy the new sha1.
+    """{twin: (accepted sha1s, sha1 of the sources now)} for every twin here and the optimizer shortcuts of
+    ``gputape.replay``: after the mirrored code changed, diff it, fix the twin if needed, then add the sha1.
     ``python -c "import gputape, pprint; from gputape import replay_twins as t; pprint.pprint(t.pins())"``"""
-    import functools
     from . import replay as _r
-    from . import optimizers as _optm
-    out = {}
-    for name, (_, sources, sha1, _) in _TWINS.items():
-        fns = [_fn(p) for p in sources]
-        out[name] = (sha1, None if None in fns else hashlib.sha1(
-            "".join(inspect.getsource(f) for f in fns).encode()).hexdigest())
-    flow = [getattr(_optm.Optimizer, n) for n in _r._OPT_FLOW]
-    flow[0] = _r._APPLY[0] or flow[0]
-    out["optimizer apply_gradients flow"] = (_r._OPT_FLOW_SHA1, _r._source_sha1(flow))
+    out = {name: (spec[2], _sha1(name)) for name, spec in _TWINS.items()}
+    out["optimizer apply_gradients flow"] = (_r._OPT_FLOW_SHA1, _r._flow_sha1())
     for twin in (_r._AdamTwin, _r._SGDTwin):
-        out[twin.__name__] = (twin.SHA1, _r._source_sha1(
-            [functools.reduce(getattr, n.split("."), _optm) for n in twin.SOURCES]))
+        out[twin.__name__] = (twin.SHA1, _r._twin_sha1(twin))
     return out
 
 
@@ -228,21 +228,27 @@ def _reduce_mean(ins, outs, params, arrays):
     return reduce_mean
 
 
-# op name -> (the forward the op must use, the sources mirrored, their sha1, maker)
+# op name -> (the forward the op must use, the sources mirrored (? where optional), their accepted sha1s, maker)
 _TWINS = {
     "matmul": ("gputape.ops.linalg:_mm_fwd", ("gputape.ops.linalg:_mm_fwd",),
-               "dc551d19a1a90558712e10817c039e698529382f", _matmul),
+               ("dc551d19a1a90558712e10817c039e698529382f",), _matmul),
     "bias_act": ("gputape.ops.nn:_bias_act_fwd",
                  ("gputape.ops.nn:_bias_act_fwd", "gputape.ops.nn:_act_fwd", "gputape.ops.math:_k"),
-                 "65bb48a1d76fc6a3fb095a2f57eb2c2902d5f708", _bias_act),
+                 ("65bb48a1d76fc6a3fb095a2f57eb2c2902d5f708",), _bias_act),
     "act_bias_grad": ("gputape.ops.nn:_act_bias_grad_fwd", ("gputape.ops.nn:_act_bias_grad_fwd",),
-                      "4e771c9998aa97fb48b9e2d15d5505720688fbaf", _act_bias_grad),
+                      ("4e771c9998aa97fb48b9e2d15d5505720688fbaf",
+                       "890b3d91d402ada4e2c289ffbe1f5a7874159989"),     # h-eager: _ureduce(add) is add.reduce too
+                      _act_bias_grad),
     "sparse_softmax_cross_entropy_with_logits": (
         "gputape.ops.nn:_sparse_xent_fwd", ("gputape.ops.nn:_sparse_xent_fwd", "gputape.ops.reduce:_ureduce"),
-        "e6951b584532a2a62159aafb2c8b9bcb4131567b", _sparse_xent),
+        ("e6951b584532a2a62159aafb2c8b9bcb4131567b",
+         "683c5d9ef1fa4328c5da9aa579d53c2cee0a1c1b"),      # h-eager: 2-D labels gathered as s[arange, labels] too
+        _sparse_xent),
     "reduce_mean": ("gputape.ops.reduce:_mean_fwd", ("gputape.ops.reduce:_mean_fwd", "gputape.ops.reduce:_sum_fwd",
-                                                      "gputape.ops.reduce:_ureduce"),
-                    "cf1e98c03e958f877e74f98c8bad883dd1c3ec73", _reduce_mean),
+                                                      "gputape.ops.reduce:_ureduce", "?gputape.ops.reduce:_count"),
+                    ("cf1e98c03e958f877e74f98c8bad883dd1c3ec73",
+                     "cfe76e5e27a1db5d2ebc8585112027c7a1b93450"),   # h-eager: the count by _count, the same int
+                    _reduce_mean),
     "sparse_xent_grad": ("gputape.ops.nn:_sparse_xent_grad_fwd", ("gputape.ops.nn:_sparse_xent_grad_fwd",),
-                         "d9f514912a5ddc11cfce2e57e5c80c6db4fbd9ce", _sparse_xent_grad),
+                         ("d9f514912a5ddc11cfce2e57e5c80c6db4fbd9ce",), _sparse_xent_grad),
 }
