@@ -4,6 +4,10 @@
     python benchmarks/compare.py --quick --workloads W1,W2 --peers gputape,torch,numpy
     python benchmarks/compare.py --profile W1,W2        # cProfile of gputape's step instead of timing
 
+Every peer runs in this one process, so a peer is there only if this interpreter imports it: for the
+PyTorch column run the script with an interpreter that has torch as well as numpy (e.g. a venv's
+``bin/python benchmarks/compare.py --peers gputape_fn,torch,numpy``); gputape comes from this tree.
+
 How the timing is done: every peer is built (fresh model, optimizer and data), its
 first steps are checked against the NumPy floor, it is warmed up (tracing and
 compilation happen there), and the number of calls per sample is chosen so one

@@ -150,6 +150,7 @@ class _Leaf(tuple):
 
 
 _LITERALS = (type(None), bool, int, float, complex, str, bytes)
+_new_leaf = tuple.__new__           # _Leaf(kind, dims, dtype) without its Python-level __new__
 
 
 _DTNAMES = {}
@@ -165,6 +166,9 @@ def _dtname(d):
 
 def _encode(value):
     """A hashable key for one argument: tensors by shape and dtype, Python values by value."""
+    if type(value) is Tensor:            # the usual argument, first (as the _Base branch below)
+        v = value._v
+        return _new_leaf(_Leaf, ("tensor", tuple(v.shape), _dtname(v.dtype)))
     if isinstance(value, Variable):
         return _Leaf("variable", tuple(value._v.shape), _dtname(value._v.dtype))
     if isinstance(value, _Base):
@@ -453,10 +457,13 @@ def _detector_key(fn, function):
 
 def _note_call(function, traced):
     with _detectors_lock:
-        key = function._stats_key
-        det = _detectors.get(key)
+        det = function._detector        # the detector of its code object (kept alive by the Function)
         if det is None:
-            det = _detectors[key] = _RetraceDetector()
+            key = function._stats_key
+            det = _detectors.get(key)
+            if det is None:
+                det = _detectors[key] = _RetraceDetector()
+            function._detector = det
         det.called(traced, function._python_function)
 
 
@@ -495,6 +502,7 @@ class Function:
             weakref.ref(self._stats_key)
         except TypeError:
             self._stats_key = self
+        self._detector = None
 
     # -- tf.function's attributes
     @property
@@ -548,12 +556,11 @@ class Function:
             new = trace is None or trace.concrete
             if trace is None:
                 trace = self._add_trace(key, names)
-        if trace.has_var is None:
-            trace.has_var = _has_variable(key)
-        if trace.has_var:
-            # a program reads the very Variables it was recorded with: Variable arguments by identity
-            key = (key, tuple(id(v) for v in _input_leaves((args, kwargs)) if isinstance(v, Variable)))
-        with self._lock:
+            if trace.has_var is None:
+                trace.has_var = _has_variable(key)
+            if trace.has_var:
+                # a program reads the very Variables it was recorded with: Variable arguments by identity
+                key = (key, tuple(id(v) for v in _input_leaves((args, kwargs)) if isinstance(v, Variable)))
             prog = None if new else self._programs.get(key)
             if prog is not None:
                 self._programs.move_to_end(key)
@@ -564,9 +571,15 @@ class Function:
 
     def _replay(self, trace, prog, args, kwargs):
         """Run the recorded program of this exact signature on the new arguments' arrays."""
-        if not kwargs and all(type(a) is Tensor for a in args):
-            ins = [a._v for a in args]
-        else:
+        ins = []
+        if not kwargs:
+            for a in args:
+                if type(a) is not Tensor:
+                    break
+                ins.append(a._v)
+            else:
+                kwargs = None
+        if kwargs is not None:
             ins, arg_vars = [], []
             _array_leaves((args, kwargs), ins, arg_vars)
         if _b.name == "cupy" and CUDA_GRAPHS:       # the first replay captures CUDA graphs (cuda_graph.py)

@@ -33,6 +33,19 @@ Soundness rules (a replayed program must never differ from an eager call):
 - a read of a Variable's buffer after a recorded write to that Variable through an array captured
   before the write (a stale snapshot) makes it non-replayable.
 
+What a Program simplifies when it compiles the recording (each exact: the same NumPy calls on the same
+operands, so the same bits as eager; tests/test_function_replay_fast.py):
+
+- ops nothing uses are dropped; ops on constants made from Python values or shapes are folded;
+- on NumPy, an op whose check reads only shapes and dtypes skips it when its inputs have the traced
+  shapes (the signature fixes the inputs'; each Variable load verifies its own, and a change turns
+  the checks back on for the rest of the call);
+- on NumPy, a few hot ops run as twins of their forwards (``replay_twins``), pinned by source hash;
+- a recorded ``Optimizer.apply_gradients`` with nothing but per-variable updates to do runs as the
+  optimizer's own ``_update`` calls (``_OptimizerStep``), Adam's and plain SGD's as twins writing
+  their temporaries into scratch buffers; anything else (clipping, decay, EMA, constraints, ...)
+  is checked on every call and runs the whole method.
+
 A non-replayable signature runs eagerly on every call, with one warning naming the reason and line.
 Replay also never happens while a tape, accumulator or numerics check is active (``state.hooked``):
 the call then runs eagerly so that the outer recorders see its ops.
@@ -96,6 +109,7 @@ class Recorder:
         self.bad = None         # (reason, site): the first reason this trace cannot be replayed
         self.explained = set()  # ids of Variables written by recorded instructions
         self.consts_registered = {}   # id(array) -> array registered as constant
+        self.pure = set()       # ids of constants made from Python values or shapes (no user memory behind them)
         self.in_slots = []      # slots of the input arrays, in leaf order
         self.externals = []     # (array, op name): arrays of unknown origin, taken as captured constants
         self.arg_vars = []      # var indices of Variable arguments, in leaf order
@@ -186,7 +200,7 @@ class Recorder:
         if op.name in _DATA_DEPENDENT:
             self.fail(f"{op.name} gives an output whose shape depends on input values")
             return
-        if op.name in _VALUE_CHECKED and _b.name == "numpy":
+        if op.name in _VALUE_CHECKED and _b.get_xp() is np:
             # the op's Python wrapper checked input values on the host before it: so does every replay
             fn, which = _VALUE_CHECKED[op.name]
             self.guard(fn, [a._v if i in which else a for i, a in enumerate(args)], {})
@@ -238,12 +252,15 @@ class Recorder:
                                    and _caller_is_user(2)):
             self.consts_registered[id(t._v)] = t._v
             self.keep.append(t._v)
+            if _python_data(value):
+                self.pure.add(id(t._v))
 
     def shape_constant(self, t):
         """``t`` (ones/zeros/ones_like) depends only on a shape and dtype: a constant of this signature."""
         if self.parent is not None:
             self.parent.shape_constant(t)
         self.consts_registered[id(t._v)] = t._v
+        self.pure.add(id(t._v))
         self.keep.append(t._v)
 
     def converted(self, orig, args):
@@ -253,6 +270,7 @@ class Recorder:
         for o, a in zip(orig, args):
             if a is not o and isinstance(a, _Base) and _python_data(o):
                 self.consts_registered[id(a._v)] = a._v
+                self.pure.add(id(a._v))
                 self.keep.append(a._v)
 
     # -- opaque calls
@@ -438,11 +456,15 @@ def _guarded(fn):
 
 def _sparse_labels_check(labels, logits):
     """As ``nn.sparse_softmax_cross_entropy_with_logits`` checks its labels on NumPy before the op."""
-    from .errors import InvalidArgumentError
     if labels.size:
         n = logits.shape[-1]
+        # one reduction finds both bounds: a negative label is a huge one seen as unsigned
+        if labels.dtype.kind == "i" and labels.dtype.itemsize in (4, 8):
+            if labels.view(f"u{labels.dtype.itemsize}").max() < n:
+                return
         hi, lo = int(labels.max()), int(labels.min())
         if hi >= n or lo < 0:
+            from .errors import InvalidArgumentError
             raise InvalidArgumentError(f"Received a label value of {hi if hi >= n else lo} "
                                        f"which is outside the valid range of [0, {n}).")
 
@@ -582,13 +604,15 @@ class Program:
         n = len(steps)
         while i < n:
             try:
-                while i < n:
+                for i in range(i, n):
                     steps[i](r, V)
-                    i += 1
+                i = n
             except _ShapeChanged:          # a Variable's shape or dtype is not the trace's: checks from here on
                 steps = self.checked
             except RuntimeWarning:         # a user filter turned NumPy's warning into an error: as the dispatch
                 c = self.code[i]
+                if c[0] != "op":           # (a recorded call raises it, as eagerly)
+                    raise
                 vals = [r[s] for s in c[2]]
                 o = _op._quiet(c[1], _b.xp, vals, c[4])
                 _store(r, c[3], o)
@@ -699,9 +723,11 @@ def _bind(t, out, r):
 
 def _fold(code, rec, outs, consts):
     """Ops computed from constants only (the seed of a gradient broadcast to a shape, a count divided
-    into it): their traced results become constants, as the same computation gives the same bits.  Not
-    the function's results (each call returns new arrays, as eagerly), nor arrays of unknown origin."""
-    known = set(consts) - {rec.slot.get(id(a)) for a, _ in rec.externals}
+    into it): their traced results become constants, as the same computation gives the same bits.  Only
+    constants made from Python values, shapes or the ops' own constant caches count (a NumPy array the
+    user's code converted, or a tensor captured from outside, shares memory the user may write between
+    calls, which eager calls see); not the function's results (each call returns new arrays, as eagerly)."""
+    known = {s for s, a in consts.items() if id(a) in rec.pure or rec._cached_const(a)}
     results = {x for k, x in outs if k == "s"}
     kept, n = [], 0
     for c in code:
@@ -797,9 +823,28 @@ def _compile(c, rec, stable):
             fast = _OptimizerStep.make(t_args, t_kw, t_out, rec, call)
             if fast is not None:
                 return fast
+        if t_out == ("c", None) and t_args[0] == "l" and not t_kw[2] and all(a[0] in ("a", "c") for a in t_args[1]):
+            # a guard (or any call) on raw arrays and constants: its arguments picked straight from the slots
+            picks = tuple((a[0] == "a", a[1]) for a in t_args[1])
+            if len(picks) == 2 and picks[0][0] and picks[1][0]:
+                x, y = picks[0][1], picks[1][1]
+
+                def call_aa(r, V):
+                    fn(r[x], r[y])
+                return call_aa
+
+            def call_flat(r, V):
+                fn(*[r[v] if slot else v for slot, v in picks])
+            return call_flat
         return call
     _, op, ins, outs, params, var_args = c
     xp = _b.xp if _b.xp is not None else _b.get_xp()
+    if stable is not None and xp is np and all(s in stable for s in ins) and \
+            _check_is_shape_only(op.check) and not (op.aliases and var_args):
+        from .replay_twins import compile_op
+        twin = compile_op(op, ins, outs, params, [rec.arrays[s] for s in ins])
+        if twin is not None:
+            return twin
     if op._plain:
         f = op._ufn
         if f is not None:
@@ -894,23 +939,14 @@ def _mark_gathered(t, ids):
 # methods' source: if they change, the shortcut is off (and tests/test_function_replay.py says so) until
 # someone checks the mirror again and updates ``_OPT_FLOW_SHA1``.
 _OPT_FLOW = ("apply_gradients", "_step", "_dense_gradient", "_grad_array", "_clip_gradients", "_filter_empty",
-             "_pairs", "_check_known")
-_OPT_FLOW_SHA1 = "8febd169234c855368566a8844c82f05e6e7d3b2"
+             "_pairs", "_check_known", "?_grad_arrays")        # ?: mirrored where it exists
+_OPT_FLOW_SHA1 = (
+    "8febd169234c855368566a8844c82f05e6e7d3b2",     # main at dd1b4ce
+    # h-eager at d16e008: apply_gradients takes its arrays from _grad_arrays, which passes the usual gradient
+    # (a dense float Tensor of the variable's shape, no gather's) straight through: the same arrays
+    "89deb0d8388dde9b7f774ffe38b5f8f46169e2c6",
+)
 _flow_ok = []
-
-
-def _optimizer_flow_unchanged():
-    if not _flow_ok:
-        import hashlib
-        import inspect
-        from . import optimizers as _optm
-        try:
-            src = "".join(inspect.getsource(_APPLY[0] if n == "apply_gradients" else getattr(_optm.Optimizer, n))
-                          for n in _OPT_FLOW)
-            _flow_ok.append(hashlib.sha1(src.encode()).hexdigest() == _OPT_FLOW_SHA1)
-        except (OSError, TypeError):
-            _flow_ok.append(False)
-    return _flow_ok[0]
 
 
 def _source_sha1(fns):
@@ -922,6 +958,44 @@ def _source_sha1(fns):
         return None
 
 
+def _resolve(names, get):
+    """The functions ``names`` name (``get(name)``; a name starting with ``?`` may be missing), or None."""
+    fns = []
+    for n in names:
+        f = get(n.lstrip("?"))
+        if f is None:
+            if n.startswith("?"):
+                continue
+            return None
+        fns.append(f)
+    return fns
+
+
+def _flow_sha1():
+    from . import optimizers as _optm
+    fns = _resolve(_OPT_FLOW, lambda n: _APPLY[0] if n == "apply_gradients" and _APPLY[0] is not None
+                   else getattr(_optm.Optimizer, n, None))
+    return None if fns is None else _source_sha1(fns)
+
+
+def _optimizer_flow_unchanged():
+    if not _flow_ok:
+        _flow_ok.append(_flow_sha1() in _OPT_FLOW_SHA1)
+    return _flow_ok[0]
+
+
+def _twin_sha1(twin):
+    from . import optimizers as _optm
+
+    def get(n):
+        try:
+            return functools.reduce(getattr, n.split("."), _optm)
+        except AttributeError:
+            return None
+    fns = _resolve(twin.SOURCES, get)
+    return None if fns is None else _source_sha1(fns)
+
+
 class _UpdateTwin:
     """One step of the updates of a built-in optimizer's ``_update`` for every variable, as the very ufunc
     calls of that method in its order, writing its temporaries into scratch buffers made once (``out=``)
@@ -931,7 +1005,7 @@ class _UpdateTwin:
     (``SOURCES``, ``SHA1``): another source turns the twin off (``_update`` runs), and
     tests/test_function_replay_fast.py says so."""
     SOURCES = ()
-    SHA1 = None
+    SHA1 = ()
     SLOTS = ()
     N_SCRATCH = 1
     _ok = None
@@ -940,10 +1014,10 @@ class _UpdateTwin:
     def make(cls, opt, variables):
         from . import optimizers as _optm
         twin = {_optm.Adam: _AdamTwin, _optm.SGD: _SGDTwin}.get(type(opt))
-        if twin is None or _b.name != "numpy":
+        if twin is None or _b.get_xp() is not np:
             return None
         if twin._ok is None:
-            twin._ok = _source_sha1([functools.reduce(getattr, n.split("."), _optm) for n in twin.SOURCES]) == twin.SHA1
+            twin._ok = _twin_sha1(twin) in twin.SHA1
         if not twin._ok:
             return None
         self = twin()
@@ -955,16 +1029,13 @@ class _UpdateTwin:
             return None
         return self
 
-    @staticmethod
-    def _slot_array(s):
-        if s._reads:             # as Optimizer._slot
-            s._detach_reads()
-        return s._v
-
 
 class _AdamTwin(_UpdateTwin):
-    SOURCES = ("Adam._update", "Adam._scalars", "Optimizer._slot")
-    SHA1 = "37f7b8e986efdb12fc9f4263bf236e2584ffa6fc"
+    SOURCES = ("Adam._update", "Adam._scalars", "Optimizer._slot", "?Optimizer._slot_pair")
+    SHA1 = ("37f7b8e986efdb12fc9f4263bf236e2584ffa6fc",     # main at dd1b4ce
+            # h-eager at d16e008: alpha, c1, c2, eps once per step and dtype (the same values), both slots
+            # through _slot_pair (each detached as by _slot)
+            "0447b4bc4a16f9cf506b8d07b1a75f573b6978b3")
     SLOTS = ("momentum", "velocity")
     N_SCRATCH = 2
 
@@ -975,7 +1046,6 @@ class _AdamTwin(_UpdateTwin):
     def run(self, opt, work, lrs, t):
         subtract, multiply, add, sqrt, divide = np.subtract, np.multiply, np.add, np.sqrt, np.true_divide
         ms, vs = self.slots
-        slot = self._slot_array
         consts = {}
         for i, (g, var) in enumerate(work):
             w = var._v
@@ -985,8 +1055,14 @@ class _AdamTwin(_UpdateTwin):
                 s2, q1, c1, c2, eps = opt._scalars(d, t)
                 c = consts[d] = (lrs[d] * s2 / q1, c1, c2, eps)        # alpha = lr * sqrt(1 - b2^t) / (1 - b1^t)
             alpha, c1, c2, eps = c
-            m = slot(ms[i])
-            v = slot(vs[i])
+            s = ms[i]
+            if s._reads:                      # as Optimizer._slot
+                s._detach_reads()
+            m = s._v
+            s = vs[i]
+            if s._reads:
+                s._detach_reads()
+            v = s._v
             tmp, den = self.scratch[i]
             subtract(g, m, out=tmp)           # tmp = g - m
             multiply(tmp, c1, out=tmp)        # tmp *= c1
@@ -1004,7 +1080,7 @@ class _AdamTwin(_UpdateTwin):
 
 class _SGDTwin(_UpdateTwin):
     SOURCES = ("SGD._update", "Optimizer._slot")
-    SHA1 = "d63435c04e2a17cfbdd47e90698206a68f3751b6"
+    SHA1 = ("d63435c04e2a17cfbdd47e90698206a68f3751b6",)
 
     @staticmethod
     def usable(opt):
@@ -1034,7 +1110,8 @@ class _OptimizerStep:
             return None
         base = _optm.Optimizer
         for n in _OPT_FLOW:
-            if getattr(type(opt), n) is not getattr(base, n):
+            n = n.lstrip("?")
+            if getattr(type(opt), n, None) is not getattr(base, n, None):
                 return None
         if not _optimizer_flow_unchanged() or not cls._plain(opt):
             return None
@@ -1049,6 +1126,8 @@ class _OptimizerStep:
             a, v = rec.arrays[gs], rec.vars[k]
             if type(a) is not type(v._v) or a.dtype != v._v.dtype or a.dtype.kind != "f" or a.shape != v._v.shape:
                 return None
+            if any(_b.get_xp().may_share_memory(a, u._v) for u in rec.vars):
+                return None       # a gradient that is (a view of) a Variable's buffer: eager detaches it first
             pairs.append((gs, k))
         if t_out != ("v", rec.var_index.get(id(opt._iterations), -1)):
             return None
@@ -1074,7 +1153,7 @@ class _OptimizerStep:
             if v.constraint is not None or v._v.shape != shape:
                 return self.generic(r, V)
             work.append((r[gs], v))
-        from .optimizers import _in_dtype
+        _in_dtype = sys.modules["gputape.optimizers"]._in_dtype
         lr = opt._lr_now()
         t = opt._t
         twin = self.twin

@@ -67,12 +67,14 @@ def test_optimizer_step_replayed_without_its_wrapper_bit_equal(name):
     # AdamW has a weight decay: its step runs the whole apply_gradients
     assert prog.n_fast_calls == (0 if name == "adamw" else 1), (
         "the optimizer step is no longer replayed without its wrapper: if gputape/optimizers.py's "
-        "apply_gradients flow changed, check replay._OptimizerStep against it and update _OPT_FLOW_SHA1")
+        "apply_gradients flow changed, check replay._OptimizerStep against it and update _OPT_FLOW_SHA1 "
+        "(gputape.replay_twins.pins() gives the new one)")
     if name in ("sgd", "adam") and tf.backend_name() == "numpy":       # (the twins write NumPy scratch buffers)
         step, = [s for s in prog.steps if isinstance(s, _replay._OptimizerStep)]
         assert step.twin is not None, (
             f"{name}'s update no longer has its scratch-buffer twin: if gputape/optimizers.py's {name} _update "
-            f"changed, check replay._{'Adam' if name == 'adam' else 'SGD'}Twin against it and update its SHA1")
+            f"changed, check replay._{'Adam' if name == 'adam' else 'SGD'}Twin against it and update its SHA1 "
+            f"(gputape.replay_twins.pins() gives the new one)")
 
 
 def test_optimizer_settings_changed_after_the_trace_are_honoured():
@@ -195,3 +197,106 @@ def test_unsorted_segment_ids_are_checked_on_replay():
     data = tf.constant(np.arange(4.0, dtype=np.float32))
     _eager_and_replayed(lambda ids: tf.math.unsorted_segment_sum(data, ids, 3),
                         [(tf.constant([0, 1, 2, 0]),), (tf.constant([2, -1, 2, 0]),)], (tf.constant([0, 1, 3, 0]),))
+
+
+def _twin_cases(rng):
+    import sys
+    L, N = sys.modules["gputape.ops.linalg"], sys.modules["gputape.ops.nn"]
+    f = lambda *s, dt=np.float32: rng.standard_normal(s).astype(dt)  # noqa: E731
+    odd = np.array([0.0, -0.0, 1e-38, -3.0, np.inf, -np.inf, np.nan, 88.0], np.float32)
+    for dt in (np.float32, np.float64):
+        for ta in (False, True):
+            for tb in (False, True):
+                a = f(5, 7, dt=dt) if not ta else f(7, 5, dt=dt)
+                b = f(7, 3, dt=dt) if not tb else f(3, 7, dt=dt)
+                yield "matmul", L._matmul, [a, b], {"ta": ta, "tb": tb}
+        for act in ("relu", "tanh", "linear"):
+            x = f(6, 8, dt=dt)
+            x[0] = odd.astype(dt)
+            yield "bias_act", N.bias_act, [x, f(8, dt=dt)], {"activation": act}
+        for act in ("relu", "tanh", "sigmoid", "linear"):
+            y = f(6, 8, dt=dt)
+            y[0] = odd.astype(dt)
+            yield "act_bias_grad", N.act_bias_grad, [y, f(6, 8, dt=dt)], {"activation": act}
+            yield "act_bias_grad", N.act_bias_grad, [y, f(2, 6, 8, dt=dt)], {"activation": act}   # batch axis
+        logits = f(9, 4, dt=dt)
+        logits[0] = [3.0, 3.0, -np.inf, 1.0]
+        logits[1] = [np.inf, 0.0, 0.0, 0.0]
+        labels = rng.integers(0, 4, 9)
+        for li in (labels, labels.astype(np.int32)):
+            yield "sparse_softmax_cross_entropy_with_logits", N.sparse_xent, [li, logits], {}
+        yield "sparse_xent_grad", N.sparse_xent_grad, [np.abs(f(9, 4, dt=dt)), labels, f(9, dt=dt)], {}
+        R = sys.modules["gputape.ops.reduce"]
+        for shape, axes in (((128,), (0,)), ((7,), (0,)), ((3, 100), (1,)), ((100, 3), (0,)), ((4, 5, 70), (0, 2)),
+                            ((6,), ()), ((0, 3), (0,))):
+            for kd in (False, True):
+                x = f(*shape, dt=dt)
+                if x.size:
+                    x.reshape(-1)[0] = 1e30
+                yield "reduce_mean", R._mean, [x], {"axes": axes, "keepdims": kd}
+
+
+def test_op_twins_are_pinned_and_bit_equal_to_the_forwards():
+    from gputape import replay_twins
+    seen = set()
+    for name, op, arrays, params in _twin_cases(np.random.default_rng(3)):
+        assert replay_twins.pinned(name), (
+            f"the forward that replay_twins' {name} twin mirrors changed: check the twin against it and "
+            f"update its sha1 in replay_twins._TWINS (replay_twins.pins() gives the new one)")
+        n = len(arrays)
+        outs = tuple(range(n, n + op.nout)) if op.nout > 1 else n
+        step = replay_twins.compile_op(op, tuple(range(n)), outs, params, arrays)
+        if step is None and name == "reduce_mean":
+            continue                    # (a shape for which the sum takes its Eigen-order path: no twin)
+        assert step is not None, (name, params)
+        r = list(arrays) + [None] * op.nout
+        with np.errstate(all="ignore"):
+            step(r, None)
+            want = op.fwd(np, *arrays, **params)
+        got = tuple(r[n:]) if op.nout > 1 else r[n]
+        for w, g in zip(want if op.nout > 1 else (want,), got if op.nout > 1 else (got,)):
+            assert w.dtype == g.dtype and w.shape == g.shape, (name, params)
+            assert np.array_equal(w, g, equal_nan=True) and np.array_equal(np.signbit(w), np.signbit(g)), \
+                (name, params)
+        seen.add(name)
+    assert seen == set(replay_twins._TWINS)
+
+
+def test_constants_over_user_memory_do_not_fold():
+    """A NumPy array the function converts (or a tensor captured from outside) shares the user's memory:
+    an eager call sees it written between calls, so an op on it is not folded into a constant."""
+    a = np.ones(3, np.float32)
+    b = np.ones(3, np.float32)
+    captured = tf.constant(b)
+    f = tf.function(lambda x: x * tf.exp(tf.constant(a)) + tf.sqrt(captured))
+    x = tf.constant(np.ones(3, np.float32))
+    for k in range(4):
+        a[:] = k
+        b[:] = k + 1.0
+        assert np.array_equal(f(x).numpy(), (x * tf.exp(tf.constant(a)) + tf.sqrt(captured)).numpy()), k
+    assert isinstance(_program(f), _replay.Program) and _program(f).n_folded == 0
+
+
+def test_numpy_warnings_turned_into_errors_replay_as_eagerly():
+    """With RuntimeWarning made an error, the dispatch computes an op's inf/nan quietly; a replayed (or
+    twin) op does the same."""
+    w = tf.Variable(np.ones((3, 2), np.float32))
+
+    def fn(x, y):
+        h = tf.nn.relu(tf.matmul(x, w))
+        loss = tf.nn.sparse_softmax_cross_entropy_with_logits(y, h * 1e38)
+        return tf.reduce_mean(loss) + tf.reduce_sum(tf.math.log(x))
+    f = tf.function(fn)
+    x = tf.constant(np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 1.0]], np.float32))
+    y = tf.constant([0, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for _ in range(3):
+            assert np.array_equal(f(x, y).numpy(), fn(x, y).numpy(), equal_nan=True)
+    assert isinstance(_program(f), _replay.Program)
+
+
+def test_every_pin_matches():
+    from gputape import replay_twins
+    stale = {k: v for k, v in replay_twins.pins().items() if v[1] not in v[0]}
+    assert not stale, f"code mirrored by the replay changed since it was pinned (pinned, now): {stale}"

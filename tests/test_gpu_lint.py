@@ -388,6 +388,7 @@ def _caches(rel, tree):
 
 
 CACHE_ALLOW = {
+    ("replay_twins.py", "_ok"): "twin name -> whether the sources it mirrors are unchanged: host bools (issue 12)",
     ("dtype_rules.py", "RULES"): "op name -> accepted dtypes: host metadata, no arrays",
     ("function.py", "_detectors"): "code object -> retracing detector: host objects, no arrays",
     ("keras/layers.py", "_takes_training"): "lru_cache over a layer's call signature: no arrays",
