@@ -823,7 +823,9 @@ class Layer(_Module):
             return _functional.symbolic_call(self, inputs, args, kwargs)     # builds a functional-API graph
         if isinstance(inputs, _Base):                       # the common case: one tensor
             inputs = self._convert(inputs)
-            self._check_input(inputs)
+            mn = self._min_ndim
+            if mn is not None and inputs._v.ndim < mn:
+                self._check_input(inputs)
         else:
             _check_positional((inputs,))
             inputs = self._convert_nested(inputs)
@@ -833,8 +835,9 @@ class Layer(_Module):
             _check_positional(args)
             args = tuple(self._convert_nested(a) for a in args)
         if kwargs:
-            kwargs = {k: v if v is None or isinstance(v, (bool, str)) else self._convert_nested(v)
-                      for k, v in kwargs.items()}
+            for k, v in kwargs.items():        # a fresh dict (**kwargs): values replaced in place
+                if not (v is None or isinstance(v, (bool, str))):
+                    kwargs[k] = self._convert_nested(v)
         ctx = _call_context()
         entry = ctx is None
         if entry:
