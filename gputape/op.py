@@ -246,6 +246,8 @@ class Op:
             if self.aliases:
                 out_v = _own(out_v, args)
             return _wrap(out_v)
+        if type(out_v) is tuple and len(out_v) == 2:
+            return _wrap(out_v[0]), _wrap(out_v[1])
         return tuple(_wrap(v) for v in out_v)
 
 

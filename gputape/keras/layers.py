@@ -17,6 +17,7 @@ from ..tensor import Tensor, Variable, _Base, convert_to_tensor
 from ..ops.linalg import _matmul
 from . import activations as _act, initializers as _init, naming as _naming
 from .. import module as _module
+from ..dtypes import from_np as _from_np
 from ..module import Module as _Module
 
 _MIXED = ("mixed_float16", "mixed_bfloat16")
@@ -45,15 +46,12 @@ _MISSING = object()
 # Bumped whenever a tracker gains or loses a Variable or sub-layer, or a layer is frozen/unfrozen:
 # what ``weights`` and ``trainable_weights`` return can only change then (for Layer's own properties).
 _GEN = [0]
-_DTYPE_NAMES = {}
 
 
 def _dtype_name(d):
-    """``d.name`` of a NumPy dtype, remembered (NumPy computes the name in Python on every read)."""
-    n = _DTYPE_NAMES.get(d)
-    if n is None:
-        n = _DTYPE_NAMES[d] = d.name
-    return n
+    """``d.name`` of a NumPy dtype, read from gputape's DType (NumPy computes the name in Python on
+    every read; the DType holds it)."""
+    return _from_np(d).name
 
 
 def _call_signature(cls):
