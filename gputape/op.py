@@ -70,7 +70,7 @@ class Op:
     """
     __slots__ = ("name", "fwd", "cuda", "vjps", "vjp_all", "jvp", "nout", "nondiff", "linear",
                  "elementwise", "same_dtype", "_convert_ref", "aliases", "check", "_plain", "ufunc", "_ufn", "allowed",
-                 "_dfast", "_kw", "__weakref__")
+                 "_dfast", "_kw", "_cplain", "__weakref__")
 
     def __init__(self, name, fwd, *, cuda=None, nout=1, nondiff=False, linear=False,
                  elementwise=False, same_dtype=None, aliases=False, check=None, ufunc=None):
@@ -99,6 +99,7 @@ class Op:
         if rule is not None and rule.arg != 0:
             self.check = _arg_dtype_check(name, rule, check)
         self._plain = False
+        self._cplain = False
         self.ufunc = ufunc                  # name of an xp function equal to fwd(xp, *arrays)
         self._ufn = None
         self._kw = {}                       # number of array inputs -> keyword params fwd takes
@@ -107,8 +108,9 @@ class Op:
 
     def _replan(self):
         gpu = _b.name == "cupy"
-        self._plain = (self.check is None and self.nout == 1 and not self.aliases
-                       and (self.cuda is None or not gpu))
+        simple = self.nout == 1 and not self.aliases and (self.cuda is None or not gpu)
+        self._plain = self.check is None and simple
+        self._cplain = self.check is not None and simple     # _full's work is the check, then as _plain
         self._ufn = getattr(_b.xp, self.ufunc) if (self.ufunc and _b.xp is not None) else None
 
     def def_vjp(self, *rules):
@@ -178,6 +180,19 @@ class Op:
                 _oom(self, e, vals)
             out = _new(Tensor)
             out._v = out_v
+        elif self._cplain:
+            ensure_warning_filter()
+            self.check(*vals, **params)
+            try:
+                out_v = self.fwd(_b.xp, *vals, **params)
+            except (ValueError, TypeError, IndexError) as e:
+                _reraise(self, e, vals, params)
+            except RuntimeWarning:
+                out_v = _quiet(self, _b.xp, vals, params)
+            except MemoryError as e:
+                _oom(self, e, vals)
+            out = _new(Tensor)
+            out._v = out_v
         else:
             out = self._full(args, vals, params)
         if _hooked[0]:
@@ -231,6 +246,8 @@ class Op:
             if self.aliases:
                 out_v = _own(out_v, args)
             return _wrap(out_v)
+        if type(out_v) is tuple and len(out_v) == 2:
+            return _wrap(out_v[0]), _wrap(out_v[1])
         return tuple(_wrap(v) for v in out_v)
 
 
@@ -529,18 +546,40 @@ def _record_lone(tape, op, args, vals, out, params):
     """``_hooks`` for one GradientTape and nothing else listening (``state.fast_tape``), with a
     Variable or non-tensor among ``args``: ``_record`` with the reads made on that tape directly."""
     ensure_warning_filter()
+    tracked = tape._tracked
     inputs = list(args)
+    hit = False
     for i, a in enumerate(args):
         ta = type(a)
         if ta is Tensor:
+            if id(a) in tracked:
+                hit = True
             continue
         if ta is Variable:
             snap = a._snapshot()
-            tape._read(a, snap, None, 0)
+            # GradientTape._read, inline
+            vid = id(a)
+            if vid not in tracked and tape._watch_accessed and a._trainable:
+                tape._watched_vars[a._uid] = a
+                tracked[vid] = a
+            if vid in tracked and a._v.dtype.kind in "fc":
+                tracked[id(snap)] = snap
+                tape._entries.append((_read_op[0], (vid,), (a,), snap, {}, None))
+                hit = True
             inputs[i] = snap
         else:
             inputs[i] = _wrap(vals[i])
-    tape._record(op, tuple(inputs), out, params, None, 0)
+    if hit:
+        # GradientTape._record, inline (``out`` is one Tensor; a lone tape records no sites)
+        if out._v.dtype.kind not in "fc":
+            tape._cuts.append((op.name, user_site(), "it returns an integer/bool tensor"))
+            return
+        tracked[id(out)] = out
+        inputs = tuple(inputs)
+        tape._entries.append((op, tuple(map(id, inputs)), inputs, out, params, None))
+
+
+_read_op = [None]     # tape.read_variable, bound when tape.py is imported
 
 
 def _read_variable(var, stack):

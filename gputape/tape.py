@@ -9,6 +9,7 @@ import logging
 
 from . import backend as _b
 from . import nest
+from . import op as _op_mod
 from .op import Op, debug, user_site, _check_numerics
 from .state import state as _state
 from .tensor import Tensor, Variable, _Base, _wrap, _short
@@ -34,6 +35,7 @@ def _unconnected(u):
 
 read_variable = Op("read_variable", lambda xp, v: v, linear=True)
 read_variable.def_vjp(lambda g, out, v: g)
+_op_mod._read_op[0] = read_variable
 
 
 def _push(rec):
@@ -167,6 +169,13 @@ def _sweep_entries(path, seeds, source_ids, dep):
                 continue
             if oid in source_ids:
                 cot[oid] = gs
+            if op is read_variable and not slow and type(gs) is Tensor and gs._v.shape == out._v.shape:
+                # a Variable's read snapshot: its cotangent goes to the Variable as is (the rule is g)
+                iid = ids[0]
+                if iid in dep:
+                    prev = cot.get(iid)
+                    cot[iid] = gs if prev is None else add(prev, gs)
+                continue
             vjps = op.vjps
             if vjps is not None and not slow:
                 # the common case, inlined: one rule per needed input, unbroadcast only on a shape change
@@ -409,8 +418,12 @@ class GradientTape:
             if t is None:
                 raise TypeError("Cannot convert the argument `type_value`: None to a TensorFlow DType. "
                                 "(a target in the list passed to gradient() is None)")
-        flat_sources = nest.flatten(sources)
-        _check_sources(flat_sources)
+        plain = type(sources) is list and all(type(x) is Variable or type(x) is Tensor for x in sources)
+        if plain:                     # the usual list of variables: already flat, already checked
+            flat_sources = sources
+        else:
+            flat_sources = nest.flatten(sources)
+            _check_sources(flat_sources)
         ogs = nest.flatten(output_gradients) if output_gradients is not None else []
         seeds = {}
         for j, t in enumerate(targets):
@@ -451,7 +464,7 @@ class GradientTape:
             tracked_ids, cuts, _ = self._released
             reached = {id(s): (id(s) in cot or id(s) in seeds) for s in flat_sources}
             self._released = (tracked_ids, cuts, (frozenset(map(id, targets)), reached))
-        return nest.pack_sequence_as(sources, out)
+        return out if plain else nest.pack_sequence_as(sources, out)
 
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
                  parallel_iterations=None, experimental_use_pfor=True):

@@ -17,6 +17,7 @@ from ..tensor import Tensor, Variable, _Base, convert_to_tensor
 from ..ops.linalg import _matmul
 from . import activations as _act, initializers as _init, naming as _naming
 from .. import module as _module
+from ..dtypes import from_np as _from_np
 from ..module import Module as _Module
 
 _MIXED = ("mixed_float16", "mixed_bfloat16")
@@ -42,15 +43,15 @@ def _layer_dtype(dtype, owner):
 
 
 _MISSING = object()
-_DTYPE_NAMES = {}
+# Bumped whenever a tracker gains or loses a Variable or sub-layer, or a layer is frozen/unfrozen:
+# what ``weights`` and ``trainable_weights`` return can only change then (for Layer's own properties).
+_GEN = [0]
 
 
 def _dtype_name(d):
-    """``d.name`` of a NumPy dtype, remembered (NumPy computes the name in Python on every read)."""
-    n = _DTYPE_NAMES.get(d)
-    if n is None:
-        n = _DTYPE_NAMES[d] = d.name
-    return n
+    """``d.name`` of a NumPy dtype, read from gputape's DType (NumPy computes the name in Python on
+    every read; the DType holds it)."""
+    return _from_np(d).name
 
 
 def _call_signature(cls):
@@ -95,11 +96,12 @@ def _training_default(cls):
 class _Tracker:
     """What a layer tracks, in tracking order (Keras 3 ``Tracker``): Variables, split by their
     ``trainable`` flag when first tracked, and sub-layers / sub-Modules; each object once."""
-    __slots__ = ("owner", "trainable_vars", "non_trainable_vars", "layers", "ids", "locked")
+    __slots__ = ("owner", "trainable_vars", "non_trainable_vars", "layers", "ids", "locked", "tw")
 
     def __init__(self, owner):
         self.owner = owner
         self.locked = False
+        self.tw = None                # (tracking generation, owner's trainable_weights) -- see _GEN
         self.trainable_vars, self.non_trainable_vars, self.layers = [], [], []
         self.ids = set()
 
@@ -116,6 +118,7 @@ class _Tracker:
             if id(value) not in self.ids:
                 self._check_unlocked()
                 self.ids.add(id(value))
+                _GEN[0] += 1
                 (self.trainable_vars if value._trainable else self.non_trainable_vars).append(value)
                 if not self.owner.__dict__.get("_trainable", True) and value._trainable:
                     value._frozen = True          # a variable joining a frozen layer is frozen (Keras 3)
@@ -124,6 +127,7 @@ class _Tracker:
             if value is not self.owner and id(value) not in self.ids:
                 self._check_unlocked()
                 self.ids.add(id(value))
+                _GEN[0] += 1
                 self.layers.append(value)
             return value
         if isinstance(value, (_TrackedList, _TrackedDict, _TrackedSet)) and value._tracker is self:
@@ -142,18 +146,20 @@ class _Tracker:
         return value
 
     def __getstate__(self):
-        return {k: getattr(self, k) for k in self.__slots__ if k != "ids"}
+        return {k: getattr(self, k) for k in self.__slots__ if k not in ("ids", "tw")}
 
     def __setstate__(self, state):
         """``ids`` holds ``id()``s, meaningless in another process: rebuilt from what is tracked."""
         for k, v in state.items():
             setattr(self, k, v)
         self.ids = {id(x) for x in self.trainable_vars + self.non_trainable_vars + self.layers}
+        self.tw = None
 
     def untrack(self, value):
         """Forget ``value`` itself (not what a container holds), as Keras 3's ``Tracker.untrack``."""
         if id(value) in self.ids:
             self.ids.discard(id(value))
+            _GEN[0] += 1
             for store in (self.trainable_vars, self.non_trainable_vars, self.layers):
                 for i, e in enumerate(store):
                     if e is value:
@@ -540,6 +546,7 @@ class Layer(_Module):
     def trainable(self, value):
         value = bool(value)
         object.__setattr__(self, "_trainable", value)
+        _GEN[0] += 1
         t = self._tr()
         for v in t.trainable_vars:
             v._frozen = not value
@@ -596,9 +603,19 @@ class Layer(_Module):
 
     @property
     def trainable_weights(self):
-        if not self.trainable:
-            return []
-        return [v for v in self.weights if v.trainable]
+        """The trainable Variables of ``weights`` (none when the layer is frozen).  Remembered until
+        anything tracked, untracked or frozen anywhere changes (``_GEN``), for layer trees whose
+        ``weights``/``trainable`` are Layer's own and that hold no plain ``gputape.Module``."""
+        t = self.__dict__.get("_tracker")
+        if t is not None:
+            c = t.tw
+            if c is not None and c[0] == _GEN[0]:
+                return list(c[1])
+        gen = _GEN[0]
+        out = [v for v in self.weights if v.trainable] if self.trainable else []
+        if t is not None and _GEN[0] == gen and _plain_tree(self):
+            t.tw = (gen, tuple(out))
+        return out
 
     @property
     def non_trainable_weights(self):
@@ -823,7 +840,9 @@ class Layer(_Module):
             return _functional.symbolic_call(self, inputs, args, kwargs)     # builds a functional-API graph
         if isinstance(inputs, _Base):                       # the common case: one tensor
             inputs = self._convert(inputs)
-            self._check_input(inputs)
+            mn = self._min_ndim
+            if mn is not None and inputs._v.ndim < mn:
+                self._check_input(inputs)
         else:
             _check_positional((inputs,))
             inputs = self._convert_nested(inputs)
@@ -833,8 +852,9 @@ class Layer(_Module):
             _check_positional(args)
             args = tuple(self._convert_nested(a) for a in args)
         if kwargs:
-            kwargs = {k: v if v is None or isinstance(v, (bool, str)) else self._convert_nested(v)
-                      for k, v in kwargs.items()}
+            for k, v in kwargs.items():        # a fresh dict (**kwargs): values replaced in place
+                if not (v is None or isinstance(v, (bool, str))):
+                    kwargs[k] = self._convert_nested(v)
         ctx = _call_context()
         entry = ctx is None
         if entry:
@@ -870,6 +890,27 @@ class Layer(_Module):
         finally:
             if entry:
                 _naming._state.call_context = None
+
+
+_WEIGHTS_PROP = Layer.__dict__["weights"]
+_TRAINABLE_PROP = Layer.__dict__["trainable"]
+
+
+def _plain_tree(layer):
+    """Whether ``layer`` and every layer under it use Layer's ``weights``/``trainable`` and hold only
+    Layers (a plain ``gputape.Module``'s variables change without its owner's tracker knowing)."""
+    seen, todo = set(), [layer]
+    while todo:
+        l = todo.pop()
+        if id(l) in seen:
+            continue
+        seen.add(id(l))
+        cls = type(l)
+        if not isinstance(l, Layer) or cls.weights is not _WEIGHTS_PROP or \
+                getattr(cls, "trainable", None) is not _TRAINABLE_PROP:
+            return False
+        todo.extend(l._tr().layers)
+    return True
 
 
 class Dense(Layer):

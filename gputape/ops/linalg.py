@@ -13,9 +13,9 @@ from .math import add
 
 def _mm_fwd(xp, a, b, ta, tb):
     if ta:
-        a = xp.swapaxes(a, -1, -2)
+        a = a.swapaxes(-1, -2)          # the array's method: xp.swapaxes's view, without its Python wrapper
     if tb:
-        b = xp.swapaxes(b, -1, -2)
+        b = b.swapaxes(-1, -2)
     return xp.matmul(a, b)
 
 

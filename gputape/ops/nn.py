@@ -345,13 +345,13 @@ def _sparse_xent_fwd(xp, labels, logits):
     s = logits - m
     e = xp.exp(s)
     z = _ureduce(xp, "add", e, (-1,), True)
-    idx = labels[..., None].astype(np.intp)
     if xp is np:
         if s.ndim == 2:                                 # the same gather, without take_along_axis's index build
             picked = s[xp.arange(s.shape[0]), labels]
         else:
-            picked = xp.take_along_axis(s, idx, axis=-1)[..., 0]
+            picked = xp.take_along_axis(s, labels[..., None].astype(np.intp), axis=-1)[..., 0]
         return xp.log(z[..., 0]) - picked, e / z
+    idx = labels[..., None].astype(np.intp)
     n = logits.shape[-1]
     bad = (idx < 0) | (idx >= n)                        # [..., 1]
     picked = xp.take_along_axis(s, xp.where(bad, 0, idx), axis=-1)

@@ -7,8 +7,8 @@ forwards call ``ufunc.reduce`` themselves, so a RuntimeWarning (inf - inf in a s
 attributed to gputape and silenced by op.py's filter, not to NumPy's ``fromnumeric``."""
 import numpy as np
 
-from ..op import defop
-from ..tensor import _Base
+from ..op import defop, ensure_warning_filter
+from ..tensor import Tensor, Variable, _Base
 from ..checks import normalize_axes, normalize_axis, as_tensor
 from ..errors import InvalidArgumentError
 from .. import dtype_rules as _rules
@@ -28,6 +28,9 @@ def _axes(x, axis, op="reduction"):
 
 def _tensor(x):
     """``x`` as a tensor (lists and arrays converted, as TF): ``checks.as_tensor``."""
+    if type(x) is Tensor or type(x) is Variable:      # as_tensor's pass-through, without its import
+        ensure_warning_filter()
+        return x
     return as_tensor(x)
 
 
