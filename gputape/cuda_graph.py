@@ -38,8 +38,8 @@ asked to measure, a project GEMM kernel inside the graph, was measured on the H2
 benchmarks/gpu/graph_probe.py: a plain tiled SGEMM took 86 us of device time for the MLP's three
 forward matmuls, against 63 us for cuBLAS called between graphs (host-bound), and its summation order
 would break bit-equality with eager.  So matmuls stay on cuBLAS, and with ``CAPTURE_CUBLAS`` they are
-captured too: 2-D float32/float64 products call ``cublasGemmEx`` directly (``_Gemm``), with the
-arguments CuPy would pass, so the whole forward and backward become one graph.
+captured too: 2-D float32/float64 products call ``cublasGemmEx`` directly
+(``kernels.CublasGemm``), with the arguments CuPy would pass, so the whole forward and backward become one graph.
 """
 import threading
 import warnings
@@ -129,103 +129,6 @@ def _capturable(c, refused=()):
     return all(_plain_param(v) for v in c[4].values())
 
 
-class _Gemm:
-    """``cublasGemmEx`` through ctypes, for use while a stream is captured (CuPy's wrapper refuses then).
-
-    ``matmul(xp, a, b, stream)`` computes ``a @ b`` for 2-D float32/float64 operands exactly as CuPy's
-    ``cupy.matmul``/``ndarray.dot`` call cuBLAS for them (``_core.tensordot_core`` and
-    ``tensordot_core_v11`` in CuPy 13/14): the same operand order (C^T = B^T A^T), the same transpose
-    flags and leading dimensions from the operands' contiguity, alpha=1, beta=0 as host scalars, compute
-    type ``CUBLAS_COMPUTE_32F`` (``_PEDANTIC``/``_FAST_TF32`` when CuPy's compute type says so) or
-    ``_64F``, and ``CUBLAS_GEMM_DEFAULT_TENSOR_OP`` from compute capability 8.0 on.  Shapes CuPy treats
-    otherwise (an empty operand, a 1x1 result, a non-contiguous operand it would copy) raise
-    ``NotImplementedError``: the runner then keeps matmuls between graphs.  No workspace is preset:
-    cuBLAS from CUDA 12.2 allocates it stream-ordered inside a capture (and eager's default choice of
-    algorithm is kept)."""
-
-    def __init__(self, xp):
-        import ctypes
-        from cupy_backends.cuda.libs import cublas
-        from cupy_backends.cuda.api import runtime
-        from cupy._core import _routines_linalg as rl
-        self.cublas, self.runtime, self.rl = cublas, runtime, rl
-        self.handle = xp.cuda.device.get_cublas_handle()
-        lib = None
-        with open("/proc/self/maps") as f:
-            for line in f:
-                path = line.split()[-1]
-                if "/libcublas.so" in path:
-                    lib = path
-                    break
-        if lib is None:
-            raise NotImplementedError("libcublas is not loaded in this process")
-        so = ctypes.CDLL(lib)
-        self.gemm_ex = so.cublasGemmEx
-        self.gemm_ex.restype = ctypes.c_int
-        c = ctypes
-        self.gemm_ex.argtypes = [c.c_void_p, c.c_int, c.c_int, c.c_int, c.c_int, c.c_int, c.c_void_p, c.c_void_p,
-                                 c.c_int, c.c_int, c.c_void_p, c.c_int, c.c_int, c.c_void_p, c.c_void_p, c.c_int,
-                                 c.c_int, c.c_int, c.c_int]
-        self.set_stream = so.cublasSetStream_v2
-        self.set_stream.argtypes = [c.c_void_p, c.c_void_p]
-        self.set_stream.restype = c.c_int
-        self.get_stream = so.cublasGetStream_v2
-        self.get_stream.argtypes = [c.c_void_p, c.POINTER(c.c_void_p)]
-        self.get_stream.restype = c.c_int
-        self.pedantic = getattr(rl, "COMPUTE_TYPE_PEDANTIC", 2)    # CuPy's compute_type_str numbering
-        self.tf32 = getattr(rl, "COMPUTE_TYPE_TF32", 7)
-        self.one = {np.dtype(np.float32): c.c_float(1.0), np.dtype(np.float64): c.c_double(1.0)}
-        self.zero = {np.dtype(np.float32): c.c_float(0.0), np.dtype(np.float64): c.c_double(0.0)}
-        self.cc = int(xp.cuda.Device().compute_capability)
-        self.ctypes = ctypes
-
-    @staticmethod
-    def _operand(a, trans):          # CuPy's _mat_to_cublas_contiguous (F-contiguity tested first)
-        if a.flags.f_contiguous:
-            return trans, max(a.strides[1] // a.itemsize, a.shape[0])
-        if not a.flags.c_contiguous:
-            raise NotImplementedError("a non-contiguous matmul operand (CuPy copies it first)")
-        return 1 - trans, a.strides[0] // a.itemsize
-
-    def matmul(self, xp, a, b, stream):
-        if a.ndim != 2 or b.ndim != 2 or a.dtype != b.dtype or a.dtype not in self.one:
-            raise NotImplementedError(f"matmul of {a.dtype}{list(a.shape)} and {b.dtype}{list(b.shape)} "
-                                      f"(only 2-D float32/float64 is captured)")
-        n, k = a.shape
-        k2, m = b.shape
-        if k != k2 or not a.size or not b.size or (m == 1 and n == 1):
-            raise NotImplementedError("an empty or 1x1 matmul (CuPy does not call GEMM for it)")
-        dt = a.dtype
-        transa, lda = self._operand(a.T, 0)       # CuPy's dot: a rolled to (k, n), b kept (k, m)
-        transb, ldb = self._operand(b, 1)
-        c = xp.empty((n, m), dt)
-        cb, rt = self.cublas, self.runtime
-        ct = self.rl.get_compute_type(dt)
-        if dt == np.float32:
-            compute = (cb.CUBLAS_COMPUTE_32F_PEDANTIC if ct == self.pedantic else
-                       cb.CUBLAS_COMPUTE_32F_FAST_TF32 if ct == self.tf32 else cb.CUBLAS_COMPUTE_32F)
-            cuda_t = rt.CUDA_R_32F
-        else:
-            compute = cb.CUBLAS_COMPUTE_64F_PEDANTIC if ct == self.pedantic else cb.CUBLAS_COMPUTE_64F
-            cuda_t = rt.CUDA_R_64F
-        algo = cb.CUBLAS_GEMM_DEFAULT_TENSOR_OP if self.cc >= 80 else cb.CUBLAS_GEMM_DEFAULT
-        ref = self.ctypes.byref
-        was = self.ctypes.c_void_p()
-        if self.get_stream(self.handle, ref(was)):
-            raise RuntimeError("cublasGetStream failed")
-        st = self.set_stream(self.handle, stream.ptr)
-        if st:
-            raise RuntimeError(f"cublasSetStream failed with status {st}")
-        try:
-            st = self.gemm_ex(self.handle, transb, transa, m, n, k, ref(self.one[dt]), b.data.ptr, cuda_t, ldb,
-                              a.data.ptr, cuda_t, lda, ref(self.zero[dt]), c.data.ptr, cuda_t, m, compute, algo)
-        finally:
-            self.set_stream(self.handle, was)     # CuPy's own calls find the handle as they left it
-        if st:
-            raise RuntimeError(f"cublasGemmEx failed with status {st}")
-        return c
-
-
 def _gemm_step(code, gemm, stream):
     """The capture-time step of a recorded matmul op: ``r[out] = a @ b`` through ``gemm`` (the op's own
     checks first, as its replay step)."""
@@ -248,8 +151,8 @@ def _gemm_step(code, gemm, stream):
 
 
 class _StandinGemm:
-    """The CuPy stand-in's ``_Gemm`` (no cuBLAS there): NumPy's matmul of the operands, with the real
-    one's refusals, so the capture plumbing of matmuls runs without a GPU."""
+    """The CuPy stand-in's ``kernels.CublasGemm`` (no cuBLAS there): NumPy's matmul of the operands,
+    with the real one's refusals, so the capture plumbing of matmuls runs without a GPU."""
 
     def matmul(self, xp, a, b, stream):
         if a.ndim != 2 or b.ndim != 2 or a.dtype != b.dtype or a.dtype.kind != "f" or a.dtype.itemsize < 4:
@@ -321,7 +224,7 @@ class GraphRunner:
     def __init__(self, prog):
         self.prog = prog
         self.refused = set()    # op names whose capture raised: run between graphs
-        self.gemm = None        # _Gemm (or the stand-in's) once a matmul is captured
+        self.gemm = None        # kernels.CublasGemm (or the stand-in's) once a matmul is captured
         self._segment()
         self.r = None
         self.stream = self.pool = None
@@ -413,7 +316,8 @@ class GraphRunner:
         if c[0] == "op" and c[1].name == "matmul" and CAPTURE_CUBLAS:
             if self.gemm is None:
                 xp = _b.xp
-                self.gemm = _StandinGemm() if getattr(xp, "NOT_A_GPU", False) else _Gemm(xp)
+                from .kernels import CublasGemm
+                self.gemm = _StandinGemm() if getattr(xp, "NOT_A_GPU", False) else CublasGemm(xp)
             return _gemm_step(c, self.gemm, self.stream)
         return self.prog.steps[i]
 

@@ -571,3 +571,103 @@ _LAUNCHERS = {
                                                      ("centered", "int"), ("with_momentum", "int"))),
     ("optimizers.cu", "adagrad_update"): _Update(2, (("epsilon", "acc"),)),
 }
+
+
+# ---------------------------------------------------------------- cuBLAS inside a CUDA-graph capture
+class CublasGemm:
+    """``cublasGemmEx`` through ctypes, for ``gputape.cuda_graph`` while a stream is captured (CuPy's
+    cuBLAS wrappers refuse every call then: ``NotImplementedError: calling cuBLAS API during stream
+    capture is currently unsupported``, CuPy 14.2 on an H200).
+
+    ``matmul(xp, a, b, stream)`` computes ``a @ b`` for 2-D float32/float64 operands exactly as CuPy's
+    ``cupy.matmul``/``ndarray.dot`` call cuBLAS for them (``_core.tensordot_core`` and
+    ``tensordot_core_v11`` in CuPy 13/14): the same operand order (C^T = B^T A^T), the same transpose
+    flags and leading dimensions from the operands' contiguity, alpha=1, beta=0 as host scalars, compute
+    type ``CUBLAS_COMPUTE_32F`` (``_PEDANTIC``/``_FAST_TF32`` when CuPy's compute type says so) or
+    ``_64F``, and ``CUBLAS_GEMM_DEFAULT_TENSOR_OP`` from compute capability 8.0 on.  Shapes CuPy treats
+    otherwise (an empty operand, a 1x1 result, a non-contiguous operand it would copy) raise
+    ``NotImplementedError``: the runner then keeps matmuls between graphs.  No workspace is preset:
+    cuBLAS from CUDA 12.2 allocates it stream-ordered inside a capture (and eager's default choice of
+    algorithm is kept)."""
+
+    def __init__(self, xp):
+        import ctypes
+        from cupy_backends.cuda.libs import cublas
+        from cupy_backends.cuda.api import runtime
+        from cupy._core import _routines_linalg as rl
+        self.cublas, self.runtime, self.rl = cublas, runtime, rl
+        self.handle = xp.cuda.device.get_cublas_handle()
+        lib = None
+        with open("/proc/self/maps") as f:
+            for line in f:
+                path = line.split()[-1]
+                if "/libcublas.so" in path:
+                    lib = path
+                    break
+        if lib is None:
+            raise NotImplementedError("libcublas is not loaded in this process")
+        so = ctypes.CDLL(lib)
+        self.gemm_ex = so.cublasGemmEx
+        self.gemm_ex.restype = ctypes.c_int
+        c = ctypes
+        self.gemm_ex.argtypes = [c.c_void_p, c.c_int, c.c_int, c.c_int, c.c_int, c.c_int, c.c_void_p, c.c_void_p,
+                                 c.c_int, c.c_int, c.c_void_p, c.c_int, c.c_int, c.c_void_p, c.c_void_p, c.c_int,
+                                 c.c_int, c.c_int, c.c_int]
+        self.set_stream = so.cublasSetStream_v2
+        self.set_stream.argtypes = [c.c_void_p, c.c_void_p]
+        self.set_stream.restype = c.c_int
+        self.get_stream = so.cublasGetStream_v2
+        self.get_stream.argtypes = [c.c_void_p, c.POINTER(c.c_void_p)]
+        self.get_stream.restype = c.c_int
+        self.pedantic = getattr(rl, "COMPUTE_TYPE_PEDANTIC", 2)    # CuPy's compute_type_str numbering
+        self.tf32 = getattr(rl, "COMPUTE_TYPE_TF32", 7)
+        self.one = {np.dtype(np.float32): c.c_float(1.0), np.dtype(np.float64): c.c_double(1.0)}
+        self.zero = {np.dtype(np.float32): c.c_float(0.0), np.dtype(np.float64): c.c_double(0.0)}
+        self.cc = int(xp.cuda.Device().compute_capability)
+        self.ctypes = ctypes
+
+    @staticmethod
+    def _operand(a, trans):          # CuPy's _mat_to_cublas_contiguous (F-contiguity tested first)
+        if a.flags.f_contiguous:
+            return trans, max(a.strides[1] // a.itemsize, a.shape[0])
+        if not a.flags.c_contiguous:
+            raise NotImplementedError("a non-contiguous matmul operand (CuPy copies it first)")
+        return 1 - trans, a.strides[0] // a.itemsize
+
+    def matmul(self, xp, a, b, stream):
+        if a.ndim != 2 or b.ndim != 2 or a.dtype != b.dtype or a.dtype not in self.one:
+            raise NotImplementedError(f"matmul of {a.dtype}{list(a.shape)} and {b.dtype}{list(b.shape)} "
+                                      f"(only 2-D float32/float64 is captured)")
+        n, k = a.shape
+        k2, m = b.shape
+        if k != k2 or not a.size or not b.size or (m == 1 and n == 1):
+            raise NotImplementedError("an empty or 1x1 matmul (CuPy does not call GEMM for it)")
+        dt = a.dtype
+        transa, lda = self._operand(a.T, 0)       # CuPy's dot: a rolled to (k, n), b kept (k, m)
+        transb, ldb = self._operand(b, 1)
+        c = xp.empty((n, m), dt)
+        cb, rt = self.cublas, self.runtime
+        ct = self.rl.get_compute_type(dt)
+        if dt == np.float32:
+            compute = (cb.CUBLAS_COMPUTE_32F_PEDANTIC if ct == self.pedantic else
+                       cb.CUBLAS_COMPUTE_32F_FAST_TF32 if ct == self.tf32 else cb.CUBLAS_COMPUTE_32F)
+            cuda_t = rt.CUDA_R_32F
+        else:
+            compute = cb.CUBLAS_COMPUTE_64F_PEDANTIC if ct == self.pedantic else cb.CUBLAS_COMPUTE_64F
+            cuda_t = rt.CUDA_R_64F
+        algo = cb.CUBLAS_GEMM_DEFAULT_TENSOR_OP if self.cc >= 80 else cb.CUBLAS_GEMM_DEFAULT
+        ref = self.ctypes.byref
+        was = self.ctypes.c_void_p()
+        if self.get_stream(self.handle, ref(was)):
+            raise RuntimeError("cublasGetStream failed")
+        st = self.set_stream(self.handle, stream.ptr)
+        if st:
+            raise RuntimeError(f"cublasSetStream failed with status {st}")
+        try:
+            st = self.gemm_ex(self.handle, transb, transa, m, n, k, ref(self.one[dt]), b.data.ptr, cuda_t, ldb,
+                              a.data.ptr, cuda_t, lda, ref(self.zero[dt]), c.data.ptr, cuda_t, m, compute, algo)
+        finally:
+            self.set_stream(self.handle, was)     # CuPy's own calls find the handle as they left it
+        if st:
+            raise RuntimeError(f"cublasGemmEx failed with status {st}")
+        return c

@@ -231,7 +231,9 @@ def _reduce_mean(ins, outs, params, arrays):
 # op name -> (the forward the op must use, the sources mirrored (? where optional), their accepted sha1s, maker)
 _TWINS = {
     "matmul": ("gputape.ops.linalg:_mm_fwd", ("gputape.ops.linalg:_mm_fwd",),
-               ("dc551d19a1a90558712e10817c039e698529382f",), _matmul),
+               ("dc551d19a1a90558712e10817c039e698529382f",
+                "99eff86423456ce7fe81df18a37b55311c3ea91c"),    # h-eager: a.swapaxes(-1, -2), the same view
+               _matmul),
     "bias_act": ("gputape.ops.nn:_bias_act_fwd",
                  ("gputape.ops.nn:_bias_act_fwd", "gputape.ops.nn:_act_fwd", "gputape.ops.math:_k"),
                  ("65bb48a1d76fc6a3fb095a2f57eb2c2902d5f708",), _bias_act),
