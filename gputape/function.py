@@ -623,6 +623,11 @@ class Function:
             raise ValueError(f"{text} (gputape.function '{self._name}' created {after - before} "
                              f"Variable(s) on a call after the first; create them on the first call only, for "
                              f"example behind `if self.v is None:`, or outside the function.)")
+        if first and new and after != before:
+            # TF 2.21 traces a first call that creates Variables twice (once to create them, once more
+            # for the function that runs afterwards): its tracing count is 2 after that call.  gputape ran
+            # the body once; the next call runs it again to record (not counted again)
+            self._n_traced += 1
         self._initialized = True
         trace.calls += 1
         if new:

@@ -35,7 +35,7 @@ def test_lstm_trains_on_digit_rows(tmp_path, capsys):
 def test_lstm_function_equals_eager(tmp_path):
     a = _train(tmp_path / "a", "--epochs", "1", "--seed", "5", "--batch-size", "256")
     f = _train(tmp_path / "f", "--epochs", "1", "--seed", "5", "--batch-size", "256", "--function")
-    assert f["history"] == a["history"] and f["traces"]["train_step"] == 2
+    assert f["history"] == a["history"] and f["traces"]["train_step"] == 3   # as TF: the first call twice, the last batch
 
 
 def test_lstm_from_the_command_line_shows_the_progress_bar(tmp_path):

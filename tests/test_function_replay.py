@@ -63,7 +63,7 @@ def test_100_replayed_steps_bit_equal_to_eager(name, dropout):
             assert np.array_equal(a.numpy(), b.numpy()), i
     assert all(np.array_equal(p.numpy(), q.numpy()) for p, q in zip(v1, v2))
     assert all(np.array_equal(p.numpy(), q.numpy()) for p, q in zip(o1.variables, o2.variables))
-    assert f.experimental_get_tracing_count() == 1
+    assert f.experimental_get_tracing_count() == 2     # TF 2.21: a first call that creates Variables traces twice
     prog, = f._programs.values()
     assert isinstance(prog, Program)
     assert int(o2.iterations.numpy()) == 100

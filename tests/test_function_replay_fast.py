@@ -96,7 +96,7 @@ def test_optimizer_settings_changed_after_the_trace_are_honoured():
         b = f(tf.constant(xs[i]), tf.constant(ys[i]))
         assert np.array_equal(a.numpy(), b.numpy()), i
         _same_state(v1, o1, v2, o2)
-    assert f.experimental_get_tracing_count() == 1
+    assert f.experimental_get_tracing_count() == 2     # TF 2.21: the first call creates Adam's slots
 
 
 def test_a_gathered_gradient_with_a_repeated_id_is_refused_on_replay_as_eagerly():
