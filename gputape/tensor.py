@@ -629,7 +629,12 @@ def _shape_str(shape):
 
 
 def _host(t):
-    return np.asarray(_b.to_host(t._v))
+    """The host copy ``str``/``repr`` print.  Not a host read for ``gputape.function``'s recorder (the
+    unwrapped ``to_host``): printing a traced tensor, as the tf.function guide's ``print("Tracing
+    with", x)`` does, happens at trace time only, as TF's does, and leaves the signature replayable
+    (TF prints the symbolic tensor there; gputape prints the first call's values)."""
+    to_host = _b.to_host
+    return np.asarray(getattr(to_host, "__wrapped__", to_host)(t._v))
 
 
 def _body(t):

@@ -120,6 +120,26 @@ def test_print_at_trace_tf_print_every_call(capsys):
     assert err.count("value") == 3 and "value 2" in err
 
 
+def test_printing_a_traced_tensor_prints_at_trace_and_keeps_replay(capsys):
+    """The tf.function guide's ``print("Tracing with", x)``: printed once, at trace, as TF (which prints
+    the symbolic tensor; gputape the first call's value), and the signature still replays: str/repr
+    are not host reads a branch could hang on."""
+    @tf.function
+    def f(x):
+        print("Tracing with", x, repr(x))
+        tf.print("Executing with", x)
+        return x * 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        got = [int(f(tf.constant(v))) for v in (1, 2, 3)]
+    out, err = capsys.readouterr()
+    assert got == [2, 4, 6]
+    assert out.count("Tracing with") == 1 and "tf.Tensor(1, shape=(), dtype=int32)" in out
+    assert err.count("Executing with") == 3
+    prog, = f._programs.values()
+    assert isinstance(prog, Program)
+
+
 def test_host_read_makes_the_signature_eager_with_one_warning():
     calls = []
 
