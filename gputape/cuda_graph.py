@@ -90,14 +90,24 @@ def _flat_step_opt(c):
 
 
 def _opt_key(opt):
-    """Everything a captured flat step reads by address: a change means capture again."""
-    if _flat_step_opt_config(opt) is False:
+    """Everything a captured flat step reads by address (the arrays themselves, kept alive here so that
+    a freed one cannot come back under the same ``id``), or None when the step is no longer the plain
+    flat one: any difference means capture again."""
+    if not _flat_step_opt_config(opt):
         return None
-    key = [id(opt._learning_rate._v), id(opt._iterations._v)]
+    key = [opt._learning_rate._v, opt._iterations._v]
     for g in opt._flat.groups:
-        key += [id(g.params), id(g.grads), id(g.lr)] + [id(a) for a in g.slots.values()]
-        key += [id(v._v) for v in g.variables]
-    return tuple(key)
+        key += [g.params, g.grads, g.lr] + list(g.slots.values()) + [v._v for v in g.variables]
+    return key
+
+
+def _same_keys(now, then):
+    if then is None or len(now) != len(then):
+        return False
+    for a, b in zip(now, then):
+        if (a is None) != (b is None) or a is not None and (len(a) != len(b) or any(x is not y for x, y in zip(a, b))):
+            return False
+    return True
 
 
 def _opt_arrays(opt):
@@ -268,7 +278,7 @@ class GraphRunner:
         xp = _b.xp
         bufs = [v._v for v in prog.vars]
         if (self.r is None or any(a is not b for a, b in zip(bufs, self.var_bufs))
-                or [_opt_key(o) for o in self.opts] != self.opt_keys):
+                or not _same_keys([_opt_key(o) for o in self.opts], self.opt_keys)):
             if self.r is not None:
                 self._segment()          # an optimizer's configuration may have changed what can be captured
             try:
