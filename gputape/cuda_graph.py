@@ -1,19 +1,21 @@
 """CUDA graphs for ``gputape.function`` on CuPy: a replayed program's op runs captured once, launched after.
 
 ``GraphRunner(program)`` splits the program (replay.Program) into segments: maximal runs of ops and
-Variable loads that can be captured, separated by the recorded Python calls (the optimizer step, random
+Variable loads that can be captured, separated by the recorded Python calls (optimizer steps, random
 draws, ``tf.print``: they keep host state -- a step count, a schedule, a generator -- that a graph would
-freeze, so they run as Python on every call) and by ops that cannot be captured (an op whose parameters
-hold a random generator or another host object).  The first replay after the trace captures each
-capturable segment of two or more ops:
+freeze, so they run as Python on every call; the one exception is a plain ``flat=True`` optimizer step,
+captured with the rest, see ``_flat_step_opt``) and by ops that cannot be captured (an op whose
+parameters hold a random generator or another host object, cuBLAS/cuSOLVER calls other than 2-D
+matmuls; see below).  The first replay after the trace captures each capturable segment of two or more
+ops:
 
 - on a private stream (``cupy.cuda.Stream(non_blocking=True)``) and a private memory pool
   (``cupy.cuda.MemoryPool`` through ``cupy.cuda.using_allocator``), so that no buffer the graph writes
   is ever handed to other code; the pool and every slot array stay alive with the runner;
-- the segment's inputs from outside it (the call's arguments, results of the Python calls) are copied
-  into static buffers before each launch (device-to-device copies on the stream); Variables' buffers
-  are read in place (a Variable whose buffer object changed since the capture makes the runner
-  capture again);
+- the segment's inputs from outside it (the call's arguments, results of the Python calls and of ops
+  run between graphs) are copied into static buffers before each launch (device-to-device copies on
+  the stream); earlier graphs' results and Variables' buffers are read in place (a Variable whose
+  buffer object changed since the capture makes the runner capture again);
 - the launch is ``graph.launch(stream)``; no host synchronisation anywhere: the caller's stream waits
   on an event recorded after the last launch;
 - results are copied out of the graph's static buffers, so the tensors returned never change when the
