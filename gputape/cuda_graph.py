@@ -43,12 +43,14 @@ would break bit-equality with eager.  So matmuls stay on cuBLAS, and with ``CAPT
 captured too: 2-D float32/float64 products call ``cublasGemmEx`` directly
 (``kernels.CublasGemm``), with the arguments CuPy would pass, so the whole forward and backward become one graph.
 """
+import sys
 import threading
 import warnings
 
 import numpy as np
 
 from . import backend as _b
+from .op import ensure_warning_filter as _ensure_warning_filter
 
 MIN_OPS = 2           # a segment of fewer ops is not worth a graph
 
@@ -209,6 +211,15 @@ def _writes(c):
     return ()
 
 
+def _user_stacklevel():
+    """The ``stacklevel`` of ``warnings.warn`` called from this module's caller's caller that names the
+    first frame outside gputape (op.py's filter ignores RuntimeWarnings attributed to gputape itself)."""
+    f, level = sys._getframe(2), 2
+    while f is not None and f.f_globals.get("__name__", "").startswith("gputape"):
+        f, level = f.f_back, level + 1
+    return level
+
+
 class _Refused(Exception):
     """An op raised while being captured (its name, or None for a non-op step)."""
 
@@ -292,6 +303,7 @@ class GraphRunner:
         for s, a in zip(prog.in_slots, in_arrays):
             r[s] = a
         V = prog.vars
+        _ensure_warning_filter()
         stream = self.stream
         stream.wait_event(xp.cuda.get_current_stream().record())   # the caller's pending work first (no host wait)
         with stream:
@@ -304,8 +316,7 @@ class GraphRunner:
                     for opt in seg["opts"]:            # a captured flat step's host effect (see _flat_step_opt)
                         opt._t += 1
                 else:
-                    for i in seg["idx"]:
-                        prog.steps[i](r, V)
+                    prog.run_steps(r, V, seg["idx"])
             out = self._outputs(r, xp)
             ev = self.stream.record()
         xp.cuda.get_current_stream().wait_event(ev)
@@ -336,7 +347,7 @@ class GraphRunner:
     def _give_up(self, err, in_arrays=None, arg_vars=None):
         self.failed = f"{type(err).__name__}: {err}"
         warnings.warn(f"gputape.function: this signature's program could not be captured as a CUDA graph "
-                      f"({self.failed}); it replays op by op", RuntimeWarning, stacklevel=5)
+                      f"({self.failed}); it replays op by op", RuntimeWarning, stacklevel=_user_stacklevel())
         return None if in_arrays is None else self.prog.run(in_arrays, arg_vars)
 
     def _prepare(self):
@@ -364,13 +375,13 @@ class GraphRunner:
         for s, a in zip(prog.in_slots, in_arrays):
             r[s] = a
         V = prog.vars
+        _ensure_warning_filter()
         learned = fatal = None
         fixed = set()           # slots a captured graph writes: fixed buffers, rewritten by each launch
         with self.stream:
             for seg in self.segs:
                 if not seg["cap"] or learned or fatal:
-                    for i in seg["idx"]:
-                        prog.steps[i](r, V)
+                    prog.run_steps(r, V, seg["idx"])
                     continue
                 static = {}
                 for s in seg["ext"]:
@@ -400,8 +411,7 @@ class GraphRunner:
                         learned = name
                     else:
                         fatal = e.__cause__ if isinstance(e, _Refused) and e.__cause__ is not None else e
-                    for i in seg["idx"]:              # this call: the segment op by op (its inputs are in r)
-                        prog.steps[i](r, V)
+                    prog.run_steps(r, V, seg["idx"])   # this call: the segment op by op (its inputs are in r)
                     continue
                 written = {w for i in seg["idx"] for w in _writes(prog.code[i])}
                 fixed.update(written)

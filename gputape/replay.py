@@ -632,6 +632,31 @@ class Program:
                 out.append(x)
         return out
 
+    def run_steps(self, r, V, idx):
+        """Run the instructions ``idx`` (indices into ``code``) on the register file ``r``, with ``run``'s
+        handling of NumPy warnings made errors, op errors and changed Variable shapes; the CUDA-graph
+        runner runs its uncaptured segments this way."""
+        steps = self.steps
+        k, n = 0, len(idx)
+        while k < n:
+            try:
+                for k in range(k, n):
+                    steps[idx[k]](r, V)
+                k = n
+            except _ShapeChanged:
+                steps = self.checked
+            except RuntimeWarning:
+                c = self.code[idx[k]]
+                if c[0] != "op":
+                    raise
+                _store(r, c[3], _op._quiet(c[1], _b.xp, [r[s] for s in c[2]], c[4]))
+                k += 1
+            except (ValueError, TypeError, IndexError) as e:
+                c = self.code[idx[k]]
+                if c[0] != "op":
+                    raise
+                _op._reraise(c[1], e, [r[s] for s in c[2]], c[4])
+
     def describe(self):
         fast = f" ({self.n_fast_calls} optimizer step{'s' if self.n_fast_calls > 1 else ''} replayed without its " \
                f"wrapper)" if self.n_fast_calls else ""
