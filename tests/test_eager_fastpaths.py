@@ -90,7 +90,13 @@ def test_dense_usual_call_equals_its_ops(act):
     d0 = model.layers[0]
     want = tf.nn.bias_add(tf.matmul(x, d0.kernel), d0.bias)
     want = {"relu": tf.nn.relu, "tanh": tf.tanh, "sigmoid": tf.sigmoid, None: lambda t: t}[act](want)
-    np.testing.assert_array_equal(d0(x).numpy(), want.numpy())
+    from gputape import backend
+    if backend.name == "cupy" and act in ("tanh", "sigmoid"):
+        # on CuPy Dense's fused bias_act kernel computes tanh/sigmoid within a few ulps of CuPy's own
+        # (README "What is promised on CuPy"); on NumPy both are the same NumPy calls
+        np.testing.assert_allclose(d0(x).numpy(), want.numpy(), rtol=2e-6, atol=1e-7)
+    else:
+        np.testing.assert_array_equal(d0(x).numpy(), want.numpy())
 
 
 def test_dense_other_inputs_still_take_the_checked_path():
