@@ -200,6 +200,12 @@ def segments(code, refused=()):
 def _reads(c):
     if c[0] == "op":
         return c[2]
+    if c[0] == "call":                  # the slots in a recorded call's arguments (a captured optimizer step)
+        from .replay import _slots_of
+        acc = set()
+        _slots_of(c[2], acc)
+        _slots_of(c[3], acc)
+        return sorted(acc)
     return ()
 
 
@@ -208,7 +214,19 @@ def _writes(c):
         return c[3] if type(c[3]) is tuple else (c[3],)
     if c[0] == "load":
         return (c[2],)
+    if c[0] == "call":
+        acc = []
+        _out_slots(c[4], acc)
+        return acc
     return ()
+
+
+def _out_slots(t, acc):
+    if t[0] in ("s", "a"):
+        acc.append(t[1])
+    elif t[0] in ("l", "t"):
+        for e in t[1]:
+            _out_slots(e, acc)
 
 
 def _user_stacklevel():
@@ -269,10 +287,8 @@ class GraphRunner:
                     if s not in made and s not in prog.consts and s not in ext:
                         ext.append(s)
                 made.update(_writes(prog.code[i]))
-            loads = [(prog.code[i][1]) for i in idx if prog.code[i][0] == "load"]
             opts = [_flat_step_opt(prog.code[i]) for i in idx if prog.code[i][0] == "call"] if cap else []
-            self.segs.append({"cap": cap, "idx": idx, "ext": ext, "loads": loads, "graph": None, "static": {},
-                              "opts": opts})
+            self.segs.append({"cap": cap, "idx": idx, "ext": ext, "graph": None, "static": {}, "opts": opts})
         self.opts = [o for seg in self.segs for o in seg["opts"]]
 
     @property
@@ -467,14 +483,18 @@ def _launch_model(body, r, written, opts=()):
     """What the CuPy stand-in runs for ``Graph.launch`` (it cannot record kernels): the segment's Python
     body again, with CUDA's semantics kept: the results land in the arrays the capture made (copied
     into them) and the register file ``r`` is left exactly as it was, so code that kept a stale copy of
-    a graph's result reads that stale copy here too.  Real CuPy never calls it.  Not modelled: the body's
+    a graph's result reads that stale copy here too; and the body reads the register file as it was at
+    the capture (a graph reads captured addresses), so an input that was not given a static buffer reads
+    its capture-time value here too.  Real CuPy never calls it.  Not modelled: the body's
     Python runs again, so a captured optimizer step that would branch otherwise at a later launch (a
     constraint set since) looks right here; the runner re-checks those conditions per launch instead
     (``_opt_key``), and tests check that decision directly."""
     made = {s: r[s] for s in written}
+    seen = r[:]
 
     def launch():
         saved = r[:]
+        r[:] = seen
         host = [(o, o._t) for o in opts]      # a captured step's host effect is the runner's, not the graph's
         body()
         for o, t in host:

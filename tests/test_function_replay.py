@@ -462,6 +462,44 @@ def test_standin_a_flat_optimizer_step_is_captured_with_the_rest(standin, monkey
     assert [n for i, g, n in graphs if i >= 8] == [0] * 6
 
 
+def test_standin_a_captured_step_reads_a_gradient_made_between_graphs_afresh(standin, monkeypatch):
+    """A flat optimizer step captured in a graph whose gradient comes straight from an op run between
+    graphs (here a matmul, with CAPTURE_CUBLAS off): the gradient is copied into the graph's static
+    buffer on each launch, not read from the array the capture saw (the stand-in's launch reads the
+    capture-time arrays, as a graph reads captured addresses)."""
+    from gputape import cuda_graph, flat
+    monkeypatch.setattr(cuda_graph, "CAPTURE_CUBLAS", False)
+    monkeypatch.setattr(flat, "_run", lambda ref, twin, xp, arrays, params: twin(xp, *arrays, **params))
+    rng = np.random.default_rng(4)
+
+    def make():
+        w = tf.Variable(rng.standard_normal((8, 3)).astype(np.float32))
+        opt = tf.optimizers.SGD(0.1, momentum=0.9, flat=True)
+
+        def step(x):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(tf.tanh(x @ w))
+            g = tape.gradient(loss, w)                    # the last op is the matmul x^T @ dy
+            aux = tf.reduce_sum(loss * 2.0) * 0.0         # ops after it, in the optimizer's segment (not reading g)
+            opt.apply_gradients([(g, w)])
+            return loss + aux
+        return step, w, opt
+    rng = np.random.default_rng(4)
+    eager, w_e, _ = make()
+    rng = np.random.default_rng(4)
+    step, w_f, opt = make()
+    f = tf.function(step)
+    data = np.random.default_rng(5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for i in range(8):
+            x = tf.constant(data.standard_normal((16, 8)).astype(np.float32))
+            assert np.array_equal(np.asarray(eager(x)._v), np.asarray(f(x)._v)), i
+    runner = next(iter(f._programs.values())).graph
+    assert runner.opts == [opt] and runner.failed is None
+    assert np.array_equal(np.asarray(w_e._v), np.asarray(w_f._v))
+
+
 def test_standin_an_op_refused_while_capturing_is_learned_and_nothing_runs_twice(standin, monkeypatch):
     """An op CuPy refuses to capture that gputape did not know of: that call finishes op by op (the
     optimizer step, already run before the refused segment... runs once), the op moves out of the graphs,
