@@ -163,7 +163,10 @@ class Op:
             d0 = vals[0].dtype
             if d0 is not self._dfast and d0 not in al:
                 _rules.raise_for(self.name, d0, vals[0].shape)
-        if self._plain:
+        if self._plain or self._cplain:
+            if self._cplain:               # _full's work for a checked op: the check, then as a plain op
+                ensure_warning_filter()
+                self.check(*vals, **params)
             try:
                 f = self._ufn
                 if f is not None:
@@ -172,19 +175,6 @@ class Op:
                     out_v = self.fwd(_b.xp, *vals, **params)
                 else:
                     out_v = self.fwd(_b.xp, *vals)
-            except (ValueError, TypeError, IndexError) as e:
-                _reraise(self, e, vals, params)
-            except RuntimeWarning:
-                out_v = _quiet(self, _b.xp, vals, params)
-            except MemoryError as e:
-                _oom(self, e, vals)
-            out = _new(Tensor)
-            out._v = out_v
-        elif self._cplain:
-            ensure_warning_filter()
-            self.check(*vals, **params)
-            try:
-                out_v = self.fwd(_b.xp, *vals, **params)
             except (ValueError, TypeError, IndexError) as e:
                 _reraise(self, e, vals, params)
             except RuntimeWarning:
