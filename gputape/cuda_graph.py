@@ -43,14 +43,13 @@ would break bit-equality with eager.  So matmuls stay on cuBLAS, and with ``CAPT
 captured too: 2-D float32/float64 products call ``cublasGemmEx`` directly
 (``kernels.CublasGemm``), with the arguments CuPy would pass, so the whole forward and backward become one graph.
 """
-import sys
 import threading
 import warnings
 
 import numpy as np
 
 from . import backend as _b
-from .op import ensure_warning_filter as _ensure_warning_filter
+from .op import ensure_warning_filter as _ensure_warning_filter, user_stacklevel as _user_stacklevel
 
 MIN_OPS = 2           # a segment of fewer ops is not worth a graph
 
@@ -227,15 +226,6 @@ def _out_slots(t, acc):
     elif t[0] in ("l", "t"):
         for e in t[1]:
             _out_slots(e, acc)
-
-
-def _user_stacklevel():
-    """The ``stacklevel`` of ``warnings.warn`` called from this module's caller's caller that names the
-    first frame outside gputape (op.py's filter ignores RuntimeWarnings attributed to gputape itself)."""
-    f, level = sys._getframe(2), 2
-    while f is not None and f.f_globals.get("__name__", "").startswith("gputape"):
-        f, level = f.f_back, level + 1
-    return level
 
 
 class _Refused(Exception):

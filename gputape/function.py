@@ -61,6 +61,7 @@ import numpy as np
 
 from . import backend as _b
 from . import nest as _nest
+from . import op as _op
 from . import replay as _replay
 from .dtypes import as_dtype, float32
 from .state import state as _state
@@ -673,7 +674,7 @@ class Function:
                 how = "compute the value with gputape ops"
             warnings.warn(f"gputape.function '{self._name}': this input signature runs eagerly on every call "
                           f"(no replay): {reason}{' at ' + site if site else ''}. To replay it, {how}.",
-                          RuntimeWarning, stacklevel=4)
+                          RuntimeWarning, stacklevel=_op.user_stacklevel())
         with self._lock:
             self._programs[key] = prog
             while len(self._programs) > MAX_TRACES:

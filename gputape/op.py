@@ -587,15 +587,31 @@ def _note_cut(op, args, stack):
             cut(op, args)
 
 
+_PKG = __name__.rsplit(".", 1)[0] + "."
+
+
+def _user_frame(f):
+    """The first frame from ``f`` outwards that is outside gputape, and how many frames out it is."""
+    n = 0
+    while f is not None and f.f_globals.get("__name__", "").startswith(_PKG):
+        f, n = f.f_back, n + 1
+    return f, n
+
+
 def user_site():
     """'file:line' of the innermost frame outside gputape (for error messages)."""
-    f = sys._getframe(1)
-    pkg = __name__.rsplit(".", 1)[0]
-    while f is not None and f.f_globals.get("__name__", "").startswith(pkg + "."):
-        f = f.f_back
+    f, _ = _user_frame(sys._getframe(1))
     if f is None:
         return "<unknown>"
     return f"{f.f_code.co_filename}:{f.f_lineno}"
+
+
+def user_stacklevel():
+    """``warnings.warn``'s ``stacklevel`` (from the caller of this function) that names the innermost
+    frame outside gputape: a RuntimeWarning attributed to gputape itself is ignored by this module's
+    filter, and the user's line is the one to name."""
+    _, n = _user_frame(sys._getframe(1))
+    return n + 1
 
 
 def _check_numerics(op, out, where, site=None):
