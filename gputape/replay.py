@@ -599,29 +599,7 @@ class Program:
             for k, v in zip(self.arg_var_pos, arg_vars):
                 V[k] = v
         _op.ensure_warning_filter()
-        steps = self.steps
-        i = 0
-        n = len(steps)
-        while i < n:
-            try:
-                for i in range(i, n):
-                    steps[i](r, V)
-                i = n
-            except _ShapeChanged:          # a Variable's shape or dtype is not the trace's: checks from here on
-                steps = self.checked
-            except RuntimeWarning:         # a user filter turned NumPy's warning into an error: as the dispatch
-                c = self.code[i]
-                if c[0] != "op":           # (a recorded call raises it, as eagerly)
-                    raise
-                vals = [r[s] for s in c[2]]
-                o = _op._quiet(c[1], _b.xp, vals, c[4])
-                _store(r, c[3], o)
-                i += 1
-            except (ValueError, TypeError, IndexError) as e:
-                c = self.code[i]
-                if c[0] != "op":
-                    raise
-                _op._reraise(c[1], e, [r[s] for s in c[2]], c[4])
+        self.run_steps(r, V, range(len(self.steps)))
         out = []
         for kind, x in self.outs:
             if kind == "s":
@@ -643,11 +621,11 @@ class Program:
                 for k in range(k, n):
                     steps[idx[k]](r, V)
                 k = n
-            except _ShapeChanged:
+            except _ShapeChanged:          # a Variable's shape or dtype is not the trace's: checks from here on
                 steps = self.checked
-            except RuntimeWarning:
+            except RuntimeWarning:         # a user filter turned NumPy's warning into an error: as the dispatch
                 c = self.code[idx[k]]
-                if c[0] != "op":
+                if c[0] != "op":           # (a recorded call raises it, as eagerly)
                     raise
                 _store(r, c[3], _op._quiet(c[1], _b.xp, [r[s] for s in c[2]], c[4]))
                 k += 1
